@@ -1,0 +1,170 @@
+package specs
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Extension names of the project's conventions (see README.md).
+const (
+	ExtErrorCatalogue = "x-error-catalogue"
+	ExtDiscrepancy    = "x-doc-discrepancy"
+	ExtAssumed        = "x-assumed"
+)
+
+// Scopes of a root catalogue entry. Operation entries have no scope.
+const (
+	// ScopeAll: the entry can answer any operation, and every operation declares its status.
+	ScopeAll = ""
+	// ScopeSecured: the entry answers failed authentication; every secured operation declares it.
+	ScopeSecured = "secured"
+	// ScopeUnrouted: the entry answers a request that matches no operation; nothing declares it.
+	ScopeUnrouted = "unrouted"
+)
+
+// Discrepancy is one x-doc-discrepancy record: a contradiction in the vendor page, resolved.
+type Discrepancy struct {
+	ID    string `json:"id"`
+	Page  string `json:"page"`
+	Spec  string `json:"spec"`
+	Probe string `json:"probe"`
+}
+
+// Entry is one documented (or assumed) error of a vendor, from an x-error-catalogue.
+type Entry struct {
+	ID            string        `json:"id"`
+	Scope         string        `json:"scope,omitempty"`
+	Status        int           `json:"status"`
+	Code          string        `json:"code,omitempty"`
+	Message       string        `json:"message"`
+	Resolution    string        `json:"resolution"`
+	Doc           string        `json:"doc"`
+	Assumed       string        `json:"x-assumed,omitempty"`
+	Discrepancies []Discrepancy `json:"x-doc-discrepancy,omitempty"`
+
+	// OperationID is the operation whose catalogue holds the entry; empty for root entries.
+	OperationID string `json:"-"`
+}
+
+var placeholderRE = regexp.MustCompile(`\{([^{}]*)\}`)
+
+// Placeholders returns the names of the entry's message placeholders, in order of appearance.
+func (e Entry) Placeholders() []string {
+	var names []string
+	for _, m := range placeholderRE.FindAllStringSubmatch(e.Message, -1) {
+		names = append(names, m[1])
+	}
+	return names
+}
+
+// Render fills the message's placeholders from args. Every placeholder must have a value, and every
+// value must name a placeholder: a mismatch is a programming error in the caller and is returned
+// rather than rendered half-filled.
+func (e Entry) Render(args map[string]string) (string, error) {
+	var missing []string
+	used := make(map[string]bool, len(args))
+	out := placeholderRE.ReplaceAllStringFunc(e.Message, func(m string) string {
+		name := m[1 : len(m)-1]
+		v, ok := args[name]
+		if !ok {
+			missing = append(missing, name)
+			return m
+		}
+		used[name] = true
+		return v
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("render %q: no value for %s", e.ID, strings.Join(missing, ", "))
+	}
+	for name := range args {
+		if !used[name] {
+			return "", fmt.Errorf("render %q: message has no placeholder {%s}", e.ID, name)
+		}
+	}
+	return out, nil
+}
+
+// Catalogue is every error entry of one vendor document: root entries first, then each
+// operation's in path order.
+type Catalogue []Entry
+
+// ByID returns the entry with the given id.
+func (c Catalogue) ByID(id string) (Entry, bool) {
+	for _, e := range c {
+		if e.ID == id {
+			return e, true
+		}
+	}
+	return Entry{}, false
+}
+
+// ReadCatalogue collects the x-error-catalogue entries of doc, root and operations alike.
+func ReadCatalogue(doc *openapi3.T) (Catalogue, error) {
+	var all Catalogue
+	root, err := decodeEntries(doc.Extensions[ExtErrorCatalogue])
+	if err != nil {
+		return nil, fmt.Errorf("root %s: %w", ExtErrorCatalogue, err)
+	}
+	all = append(all, root...)
+	for _, op := range Operations(doc) {
+		entries, err := decodeEntries(op.Operation.Extensions[ExtErrorCatalogue])
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", op.Operation.OperationID, ExtErrorCatalogue, err)
+		}
+		for i := range entries {
+			entries[i].OperationID = op.Operation.OperationID
+		}
+		all = append(all, entries...)
+	}
+	return all, nil
+}
+
+func decodeEntries(ext any) ([]Entry, error) {
+	if ext == nil {
+		return nil, nil
+	}
+	raw, err := json.Marshal(ext)
+	if err != nil {
+		return nil, err
+	}
+	var entries []Entry
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&entries); err != nil {
+		return nil, err
+	}
+	return entries, nil
+}
+
+// Operation is one operation of a document with its path and method.
+type Operation struct {
+	Path      string
+	Method    string
+	Operation *openapi3.Operation
+}
+
+// Operations lists the operations of doc sorted by path, then method, so that every reader walks
+// them in the same order.
+func Operations(doc *openapi3.T) []Operation {
+	var ops []Operation
+	if doc.Paths == nil {
+		return nil
+	}
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			ops = append(ops, Operation{Path: path, Method: method, Operation: op})
+		}
+	}
+	sort.Slice(ops, func(i, j int) bool {
+		if ops[i].Path != ops[j].Path {
+			return ops[i].Path < ops[j].Path
+		}
+		return ops[i].Method < ops[j].Method
+	})
+	return ops
+}

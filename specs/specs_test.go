@@ -1,0 +1,558 @@
+package specs_test
+
+// The spec linter: every rule of README.md ("Conventions" and "The linter") as a test, per vendor.
+// oapi-codegen generates happily from a spec that kin-openapi rejects, and a thin spec generates a
+// thin client without complaint, so these checks are what keep the specs honest.
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/contactapis/contactapis/specs"
+)
+
+// vendorDocsDir is where the vendor pages live: shared/ beside the repository, as CI lays it out.
+const vendorDocsDir = "../../shared/vendor-docs"
+
+var (
+	kebabRE       = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	placeholderOK = regexp.MustCompile(`^[a-z][a-zA-Z0-9]*$`)
+	spaceRE       = regexp.MustCompile(`\s+`)
+)
+
+// knownExtensions are the x- keys a spec may use: ours (README.md) and the generator's. An unknown
+// key is almost always a typo ("x-asumed") that would silently drop a rule, so it fails.
+var knownExtensions = []string{
+	specs.ExtErrorCatalogue, specs.ExtDiscrepancy, specs.ExtAssumed,
+	"x-vendor-page", "x-contact-type-rules",
+	"x-order", "x-oapi-codegen-extra-tags", "x-go-name", "x-go-type", "x-go-type-import",
+	"x-go-type-skip-optional-pointer", "x-enum-varnames", "x-oapi-codegen-only-honour-go-name",
+}
+
+func TestSpecs(t *testing.T) {
+	for _, vendor := range specs.Vendors() {
+		t.Run(vendor, func(t *testing.T) {
+			t.Parallel()
+			doc, err := specs.Load(vendor)
+			if err != nil {
+				t.Fatalf("spec does not load and validate: %v", err)
+			}
+			raw, err := specs.Raw(vendor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Run("operationIds", func(t *testing.T) { lintOperationIDs(t, doc) })
+			t.Run("examples", func(t *testing.T) { lintExamples(t, doc) })
+			t.Run("catalogue", func(t *testing.T) { lintCatalogue(t, doc) })
+			t.Run("extensions", func(t *testing.T) { lintExtensions(t, raw) })
+			t.Run("pageitems", func(t *testing.T) { lintPageItems(t, vendor, doc) })
+		})
+	}
+}
+
+func lintOperationIDs(t *testing.T, doc *openapi3.T) {
+	seen := map[string]string{}
+	for _, op := range specs.Operations(doc) {
+		id := op.Operation.OperationID
+		where := op.Method + " " + op.Path
+		if id == "" {
+			t.Errorf("%s has no operationId", where)
+			continue
+		}
+		if prev, dup := seen[id]; dup {
+			t.Errorf("operationId %q used by %s and %s", id, prev, where)
+		}
+		seen[id] = where
+	}
+}
+
+// lintExamples validates every example against its schema explicitly, so the rule does not
+// depend on a kin-openapi default.
+func lintExamples(t *testing.T, doc *openapi3.T) {
+	check := func(where string, schema *openapi3.SchemaRef, value any, opts ...openapi3.SchemaValidationOption) {
+		t.Helper()
+		if schema == nil || schema.Value == nil {
+			t.Errorf("%s: example without a schema", where)
+			return
+		}
+		if err := schema.Value.VisitJSON(value, opts...); err != nil {
+			t.Errorf("%s: example does not validate: %v", where, err)
+		}
+		// Open schemas accept any extra key, so a misspelt key in an example would pass
+		// VisitJSON; an example shows only what the spec declares.
+		for _, key := range undeclaredKeys(schema, value, "") {
+			t.Errorf("%s: example key %s is not declared by the schema", where, key)
+		}
+	}
+	examples := func(where string, schema *openapi3.SchemaRef, single any, named openapi3.Examples, opts ...openapi3.SchemaValidationOption) int {
+		n := 0
+		if single != nil {
+			check(where, schema, single, opts...)
+			n++
+		}
+		for name, ex := range named {
+			if ex == nil || ex.Value == nil {
+				t.Errorf("%s: example %q is empty", where, name)
+				continue
+			}
+			check(where+" example "+name, schema, ex.Value.Value, opts...)
+			n++
+		}
+		return n
+	}
+	req := openapi3.VisitAsRequest()
+	resp := openapi3.VisitAsResponse()
+	total := 0
+	for _, op := range specs.Operations(doc) {
+		id := op.Operation.OperationID
+		for _, p := range op.Operation.Parameters {
+			total += examples(id+" parameter "+p.Value.Name, p.Value.Schema, p.Value.Example, p.Value.Examples, req)
+		}
+		if rb := op.Operation.RequestBody; rb != nil && rb.Value != nil {
+			for mt, media := range rb.Value.Content {
+				total += examples(id+" request "+mt, media.Schema, media.Example, media.Examples, req)
+			}
+		}
+		for status, r := range op.Operation.Responses.Map() {
+			if r.Value == nil {
+				continue
+			}
+			for mt, media := range r.Value.Content {
+				total += examples(id+" response "+status+" "+mt, media.Schema, media.Example, media.Examples, resp)
+			}
+		}
+	}
+	for name, s := range doc.Components.Schemas {
+		if s.Value != nil && s.Value.Example != nil {
+			check("schema "+name, s, s.Value.Example)
+			total++
+		}
+	}
+	if total == 0 {
+		t.Error("the spec has no examples; every example on the vendor page must be in it")
+	}
+}
+
+func lintCatalogue(t *testing.T, doc *openapi3.T) {
+	page, _ := doc.Info.Extensions["x-vendor-page"].(string)
+	if page == "" {
+		t.Fatal("info has no x-vendor-page naming the vendor page file")
+	}
+	cat, err := specs.ReadCatalogue(doc)
+	if err != nil {
+		t.Fatalf("catalogue does not decode: %v", err)
+	}
+	ops := specs.Operations(doc)
+	for _, op := range ops {
+		if _, ok := op.Operation.Extensions[specs.ExtErrorCatalogue]; !ok {
+			t.Errorf("%s has no %s", op.Operation.OperationID, specs.ExtErrorCatalogue)
+		}
+	}
+	seen := map[string]bool{}
+	for _, e := range cat {
+		where := fmt.Sprintf("entry %q", e.ID)
+		if !kebabRE.MatchString(e.ID) {
+			t.Errorf("%s: id is not kebab-case", where)
+		}
+		if seen[e.ID] {
+			t.Errorf("%s: id is not unique", where)
+		}
+		seen[e.ID] = true
+		if e.Status < 400 || e.Status > 599 {
+			t.Errorf("%s: status %d is not an error status", where, e.Status)
+		}
+		if e.Message == "" || e.Resolution == "" || e.Doc == "" {
+			t.Errorf("%s: message, resolution and doc are all required", where)
+		}
+		for _, name := range e.Placeholders() {
+			if !placeholderOK.MatchString(name) {
+				t.Errorf("%s: placeholder {%s} is not a lowerCamelCase name", where, name)
+			}
+		}
+		if rest := placeholderRE.ReplaceAllString(e.Message, ""); strings.ContainsAny(rest, "{}") {
+			t.Errorf("%s: unbalanced brace in message %q", where, e.Message)
+		}
+		if e.Assumed == "" && !strings.Contains(e.Doc, page) {
+			t.Errorf("%s: doc %q does not cite %s; an undocumented entry needs x-assumed", where, e.Doc, page)
+		}
+		switch {
+		case e.OperationID != "" && e.Scope != "":
+			t.Errorf("%s: scope is for root entries only", where)
+		case !slices.Contains([]string{specs.ScopeAll, specs.ScopeSecured, specs.ScopeUnrouted}, e.Scope):
+			t.Errorf("%s: unknown scope %q", where, e.Scope)
+		}
+		for _, op := range ops {
+			if !entryApplies(doc, e, op) {
+				continue
+			}
+			r := op.Operation.Responses.Value(strconv.Itoa(e.Status))
+			if r == nil || r.Value == nil {
+				t.Errorf("%s: %s declares no %d response", where, op.Operation.OperationID, e.Status)
+			} else if len(r.Value.Content) == 0 {
+				t.Errorf("%s: %s's %d response has no body format to render it in", where, op.Operation.OperationID, e.Status)
+			}
+		}
+	}
+	// The reverse: every declared error status has an entry to answer with.
+	for _, op := range ops {
+		for status := range op.Operation.Responses.Map() {
+			code, err := strconv.Atoi(status)
+			if err != nil || code < 400 {
+				continue
+			}
+			found := false
+			for _, e := range cat {
+				if e.Status == code && entryApplies(doc, e, op) {
+					found = true
+					break
+				}
+			}
+			if !found {
+				t.Errorf("%s declares a %d response that no catalogue entry answers with", op.Operation.OperationID, code)
+			}
+		}
+	}
+}
+
+var placeholderRE = regexp.MustCompile(`\{[^{}]*\}`)
+
+func entryApplies(doc *openapi3.T, e specs.Entry, op specs.Operation) bool {
+	switch {
+	case e.OperationID != "":
+		return e.OperationID == op.Operation.OperationID
+	case e.Scope == specs.ScopeUnrouted:
+		return false
+	case e.Scope == specs.ScopeSecured:
+		sec := doc.Security
+		if op.Operation.Security != nil {
+			sec = *op.Operation.Security
+		}
+		return len(sec) > 0
+	default:
+		return true
+	}
+}
+
+// lintExtensions walks the document as written, so that an extension in a place kin-openapi does
+// not keep is still checked.
+func lintExtensions(t *testing.T, raw []byte) {
+	var tree any
+	if err := yaml.Unmarshal(raw, &tree); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]string{}
+	var walk func(path string, node any)
+	walk = func(path string, node any) {
+		switch n := node.(type) {
+		case map[string]any:
+			for k, v := range n {
+				p := path + "/" + k
+				if strings.HasPrefix(k, "x-") && !slices.Contains(knownExtensions, k) {
+					t.Errorf("%s: unknown extension (typo?); known: %v", p, knownExtensions)
+				}
+				switch k {
+				case specs.ExtAssumed:
+					if s, ok := v.(string); !ok || strings.TrimSpace(s) == "" {
+						t.Errorf("%s: must be a non-empty reason, got %#v", p, v)
+					}
+				case specs.ExtDiscrepancy:
+					lintDiscrepancies(t, p, v, ids)
+				}
+				walk(p, v)
+			}
+		case []any:
+			for i, v := range n {
+				walk(fmt.Sprintf("%s/%d", path, i), v)
+			}
+		}
+	}
+	walk("", tree)
+}
+
+func lintDiscrepancies(t *testing.T, path string, v any, ids map[string]string) {
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		t.Errorf("%s: must be a non-empty list", path)
+		return
+	}
+	for i, item := range list {
+		m, ok := item.(map[string]any)
+		p := fmt.Sprintf("%s/%d", path, i)
+		if !ok {
+			t.Errorf("%s: must be a mapping", p)
+			continue
+		}
+		for _, key := range []string{"id", "page", "spec", "probe"} {
+			if s, _ := m[key].(string); strings.TrimSpace(s) == "" {
+				t.Errorf("%s: %q is required", p, key)
+			}
+		}
+		if len(m) != 4 {
+			t.Errorf("%s: only id, page, spec and probe are allowed, got %d keys", p, len(m))
+		}
+		id, _ := m["id"].(string)
+		if !kebabRE.MatchString(id) {
+			t.Errorf("%s: id %q is not kebab-case", p, id)
+		}
+		if prev, dup := ids[id]; dup {
+			t.Errorf("%s: id %q already used at %s", p, id, prev)
+		}
+		ids[id] = p
+	}
+}
+
+// pageItems is testdata/pageitems/<vendor>.yaml; see README.md.
+type pageItems struct {
+	Page       string          `yaml:"page"`
+	Operations []pageOperation `yaml:"operations"`
+}
+
+type pageOperation struct {
+	OperationID        string           `yaml:"operationId"`
+	Parameters         []pageParameter  `yaml:"parameters"`
+	RequestFields      []string         `yaml:"requestFields"`
+	ResponseFields     []string         `yaml:"responseFields"`
+	Statuses           []int            `yaml:"statuses"`
+	RequestMediaTypes  []string         `yaml:"requestMediaTypes"`
+	ResponseMediaTypes map[int][]string `yaml:"responseMediaTypes"`
+	Errors             []pageError      `yaml:"errors"`
+}
+
+type pageParameter struct {
+	Name string `yaml:"name"`
+	In   string `yaml:"in"`
+}
+
+type pageError struct {
+	Page    string `yaml:"page"`
+	Status  int    `yaml:"status"`
+	Code    string `yaml:"code"`
+	Message string `yaml:"message"`
+}
+
+func lintPageItems(t *testing.T, vendor string, doc *openapi3.T) {
+	items := readPageItems(t, vendor)
+	if page, _ := doc.Info.Extensions["x-vendor-page"].(string); page != items.Page {
+		t.Errorf("spec's x-vendor-page %q, page items' page %q: they must name the same page", page, items.Page)
+	}
+	onPage := pageText(t, items.Page)
+	cat, err := specs.ReadCatalogue(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items.Operations) == 0 {
+		t.Fatal("page items list no operation")
+	}
+	for _, want := range items.Operations {
+		op := findOperation(doc, want.OperationID)
+		if op == nil {
+			t.Errorf("operation %q of the page is not in the spec", want.OperationID)
+			continue
+		}
+		id := want.OperationID
+		check := func(item string, present bool) {
+			t.Helper()
+			if !present {
+				t.Errorf("%s: %s is on the page but not in the spec", id, item)
+			}
+		}
+		literal := func(text string) {
+			t.Helper()
+			if onPage != nil && !onPage(text) {
+				t.Errorf("%s: page item %q is not on page %s", id, text, items.Page)
+			}
+		}
+		for _, p := range want.Parameters {
+			literal(p.Name)
+			check("parameter "+p.In+" "+p.Name, hasParameter(doc, op, p))
+		}
+		reqFields := requestFields(op.Operation)
+		for _, f := range want.RequestFields {
+			literal(f)
+			check("request field "+f, reqFields[f])
+		}
+		respFields := responseFields(op.Operation)
+		for _, f := range want.ResponseFields {
+			literal(f)
+			check("response field "+f, respFields[f])
+		}
+		for _, s := range want.Statuses {
+			literal(strconv.Itoa(s))
+			check(fmt.Sprintf("status %d", s), op.Operation.Responses.Value(strconv.Itoa(s)) != nil)
+		}
+		for _, mt := range want.RequestMediaTypes {
+			literal(mt)
+			rb := op.Operation.RequestBody
+			check("request media type "+mt, rb != nil && rb.Value != nil && rb.Value.Content.Get(mt) != nil)
+		}
+		for status, mts := range want.ResponseMediaTypes {
+			r := op.Operation.Responses.Value(strconv.Itoa(status))
+			for _, mt := range mts {
+				literal(mt)
+				check(fmt.Sprintf("response %d media type %s", status, mt), r != nil && r.Value != nil && r.Value.Content.Get(mt) != nil)
+			}
+		}
+		for _, e := range want.Errors {
+			literal(e.Page)
+			if e.Code != "" {
+				literal(e.Code)
+			}
+			found := slices.ContainsFunc(cat, func(c specs.Entry) bool {
+				return c.Status == e.Status && c.Code == e.Code && c.Message == e.Message &&
+					(c.OperationID == "" || c.OperationID == id)
+			})
+			check(fmt.Sprintf("error %d %q (catalogue message %q)", e.Status, e.Page, e.Message), found)
+		}
+	}
+}
+
+func readPageItems(t *testing.T, vendor string) pageItems {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "pageitems", vendor+".yaml"))
+	if err != nil {
+		t.Fatalf("page items: %v", err)
+	}
+	defer f.Close()
+	dec := yaml.NewDecoder(f)
+	dec.KnownFields(true)
+	var items pageItems
+	if err := dec.Decode(&items); err != nil {
+		t.Fatalf("page items of %s: %v", vendor, err)
+	}
+	return items
+}
+
+// pageText returns a matcher for literal text on the vendor page, with runs of white space folded
+// (the pages' tables are flattened text). It returns nil, and logs why, when shared/ is not beside
+// the repository; the spec-side checks still run.
+func pageText(t *testing.T, page string) func(string) bool {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(vendorDocsDir, page))
+	if err != nil {
+		if os.IsNotExist(err) {
+			t.Logf("vendor page %s not found beside the repository (%v): page literals not checked", page, err)
+			return nil
+		}
+		t.Fatal(err)
+	}
+	text := spaceRE.ReplaceAllString(string(data), " ")
+	return func(s string) bool {
+		return strings.Contains(text, spaceRE.ReplaceAllString(strings.TrimSpace(s), " "))
+	}
+}
+
+func findOperation(doc *openapi3.T, id string) *specs.Operation {
+	for _, op := range specs.Operations(doc) {
+		if op.Operation.OperationID == id {
+			return &op
+		}
+	}
+	return nil
+}
+
+func hasParameter(doc *openapi3.T, op *specs.Operation, want pageParameter) bool {
+	params := slices.Clone(op.Operation.Parameters)
+	if item := doc.Paths.Value(op.Path); item != nil {
+		params = append(params, item.Parameters...)
+	}
+	return slices.ContainsFunc(params, func(p *openapi3.ParameterRef) bool {
+		return p.Value != nil && p.Value.Name == want.Name && p.Value.In == want.In
+	})
+}
+
+func requestFields(op *openapi3.Operation) map[string]bool {
+	fields := map[string]bool{}
+	if op.RequestBody != nil && op.RequestBody.Value != nil {
+		for _, media := range op.RequestBody.Value.Content {
+			collectProperties(media.Schema, fields, map[*openapi3.Schema]bool{})
+		}
+	}
+	return fields
+}
+
+func responseFields(op *openapi3.Operation) map[string]bool {
+	fields := map[string]bool{}
+	for status, r := range op.Responses.Map() {
+		if !strings.HasPrefix(status, "2") || r.Value == nil {
+			continue
+		}
+		for _, media := range r.Value.Content {
+			collectProperties(media.Schema, fields, map[*openapi3.Schema]bool{})
+		}
+	}
+	return fields
+}
+
+func collectProperties(ref *openapi3.SchemaRef, into map[string]bool, seen map[*openapi3.Schema]bool) {
+	if ref == nil || ref.Value == nil || seen[ref.Value] {
+		return
+	}
+	s := ref.Value
+	seen[s] = true
+	for name, p := range s.Properties {
+		into[name] = true
+		collectProperties(p, into, seen)
+	}
+	for _, group := range [][]*openapi3.SchemaRef{s.AllOf, s.AnyOf, s.OneOf} {
+		for _, sub := range group {
+			collectProperties(sub, into, seen)
+		}
+	}
+	collectProperties(s.Items, into, seen)
+	collectProperties(s.AdditionalProperties.Schema, into, seen)
+}
+
+// undeclaredKeys lists the object keys of value that schema does not declare, as paths. Keys under
+// additionalProperties with a schema are checked against it; allOf members count as declared.
+func undeclaredKeys(ref *openapi3.SchemaRef, value any, path string) []string {
+	if ref == nil || ref.Value == nil {
+		return nil
+	}
+	s := ref.Value
+	var out []string
+	switch v := value.(type) {
+	case map[string]any:
+		for key, child := range v {
+			prop := propertySchema(s, key)
+			switch {
+			case prop != nil:
+				out = append(out, undeclaredKeys(prop, child, path+"/"+key)...)
+			case s.AdditionalProperties.Schema != nil:
+				out = append(out, undeclaredKeys(s.AdditionalProperties.Schema, child, path+"/"+key)...)
+			case s.AdditionalProperties.Has != nil && *s.AdditionalProperties.Has:
+			default:
+				out = append(out, path+"/"+key)
+			}
+		}
+	case []any:
+		for i, child := range v {
+			out = append(out, undeclaredKeys(s.Items, child, fmt.Sprintf("%s/%d", path, i))...)
+		}
+	}
+	return out
+}
+
+func propertySchema(s *openapi3.Schema, key string) *openapi3.SchemaRef {
+	if p, ok := s.Properties[key]; ok {
+		return p
+	}
+	for _, group := range [][]*openapi3.SchemaRef{s.AllOf, s.AnyOf, s.OneOf} {
+		for _, sub := range group {
+			if sub.Value != nil {
+				if p := propertySchema(sub.Value, key); p != nil {
+					return p
+				}
+			}
+		}
+	}
+	return nil
+}
