@@ -6,6 +6,7 @@ package specs_test
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -319,8 +320,9 @@ type pageItems struct {
 type pageOperation struct {
 	OperationID        string           `yaml:"operationId"`
 	Parameters         []pageParameter  `yaml:"parameters"`
-	RequestFields      []string         `yaml:"requestFields"`
-	ResponseFields     []string         `yaml:"responseFields"`
+	Headers            []string         `yaml:"headers"`
+	RequestFields      []fieldItem      `yaml:"requestFields"`
+	ResponseFields     []fieldItem      `yaml:"responseFields"`
 	Statuses           []int            `yaml:"statuses"`
 	RequestMediaTypes  []string         `yaml:"requestMediaTypes"`
 	ResponseMediaTypes map[int][]string `yaml:"responseMediaTypes"`
@@ -330,6 +332,29 @@ type pageOperation struct {
 type pageParameter struct {
 	Name string `yaml:"name"`
 	In   string `yaml:"in"`
+}
+
+// fieldItem is a field as the page names it and as the spec names it: the same string, unless the
+// page misspells a name the wire spells right ({page: placeOfIncorportaion, spec:
+// placeOfIncorporation}); the spec must then record the misspelling as a discrepancy.
+type fieldItem struct {
+	Page, Spec string
+}
+
+func (f *fieldItem) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		f.Page, f.Spec = n.Value, n.Value
+		return nil
+	}
+	var alias struct {
+		Page string `yaml:"page"`
+		Spec string `yaml:"spec"`
+	}
+	if err := n.Decode(&alias); err != nil || alias.Page == "" || alias.Spec == "" {
+		return fmt.Errorf("line %d: a field is a name or {page: name, spec: name}", n.Line)
+	}
+	f.Page, f.Spec = alias.Page, alias.Spec
+	return nil
 }
 
 type pageError struct {
@@ -375,18 +400,25 @@ func lintPageItems(t *testing.T, vendor string, doc *openapi3.T) {
 			literal(p.Name)
 			check("parameter "+p.In+" "+p.Name, hasParameter(doc, op, p))
 		}
+		for _, h := range want.Headers {
+			literal(h)
+			check("header "+h, hasHeader(doc, op, h))
+		}
 		reqFields := requestFields(op.Operation)
 		for _, f := range want.RequestFields {
-			literal(f)
-			check("request field "+f, reqFields[f])
+			literal(f.Page)
+			check("request field "+f.Spec, reqFields[f.Spec])
 		}
 		respFields := responseFields(op.Operation)
 		for _, f := range want.ResponseFields {
-			literal(f)
-			check("response field "+f, respFields[f])
+			literal(f.Page)
+			check("response field "+f.Spec, respFields[f.Spec])
 		}
 		for _, s := range want.Statuses {
-			literal(strconv.Itoa(s))
+			// A page may give a status by number ("404 - NotFound") or by phrase ("status: OK").
+			if onPage != nil && !onPage(strconv.Itoa(s)) && !onPage(http.StatusText(s)) {
+				t.Errorf("%s: status %d is on the page neither as a number nor as %q", id, s, http.StatusText(s))
+			}
 			check(fmt.Sprintf("status %d", s), op.Operation.Responses.Value(strconv.Itoa(s)) != nil)
 		}
 		for _, mt := range want.RequestMediaTypes {
@@ -446,8 +478,74 @@ func pageText(t *testing.T, page string) func(string) bool {
 	}
 	text := spaceRE.ReplaceAllString(string(data), " ")
 	return func(s string) bool {
-		return strings.Contains(text, spaceRE.ReplaceAllString(strings.TrimSpace(s), " "))
+		// Whole words where the item starts or ends with a word character, so that "200" is not
+		// found inside "2001-08-01". The pages' flattened tables glue cells together
+		// ("400API Version EmptyAdd a value"), so a letter-digit junction counts as a boundary.
+		s = spaceRE.ReplaceAllString(strings.TrimSpace(s), " ")
+		for i := 0; ; {
+			j := strings.Index(text[i:], s)
+			if j < 0 {
+				return false
+			}
+			start, end := i+j, i+j+len(s)
+			if !sameKind(text, start-1, start) && !sameKind(text, end-1, end) {
+				return true
+			}
+			i = start + 1
+		}
 	}
+}
+
+// sameKind reports whether the bytes at a and b belong to one word or number, so that a match edge
+// between them would split it. A lower-case letter followed by an upper-case one is a boundary: the
+// flattened tables glue cells that way ("Request EmptyAdd at least one contact").
+func sameKind(text string, a, b int) bool {
+	if a < 0 || b >= len(text) {
+		return false
+	}
+	ca, cb := text[a], text[b]
+	digit := func(c byte) bool { return c >= '0' && c <= '9' }
+	lower := func(c byte) bool { return c >= 'a' && c <= 'z' || c == '_' }
+	upper := func(c byte) bool { return c >= 'A' && c <= 'Z' }
+	switch {
+	case digit(ca) && digit(cb):
+		return true
+	case lower(ca) && upper(cb):
+		return false
+	default:
+		return (lower(ca) || upper(ca)) && (lower(cb) || upper(cb))
+	}
+}
+
+// hasHeader reports whether the operation carries header name: as a header parameter, as the
+// header of an apiKey or http security scheme it requires (Authorization), or as the Content-Type
+// of its request body.
+func hasHeader(doc *openapi3.T, op *specs.Operation, name string) bool {
+	if hasParameter(doc, op, pageParameter{Name: name, In: "header"}) {
+		return true
+	}
+	if strings.EqualFold(name, "Content-Type") {
+		rb := op.Operation.RequestBody
+		return rb != nil && rb.Value != nil && len(rb.Value.Content) > 0
+	}
+	sec := doc.Security
+	if op.Operation.Security != nil {
+		sec = *op.Operation.Security
+	}
+	for _, req := range sec {
+		for scheme := range req {
+			ref := doc.Components.SecuritySchemes[scheme]
+			if ref == nil || ref.Value == nil {
+				continue
+			}
+			v := ref.Value
+			if (v.Type == "apiKey" && v.In == "header" && strings.EqualFold(v.Name, name)) ||
+				(v.Type == "http" && strings.EqualFold(name, "Authorization")) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func findOperation(doc *openapi3.T, id string) *specs.Operation {
