@@ -89,6 +89,35 @@ func (e Entry) Render(args map[string]string) (string, error) {
 	return out, nil
 }
 
+// Match reports whether message is an instance of the entry's template and, if so, the value of
+// each placeholder: "Contact ID 2 of 3 does not exist" gives {item: 2, total: 3}. Placeholders match
+// lazily and the whole message must match, so literal text between them anchors each value.
+func (e Entry) Match(message string) (map[string]string, bool) {
+	m := e.matcher().FindStringSubmatch(message)
+	if m == nil {
+		return nil, false
+	}
+	args := make(map[string]string, len(m)-1)
+	for i, name := range e.Placeholders() {
+		args[name] = m[i+1]
+	}
+	return args, true
+}
+
+func (e Entry) matcher() *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString(`^`)
+	last := 0
+	for _, loc := range placeholderRE.FindAllStringIndex(e.Message, -1) {
+		b.WriteString(regexp.QuoteMeta(e.Message[last:loc[0]]))
+		b.WriteString(`(.+?)`)
+		last = loc[1]
+	}
+	b.WriteString(regexp.QuoteMeta(e.Message[last:]))
+	b.WriteString(`$`)
+	return regexp.MustCompile(b.String())
+}
+
 // Catalogue is every error entry of one vendor document: root entries first, then each
 // operation's in path order.
 type Catalogue []Entry
@@ -101,6 +130,24 @@ func (c Catalogue) ByID(id string) (Entry, bool) {
 		}
 	}
 	return Entry{}, false
+}
+
+// Identify returns the entry whose template message matches, with its placeholder values.
+// Entries are tried in catalogue order; among several matches, one with fewer placeholders (a more
+// literal template) wins, so "XML Empty" is never taken for a templated message.
+func (c Catalogue) Identify(status int, message string) (Entry, map[string]string, bool) {
+	var best Entry
+	var bestArgs map[string]string
+	found := false
+	for _, e := range c {
+		if status != 0 && e.Status != status {
+			continue
+		}
+		if args, ok := e.Match(message); ok && (!found || len(args) < len(bestArgs)) {
+			best, bestArgs, found = e, args, true
+		}
+	}
+	return best, bestArgs, found
 }
 
 // ReadCatalogue collects the x-error-catalogue entries of doc, root and operations alike.

@@ -56,6 +56,7 @@ func TestSpecs(t *testing.T) {
 			t.Run("catalogue", func(t *testing.T) { lintCatalogue(t, doc) })
 			t.Run("extensions", func(t *testing.T) { lintExtensions(t, raw) })
 			t.Run("pageitems", func(t *testing.T) { lintPageItems(t, vendor, doc) })
+			t.Run("rules", func(t *testing.T) { lintContactTypeRules(t, doc) })
 		})
 	}
 }
@@ -653,4 +654,62 @@ func propertySchema(s *openapi3.Schema, key string) *openapi3.SchemaRef {
 		}
 	}
 	return nil
+}
+
+// lintContactTypeRules checks every x-contact-type-rules table against the schema it sits on and
+// the catalogue, so a renamed field or entry cannot leave a rule pointing at nothing.
+func lintContactTypeRules(t *testing.T, doc *openapi3.T) {
+	cat, err := specs.ReadCatalogue(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, ref := range doc.Components.Schemas {
+		if _, ok := ref.Value.Extensions[specs.ExtContactTypeRules]; !ok {
+			continue
+		}
+		rules, err := specs.ReadContactTypeRules(doc, name)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		props := ref.Value.Properties
+		if _, ok := props[rules.Property]; !ok {
+			t.Errorf("%s: rule property %q is not a property of the schema", name, rules.Property)
+		}
+		if len(rules.Types) == 0 {
+			t.Errorf("%s: no contact types", name)
+		}
+		known := func(where string, types []string) {
+			for _, ty := range types {
+				if !slices.Contains(rules.Types, ty) {
+					t.Errorf("%s: %s names unknown contact type %q", name, where, ty)
+				}
+			}
+		}
+		known("notUpdatable", rules.NotUpdatable)
+		for _, f := range rules.MatchStored {
+			if _, ok := props[f]; !ok {
+				t.Errorf("%s: matchStored names %q, not a property", name, f)
+			}
+		}
+		for _, v := range rules.NotAViolation {
+			if v != specs.NotAViolationNull && v != specs.NotAViolationEmptyString {
+				t.Errorf("%s: notAViolation value %q is not %s or %s", name, v, specs.NotAViolationNull, specs.NotAViolationEmptyString)
+			}
+		}
+		for field, rule := range rules.Fields {
+			if _, ok := props[field]; !ok {
+				t.Errorf("%s: rule for %q, which is not a property", name, field)
+			}
+			if len(rule.AllowedFor) == 0 || rule.Doc == "" {
+				t.Errorf("%s: rule for %q needs allowedFor and doc", name, field)
+			}
+			known("field "+field, rule.AllowedFor)
+		}
+		for kind, id := range map[string]string{"notUpdatable": rules.Errors.NotUpdatable, "matchStored": rules.Errors.MatchStored, "notAllowed": rules.Errors.NotAllowed} {
+			if _, ok := cat.ByID(id); !ok {
+				t.Errorf("%s: errors.%s names %q, not a catalogue entry", name, kind, id)
+			}
+		}
+	}
 }

@@ -1,0 +1,63 @@
+package specs_test
+
+import (
+	"maps"
+	"testing"
+
+	"github.com/contactapis/contactapis/specs"
+)
+
+func TestEntryRenderAndMatch(t *testing.T) {
+	e := specs.Entry{ID: "xml-parse-error", Message: "XML parse error. {detail} at line {line}, column {column}"}
+	args := map[string]string{"detail": "unexpected EOF", "line": "3", "column": "14"}
+	msg, err := e.Render(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg != "XML parse error. unexpected EOF at line 3, column 14" {
+		t.Errorf("Render = %q", msg)
+	}
+	got, ok := e.Match(msg)
+	if !ok || !maps.Equal(got, args) {
+		t.Errorf("Match(%q) = %v, %v; want %v", msg, got, ok, args)
+	}
+	if _, ok := e.Match("XML parse error. unexpected EOF"); ok {
+		t.Error("a message missing the template's literal tail must not match")
+	}
+	if _, err := e.Render(map[string]string{"detail": "x"}); err == nil {
+		t.Error("Render with missing values must fail, not leave {line} in the message")
+	}
+	if _, err := e.Render(map[string]string{"detail": "x", "line": "1", "column": "1", "item": "1"}); err == nil {
+		t.Error("Render with a value for no placeholder must fail")
+	}
+}
+
+// Identify must tell the page's iovox errors apart, including the two that share "Contact ID ... of".
+func TestCatalogueIdentify(t *testing.T) {
+	doc, err := specs.Load(specs.Iovox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := specs.ReadCatalogue(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		message, id string
+		args        map[string]string
+	}{
+		{"Contact ID 1 of 2 does not exist", "contact-id-not-found", map[string]string{"item": "1", "total": "2"}},
+		{"Contact ID 2 of 2 Empty", "contact-id-empty", map[string]string{"item": "2", "total": "2"}},
+		{"XML Empty", "xml-empty", map[string]string{}},
+		{"Request Method must be PUT. POST attempted", "request-method-not-put", map[string]string{"method": "POST"}},
+	}
+	for _, tt := range tests {
+		e, args, ok := cat.Identify(400, tt.message)
+		if !ok || e.ID != tt.id || !maps.Equal(args, tt.args) {
+			t.Errorf("Identify(%q) = %q %v %v; want %q %v", tt.message, e.ID, args, ok, tt.id, tt.args)
+		}
+	}
+	if e, _, ok := cat.Identify(400, "Contact ID does not exist"); ok {
+		t.Errorf("the live sandbox's unpositioned wording is not the page's; matched %q", e.ID)
+	}
+}
