@@ -1,4 +1,5 @@
 # contactapis build. `make test` is what CI runs (.ci/run); see README.md.
+SHELL := bash
 GO ?= go
 # Packages for go vet and go test: everything in the module.
 PKGS := ./...
@@ -11,15 +12,19 @@ all: test
 generate:
 	$(GO) generate .
 
-## generate-check: fail when the generated code, or go.mod/go.sum, disagree with what they are generated from
-generate-check: generate
-	@if [ -n "$$(git status --porcelain -- gen/)" ]; then \
-		echo "generate-check: generated code is out of date with specs/; run 'make generate' and commit:"; \
-		git status --porcelain -- gen/; \
-		git --no-pager diff --stat -- gen/; \
+## generate-check: fail when regenerating changes any generated file (a spec changed without
+## `make generate`, or hand edits to *.gen.go), and when go.mod/go.sum are not tidy
+generate-check:
+	@before=$$(find gen -name '*.gen.go' -exec sha256sum {} + | sort -k2); \
+	$(GO) generate . || exit 1; \
+	after=$$(find gen -name '*.gen.go' -exec sha256sum {} + | sort -k2); \
+	if [ "$$before" != "$$after" ]; then \
+		echo "generate-check: generated code did not match specs/; it has now been regenerated:"; \
+		diff <(echo "$$before") <(echo "$$after") | sed -n 's/^> [0-9a-f]* */  /p'; \
+		echo "review and commit the regenerated files"; \
 		exit 1; \
 	fi
-	@$(GO) mod tidy -diff || { echo "generate-check: go.mod/go.sum are not tidy; run 'go mod tidy'"; exit 1; }
+	@$(GO) mod tidy -diff >/dev/null || { echo "generate-check: go.mod/go.sum are not tidy; run 'go mod tidy'"; exit 1; }
 
 ## lint: gofmt and go vet
 lint:
