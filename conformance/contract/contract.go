@@ -1,0 +1,236 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/contactapis/contactapis/internal/country"
+	"github.com/contactapis/contactapis/specs"
+)
+
+// ErrNoRoute is returned (wrapped) for a request that matches no operation of the spec.
+var ErrNoRoute = errors.New("no operation matches the request")
+
+// ErrMethodNotAllowed is returned (wrapped) for a known path called with a method the spec does
+// not declare for it. It also matches ErrNoRoute.
+var ErrMethodNotAllowed = fmt.Errorf("%w: method not allowed", ErrNoRoute)
+
+// Validator checks requests and responses of one vendor against its spec. It is safe for
+// concurrent use; build it once and reuse it (routing tables are compiled in New).
+type Validator struct {
+	vendor    string
+	doc       *openapi3.T
+	router    routers.Router
+	catalogue specs.Catalogue
+	reqOpts   *openapi3filter.Options
+	respOpts  *openapi3filter.Options
+}
+
+// Match is a request routed to an operation.
+type Match struct {
+	Route      *routers.Route
+	PathParams map[string]string
+}
+
+// OperationID is the operationId of the matched operation.
+func (m *Match) OperationID() string { return m.Route.Operation.OperationID }
+
+// New returns a validator for vendor whose API is called at basePath: the path part of the base
+// URL a client is configured with ("/iovox" for tools/mockserver, "/valomnia/api/v1.0", "" for a
+// vendor host whose API sits at the root). The spec's host names play no part.
+func New(vendor, basePath string) (*Validator, error) {
+	register()
+	doc, err := specs.Load(vendor)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := specs.ReadCatalogue(doc)
+	if err != nil {
+		return nil, fmt.Errorf("catalogue of %q: %w", vendor, err)
+	}
+	if err := rebase(doc, strings.TrimSuffix(basePath, "/")); err != nil {
+		return nil, fmt.Errorf("rebase %q on %q: %w", vendor, basePath, err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("router for %q: %w", vendor, err)
+	}
+	v := &Validator{vendor: vendor, doc: doc, router: router, catalogue: cat}
+	v.reqOpts = &openapi3filter.Options{
+		MultiError:                        true,
+		RejectWhenRequestBodyNotSpecified: true,
+		AuthenticationFunc:                credentialPresent,
+	}
+	v.respOpts = &openapi3filter.Options{
+		MultiError:            true,
+		IncludeResponseStatus: true,
+	}
+	return v, nil
+}
+
+// Vendor returns the vendor name.
+func (v *Validator) Vendor() string { return v.vendor }
+
+// Doc returns the vendor's spec as loaded (servers rebased). Treat it as read-only.
+func (v *Validator) Doc() *openapi3.T { return v.doc }
+
+// Catalogue returns the vendor's error catalogue.
+func (v *Validator) Catalogue() specs.Catalogue { return v.catalogue }
+
+// Route finds the operation a request is for.
+func (v *Validator) Route(r *http.Request) (*Match, error) {
+	route, params, err := v.router.FindRoute(r)
+	switch {
+	case errors.Is(err, routers.ErrMethodNotAllowed):
+		return nil, fmt.Errorf("%s %s: %w", r.Method, r.URL.Path, ErrMethodNotAllowed)
+	case err != nil:
+		return nil, fmt.Errorf("%s %s: %w", r.Method, r.URL.Path, ErrNoRoute)
+	}
+	return &Match{Route: route, PathParams: params}, nil
+}
+
+// ValidateRequest routes r and validates its parameters, credentials' presence and body (passed
+// separately, since r.Body can be read only once). The returned error, when the route was found,
+// is kin-openapi's (a MultiError of *openapi3filter.RequestError and
+// *openapi3filter.SecurityRequirementsError), for callers that map failures to vendor errors.
+func (v *Validator) ValidateRequest(ctx context.Context, r *http.Request, body []byte) (*Match, error) {
+	m, err := v.Route(r)
+	if err != nil {
+		return nil, err
+	}
+	req := r.Clone(ctx)
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	req.ContentLength = int64(len(body))
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: m.PathParams, Route: m.Route, Options: v.reqOpts}
+	return m, openapi3filter.ValidateRequest(ctx, in)
+}
+
+// ValidateResponse validates a response to a request routed to m: its status must be declared,
+// its media type and body must match.
+func (v *Validator) ValidateResponse(ctx context.Context, m *Match, r *http.Request, status int, header http.Header, body []byte) error {
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, PathParams: m.PathParams, Route: m.Route, Options: v.respOpts},
+		Status:                 status,
+		Header:                 header,
+		Body:                   io.NopCloser(bytes.NewReader(body)),
+		Options:                v.respOpts,
+	}
+	return openapi3filter.ValidateResponse(ctx, in)
+}
+
+// credentialPresent accepts a security scheme when the request carries the credential it names;
+// the value is for the server to judge.
+func credentialPresent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	s := in.SecurityScheme
+	r := in.RequestValidationInput.Request
+	switch {
+	case s.Type == "apiKey" && s.In == "header":
+		if r.Header.Get(s.Name) != "" {
+			return nil
+		}
+	case s.Type == "apiKey" && s.In == "query":
+		if r.URL.Query().Get(s.Name) != "" {
+			return nil
+		}
+	case s.Type == "apiKey" && s.In == "cookie":
+		if c, err := r.Cookie(s.Name); err == nil && c.Value != "" {
+			return nil
+		}
+	case s.Type == "http" && strings.EqualFold(s.Scheme, "bearer"):
+		if scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " "); ok && strings.EqualFold(scheme, "bearer") && token != "" {
+			return nil
+		}
+	case s.Type == "http":
+		if r.Header.Get("Authorization") != "" {
+			return nil
+		}
+	default:
+		return fmt.Errorf("security scheme %q of type %q is not supported", in.SecuritySchemeName, s.Type)
+	}
+	return fmt.Errorf("missing credential for security scheme %q", in.SecuritySchemeName)
+}
+
+var serverVarRE = regexp.MustCompile(`\{[^{}]+\}`)
+
+// rebase replaces the spec's servers with basePath. The spec's first server gives the API's path
+// below the host (Valomnia's /api/{version}); operations with their own servers (Valomnia's login
+// at the host root) are routed under basePath less that API path, when basePath ends with it.
+func rebase(doc *openapi3.T, basePath string) error {
+	apiPath := ""
+	if len(doc.Servers) > 0 {
+		apiPath = serverPath(doc.Servers[0].URL)
+	}
+	root := basePath
+	if apiPath != "" {
+		// "/api/{version}" becomes ^(.*?)/api/[^/]+$: each variable one path segment.
+		parts := serverVarRE.Split(apiPath, -1)
+		for i := range parts {
+			parts[i] = regexp.QuoteMeta(parts[i])
+		}
+		re, err := regexp.Compile(`^(.*?)` + strings.Join(parts, `[^/]+`) + `$`)
+		if err != nil {
+			return err
+		}
+		if m := re.FindStringSubmatch(basePath); m != nil {
+			root = m[1]
+		}
+	}
+	doc.Servers = openapi3.Servers{{URL: basePath + "/"}}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.Servers != nil && len(*op.Servers) > 0 {
+				item.Servers = openapi3.Servers{{URL: root + serverPath((*op.Servers)[0].URL) + "/"}}
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// serverPath returns the path part of a server URL template ("https://{org}.valomnia.com/api/{version}"
+// gives "/api/{version}"); a URL that is one variable ("{baseUrl}") has none.
+func serverPath(u string) string {
+	if _, rest, ok := strings.Cut(u, "://"); ok {
+		if i := strings.Index(rest, "/"); i >= 0 {
+			return strings.TrimSuffix(rest[i:], "/")
+		}
+		return ""
+	}
+	if strings.HasPrefix(u, "/") {
+		return strings.TrimSuffix(u, "/")
+	}
+	return ""
+}
+
+var registerOnce sync.Once
+
+// register installs the body decoders and formats kin-openapi lacks. Its registries are
+// process-wide, so this happens once, whichever vendor is validated first.
+func register() {
+	registerOnce.Do(func() {
+		openapi3filter.RegisterBodyDecoder("application/xml", XMLDecoder)
+		openapi3filter.RegisterBodyDecoder("text/xml", XMLDecoder)
+		// Which50 documents text/json and application/csp-report as JSON (ASP.NET formatters).
+		jsonDecoder := openapi3filter.RegisteredBodyDecoder("application/json")
+		openapi3filter.RegisterBodyDecoder("text/json", jsonDecoder)
+		openapi3filter.RegisterBodyDecoder("application/csp-report", jsonDecoder)
+		openapi3.DefineStringFormatValidator("iso3166-country", openapi3.NewCallbackValidator(func(s string) error {
+			if _, ok := country.ByCodeOrName(s); !ok {
+				return fmt.Errorf("%q is not an ISO 3166 country code or English country name", s)
+			}
+			return nil
+		}))
+	})
+}

@@ -1,0 +1,16 @@
+// Package contract validates HTTP exchanges against a vendor's spec with kin-openapi: the
+// conformance suite's transport, the mocks' middleware and tools/drift all judge traffic through
+// it, so "valid" means the same thing everywhere.
+//
+// kin-openapi needs help in three places, all handled here once:
+//   - It has no XML body decoder. XMLDecoder maps an XML document onto the JSON shape of its schema
+//     (element and attribute names from the generator's xml tags), registered process-wide for
+//     application/xml and text/xml.
+//   - It routes by the spec's servers and ignores operation-level servers. A Validator is built
+//     for the base path the client actually calls (a mock's /iovox, a tenant's /api/v1.0) and routes
+//     host-root operations (Valomnia's login) under the matching root.
+//   - It fails every secured request unless told how to authenticate. The Validator checks that
+//     the credential a scheme names is present; whether it is right is the server's business.
+//
+// It also teaches kin-openapi the project's custom string formats (iso3166-country).
+package contract
