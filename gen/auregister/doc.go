@@ -18,7 +18,22 @@
 // Which fields a contact accepts depends on its stored contactType; the rule table is the
 // x-contact-type-rules extension of the ContactUpdate schema in the spec, not restated here.
 //
-// Hand-written helpers will live beside the generated files: a request editor that sets the
-// assumed "Authorization: Bearer <token>" header, and a typed error built from [ErrorBody] and the
-// spec's error catalogue.
+// The hand-written client layer (contacts.go, errors.go, rules.go) is what users call:
+//
+//	client, err := auregister.NewContactsClient(baseURL, apiclient.NewSecret(token))
+//	contact, err := client.UpdateContact(ctx, 1941877, u, auregister.ForContactType(auregister.ContactTypePeople))
+//
+// [ContactsClient.UpdateContact] sends the assumed "Authorization: Bearer <token>" header, returns
+// the stored [Contact], and turns every failure answer into an [*APIError] identified in the spec's
+// error catalogue. It is not retried by default (a PATCH may clear fields; a retry after a lost
+// answer is the caller's decision, through apiclient.WithRetryPolicy).
+//
+// The contact-type rules are checked on the client only when the caller states the stored type
+// with [ForContactType]: the type in the body cannot serve, because the rules follow the stored
+// type and the vendor checks the body's type against it, so a wrong claim would produce a refusal
+// (or a pass) the vendor would not make. The check works on the encoded body, the exact bytes the
+// vendor would judge, so absent, null and "" are told apart as the rule table requires. A refusal
+// is a [*RuleError] naming every offending field (the vendor names only the first), and it
+// matches the same catalogue ids and status sentinel as the vendor's answer would, so callers
+// handle both with one errors.Is.
 package auregister
