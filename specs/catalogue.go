@@ -132,6 +132,27 @@ func (c Catalogue) ByID(id string) (Entry, bool) {
 	return Entry{}, false
 }
 
+// ForOperation returns the entries that can answer the operation: its own first, then the root
+// entries that apply to it (scope secured only when the operation is secured), then the unrouted
+// ones (a client's wrong URL gets those). Identify on the result then prefers the operation's own
+// entry when a root entry shares its message.
+func (c Catalogue) ForOperation(operationID string, secured bool) Catalogue {
+	var own, root, unrouted Catalogue
+	for _, e := range c {
+		switch {
+		case e.OperationID == operationID:
+			own = append(own, e)
+		case e.OperationID != "":
+		case e.Scope == ScopeUnrouted:
+			unrouted = append(unrouted, e)
+		case e.Scope == ScopeSecured && !secured:
+		default:
+			root = append(root, e)
+		}
+	}
+	return append(append(own, root...), unrouted...)
+}
+
 // Identify returns the entry whose template message matches, with its placeholder values.
 // Entries are tried in catalogue order; among several matches, one with fewer placeholders (a more
 // literal template) wins, so "XML Empty" is never taken for a templated message.

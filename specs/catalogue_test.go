@@ -2,6 +2,7 @@ package specs_test
 
 import (
 	"maps"
+	"slices"
 	"testing"
 
 	"github.com/contactapis/contactapis/specs"
@@ -59,5 +60,31 @@ func TestCatalogueIdentify(t *testing.T) {
 	}
 	if e, _, ok := cat.Identify(400, "Contact ID does not exist"); ok {
 		t.Errorf("the live sandbox's unpositioned wording is not the page's; matched %q", e.ID)
+	}
+}
+
+// An operation's own entry wins over a root entry with the same text; secured root entries do not
+// answer unsecured operations.
+func TestCatalogueForOperation(t *testing.T) {
+	cat := specs.Catalogue{
+		{ID: "no-credentials", Scope: specs.ScopeSecured, Status: 401, Message: "Full authentication is required"},
+		{ID: "route-not-found", Scope: specs.ScopeUnrouted, Status: 404, Message: "Not found"},
+		{ID: "login-no-session", OperationID: "loginSuccess", Status: 401, Message: "Full authentication is required"},
+		{ID: "missing-param", OperationID: "updateContact", Status: 400, Message: "{param} parameter is missing"},
+	}
+	ids := func(c specs.Catalogue) (out []string) {
+		for _, e := range c {
+			out = append(out, e.ID)
+		}
+		return out
+	}
+	if got := ids(cat.ForOperation("loginSuccess", false)); !slices.Equal(got, []string{"login-no-session", "route-not-found"}) {
+		t.Errorf("unsecured loginSuccess: %v", got)
+	}
+	if got := ids(cat.ForOperation("updateContact", true)); !slices.Equal(got, []string{"missing-param", "no-credentials", "route-not-found"}) {
+		t.Errorf("secured updateContact: %v", got)
+	}
+	if e, _, _ := cat.ForOperation("loginSuccess", true).Identify(401, "Full authentication is required"); e.ID != "login-no-session" {
+		t.Errorf("identified %q; the operation's own entry must win", e.ID)
 	}
 }

@@ -94,6 +94,9 @@ type ClientInterface interface {
 	// Updates every `<contact>` of the payload. The batch is applied all or nothing: when any
 	// contact fails, nothing is written and every failure is listed in the error body.
 	//
+	// Any other HTTP method on /Contacts is answered with request-method-not-put (the page's
+	// row), never with route-not-found, which answers other paths only.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /Contacts (the `UpdateContacts` operationId).
@@ -104,6 +107,9 @@ type ClientInterface interface {
 //
 // Updates every `<contact>` of the payload. The batch is applied all or nothing: when any
 // contact fails, nothing is written and every failure is listed in the error body.
+//
+// Any other HTTP method on /Contacts is answered with request-method-not-put (the page's
+// row), never with route-not-found, which answers other paths only.
 //
 // Takes any type of body and a specified content type.
 //
@@ -229,6 +235,9 @@ type ClientWithResponsesInterface interface {
 	// Updates every `<contact>` of the payload. The batch is applied all or nothing: when any
 	// contact fails, nothing is written and every failure is listed in the error body.
 	//
+	// Any other HTTP method on /Contacts is answered with request-method-not-put (the page's
+	// row), never with route-not-found, which answers other paths only.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /Contacts (the `UpdateContacts` operationId).
@@ -294,6 +303,9 @@ func (r UpdateContactsResponse) ContentType() string {
 //
 // Updates every `<contact>` of the payload. The batch is applied all or nothing: when any
 // contact fails, nothing is written and every failure is listed in the error body.
+//
+// Any other HTTP method on /Contacts is answered with request-method-not-put (the page's
+// row), never with route-not-found, which answers other paths only.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //

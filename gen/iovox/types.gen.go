@@ -54,7 +54,7 @@ func (e MethodName) Valid() bool {
 // APIVersion The API version number sent in the v query parameter.
 type APIVersion int
 
-// Contact One `<contact>`: contact_id picks the contact, every other element present replaces that detail; elements left out keep their stored value.
+// Contact One `<contact>`: contact_id picks the contact and every other element present sets that detail. A detail that can hold several values (the phone numbers) is replaced or added to as replace_details says; an element sent empty clears its detail (see empty-detail-clears); elements left out keep their stored value.
 type Contact struct {
 	// ContactID Identifies the contact to update. Empty answers contact-id-empty; unknown, contact-id-not-found.
 	ContactID string `json:"contact_id" xml:"contact_id"`
@@ -111,7 +111,7 @@ type Contact struct {
 	Notes *string `json:"notes,omitempty" xml:"notes,omitempty"`
 }
 
-// CountryName An English country name as the Countries getCountries method returns it ("United Kingdom"), not an ISO code. When home_country (business_country) is left out and a home (business) phone is given, the vendor guesses the country from the number's calling code and stores it.
+// CountryName A country, when not empty, as an English country name the Countries getCountries method returns ("United Kingdom"), not an ISO code; sent empty, it clears the stored country (see empty-detail-clears). When home_country (business_country) is left out and a home (business) phone is given, the vendor guesses the country from the number's calling code and stores it.
 type CountryName = string
 
 // Error defines model for Error.
@@ -136,10 +136,10 @@ type Flag string
 // MethodName The method of the Contacts resource, sent in the method query parameter.
 type MethodName string
 
-// PersonName A first or last name; letters only.
+// PersonName A first or last name; letters only. Sent empty, it clears the stored name (see empty-detail-clears).
 type PersonName = string
 
-// PhoneNumbers Internationalised phone numbers of one kind: digits only, the country calling code first, the national number without its trunk 0, no + and no spaces (447772412312). Sending several elements of the same kind makes a list; see replace_details.
+// PhoneNumbers Phone numbers of one kind. A non-empty number must be internationalised: digits only, the country calling code first, the national number without its trunk 0, no + and no spaces (447772412312). An empty element clears the detail (see empty-detail-clears). Sending several elements of the same kind makes a list; see replace_details.
 type PhoneNumbers = []string
 
 // UpdateContactsPayload The `<request>` element of an updateContacts call.
@@ -147,7 +147,7 @@ type UpdateContactsPayload struct {
 	// RmRules When TRUE, a detail emptied by this call that a custom rule template uses deletes that template and detaches it from its links (and a variable rule fixed by the detail has its template detached). When FALSE, emptying such a detail fails with empty-fields-used-in-rules.
 	RmRules *Flag `json:"rm_rules,omitempty" xml:"rm_rules,omitempty"`
 
-	// ReplaceDetails When TRUE, a repeated detail sent for a contact (several business_phone elements, for instance) replaces the stored list of that detail; when FALSE the values are added to it.
+	// ReplaceDetails When TRUE, a repeated detail sent for a contact (several business_phone elements, for instance) replaces the stored list of that detail; when FALSE (the default) the values sent are added to the stored list.
 	ReplaceDetails *Flag `json:"replace_details,omitempty" xml:"replace_details,omitempty"`
 
 	// Contact The contacts to update, in order; error positions ("x of y") count from 1.

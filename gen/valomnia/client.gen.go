@@ -91,7 +91,8 @@ type ClientInterface interface {
 
 	// UpdateContactWithBody Update a contact.
 	//
-	// Replaces the details of one contact and answers the whole updated contact. Send the fields
+	// Updates the details of one contact and answers the whole updated contact (optional fields
+	// left out keep their stored value; see ContactUpdate). Send the fields
 	// as a form, or as multipart when a photo (`imageFile`) goes with them. With
 	// `useExternalId=true`, `id` and `customerId` are the caller's own references instead of
 	// Valomnia's numeric ids.
@@ -103,7 +104,8 @@ type ClientInterface interface {
 
 	// UpdateContactWithFormdataBody Update a contact.
 	//
-	// Replaces the details of one contact and answers the whole updated contact. Send the fields
+	// Updates the details of one contact and answers the whole updated contact (optional fields
+	// left out keep their stored value; see ContactUpdate). Send the fields
 	// as a form, or as multipart when a photo (`imageFile`) goes with them. With
 	// `useExternalId=true`, `id` and `customerId` are the caller's own references instead of
 	// Valomnia's numeric ids.
@@ -154,7 +156,8 @@ type ClientInterface interface {
 
 // UpdateContactWithBody Update a contact.
 //
-// Replaces the details of one contact and answers the whole updated contact. Send the fields
+// Updates the details of one contact and answers the whole updated contact (optional fields
+// left out keep their stored value; see ContactUpdate). Send the fields
 // as a form, or as multipart when a photo (`imageFile`) goes with them. With
 // `useExternalId=true`, `id` and `customerId` are the caller's own references instead of
 // Valomnia's numeric ids.
@@ -176,7 +179,8 @@ func (c *Client) UpdateContactWithBody(ctx context.Context, id string, contentTy
 
 // UpdateContactWithFormdataBody Update a contact.
 //
-// Replaces the details of one contact and answers the whole updated contact. Send the fields
+// Updates the details of one contact and answers the whole updated contact (optional fields
+// left out keep their stored value; see ContactUpdate). Send the fields
 // as a form, or as multipart when a photo (`imageFile`) goes with them. With
 // `useExternalId=true`, `id` and `customerId` are the caller's own references instead of
 // Valomnia's numeric ids.
@@ -441,7 +445,8 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateContactWithBodyWithResponse Update a contact.
 	//
-	// Replaces the details of one contact and answers the whole updated contact. Send the fields
+	// Updates the details of one contact and answers the whole updated contact (optional fields
+	// left out keep their stored value; see ContactUpdate). Send the fields
 	// as a form, or as multipart when a photo (`imageFile`) goes with them. With
 	// `useExternalId=true`, `id` and `customerId` are the caller's own references instead of
 	// Valomnia's numeric ids.
@@ -453,7 +458,8 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateContactWithFormdataBodyWithResponse Update a contact.
 	//
-	// Replaces the details of one contact and answers the whole updated contact. Send the fields
+	// Updates the details of one contact and answers the whole updated contact (optional fields
+	// left out keep their stored value; see ContactUpdate). Send the fields
 	// as a form, or as multipart when a photo (`imageFile`) goes with them. With
 	// `useExternalId=true`, `id` and `customerId` are the caller's own references instead of
 	// Valomnia's numeric ids.
@@ -672,7 +678,8 @@ func (r LoginSuccessResponse) ContentType() string {
 
 // UpdateContactWithBodyWithResponse Update a contact.
 //
-// Replaces the details of one contact and answers the whole updated contact. Send the fields
+// Updates the details of one contact and answers the whole updated contact (optional fields
+// left out keep their stored value; see ContactUpdate). Send the fields
 // as a form, or as multipart when a photo (`imageFile`) goes with them. With
 // `useExternalId=true`, `id` and `customerId` are the caller's own references instead of
 // Valomnia's numeric ids.
@@ -690,7 +697,8 @@ func (c *ClientWithResponses) UpdateContactWithBodyWithResponse(ctx context.Cont
 
 // UpdateContactWithFormdataBodyWithResponse Update a contact.
 //
-// Replaces the details of one contact and answers the whole updated contact. Send the fields
+// Updates the details of one contact and answers the whole updated contact (optional fields
+// left out keep their stored value; see ContactUpdate). Send the fields
 // as a form, or as multipart when a photo (`imageFile`) goes with them. With
 // `useExternalId=true`, `id` and `customerId` are the caller's own references instead of
 // Valomnia's numeric ids.

@@ -48,7 +48,7 @@ type Contact struct {
 	Fax       *string `json:"fax,omitempty"`
 	FirstName string  `json:"firstName"`
 
-	// Fonction The contact's job title.
+	// Fonction The contact's function, as sent in the update's fonction field.
 	Fonction *string `json:"fonction,omitempty"`
 
 	// ID Valomnia's numeric id of the contact.
@@ -93,7 +93,7 @@ type ContactUpdate struct {
 	// City The contact's city.
 	City *string `json:"city,omitempty"`
 
-	// Country The contact's country as an ISO 3166-1 alpha-2 code. Anything else answers country-error.
+	// Country The contact's country as an ISO 3166-1 alpha-2 code (two upper-case letters, such as FR). The vendor checks the code itself and answers country-error; no schema pattern is declared, so that a value such as "fr", "FRA" or "" reaches the vendor's (or the mock's) own check instead of a generic binding error.
 	//
 	// Example: FR
 	Country *string `json:"country,omitempty"`
@@ -112,7 +112,7 @@ type ContactUpdate struct {
 	// FirstName The contact's first name.
 	FirstName string `json:"firstName"`
 
-	// Fonction The contact's job title (the vendor's French-derived field name).
+	// Fonction The contact's function (the vendor's French field name), such as Commercial in the page's success example.
 	//
 	// Example: Commercial
 	Fonction *string `json:"fonction,omitempty"`
@@ -132,9 +132,7 @@ type ContactUpdate struct {
 	// PostalCode The contact's postal code.
 	PostalCode *string `json:"postalCode,omitempty"`
 
-	// UseExternalID When true, the path id and customerId are the caller's own references rather than Valomnia's numeric ids. The page's example values are true and false.
-	//
-	// Example: true
+	// UseExternalID When true, the path id and customerId are the caller's own references rather than Valomnia's numeric ids. The page's example values, true and false, are the request examples page-example-values-external-ids and page-example-values-numeric-ids.
 	UseExternalID *bool `json:"useExternalId,omitempty"`
 }
 
@@ -146,7 +144,7 @@ type ContactUpdateMultipart struct {
 	// City The contact's city.
 	City *string `json:"city,omitempty"`
 
-	// Country The contact's country as an ISO 3166-1 alpha-2 code. Anything else answers country-error.
+	// Country The contact's country as an ISO 3166-1 alpha-2 code (two upper-case letters, such as FR). The vendor checks the code itself and answers country-error; no schema pattern is declared, so that a value such as "fr", "FRA" or "" reaches the vendor's (or the mock's) own check instead of a generic binding error.
 	//
 	// Example: FR
 	Country *string `json:"country,omitempty"`
@@ -165,7 +163,7 @@ type ContactUpdateMultipart struct {
 	// FirstName The contact's first name.
 	FirstName string `json:"firstName"`
 
-	// Fonction The contact's job title (the vendor's French-derived field name).
+	// Fonction The contact's function (the vendor's French field name), such as Commercial in the page's success example.
 	//
 	// Example: Commercial
 	Fonction *string `json:"fonction,omitempty"`
@@ -188,9 +186,7 @@ type ContactUpdateMultipart struct {
 	// PostalCode The contact's postal code.
 	PostalCode *string `json:"postalCode,omitempty"`
 
-	// UseExternalID When true, the path id and customerId are the caller's own references rather than Valomnia's numeric ids. The page's example values are true and false.
-	//
-	// Example: true
+	// UseExternalID When true, the path id and customerId are the caller's own references rather than Valomnia's numeric ids. The page's example values, true and false, are the request examples page-example-values-external-ids and page-example-values-numeric-ids.
 	UseExternalID *bool `json:"useExternalId,omitempty"`
 }
 
