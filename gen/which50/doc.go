@@ -9,24 +9,41 @@
 // application/csp-report and text/xml request bodies, text/xml responses): the spec itself
 // keeps every media type the page lists, and is what validation uses.
 //
-// What the generated code does and does not do, and what hand-written files beside it will add:
+// The client layer (contacts.go, errors.go, xml.go) is what a user calls:
 //
-//   - XML bodies. Generated structs carry xml tags (from x-oapi-codegen-extra-tags), but the
-//     DataContract form of ContactValues (a list of KeyValueOfstringanyType elements) needs
-//     MarshalXML/UnmarshalXML on ContactValues, and the root element (`Contact`, in the
-//     W50API.Models.DTO namespace) is chosen with xml.Encoder.EncodeElement.
-//   - XML responses. The generated ClientWithResponses decodes <ArrayOfstring> with
-//     xml.Unmarshal into a plain slice, which yields one string holding the root element's
-//     character data (["   "] for the page's sample) instead of the ids; EncContactIDs is a
-//     named type (disable-type-aliases-for-type in types.cfg.yaml) so that an UnmarshalXML
-//     method can fix this without touching generated code.
-//   - Nothing for literal commas: the page sends `match` and `customevents` as comma-separated
-//     lists with literal commas, and because the spec models them as arrays in form style
-//     without explode the generated client already does (a string schema would have gone out as
-//     %2C); TestClientMatchCommaEncoding pins this.
-//   - The match values. MatchValues (one query parameter per matched property) is sent by the
-//     client, but the generated server never fills it: server code reads r.URL.Query().
-//   - Auth. The page documents 401/403 but no scheme; a request editor will send whatever
-//     header the user's account uses (the spec's bearer scheme is an assumption).
-//   - Typed vendor errors rendered from the spec's x-error-catalogue.
+//	c, err := which50.NewContactsClient(which50.ProductionURL, which50.BearerToken(token))
+//	ids, err := c.UpdateContactsByMatch(ctx, 3,
+//		map[string]string{"ReferanceAccountId": "123456", "Email": "pgannon@customerminds.com"},
+//		map[string]any{"Mobile": "353871234567"})
+//
+// It closes the gaps the generated code leaves, and makes choices worth knowing:
+//
+//   - Auth. The page documents 401/403 but no scheme. BearerToken follows the spec's assumption;
+//     HeaderCredentials sends any header an account was issued, value verbatim. Either is set on
+//     every attempt from an apiclient.Secret and is scrubbed from every error text.
+//   - Query. `match` and `customevents` go through the generated builder, which writes them as
+//     the page does (literal commas, each name escaped; TestClientMatchCommaEncoding). The match
+//     values do not: the generated client writes the keys of the exploded MatchValues object
+//     unescaped (`Home Phone=1` breaks the request line), so the client appends the
+//     `name=value` pairs itself, sorted by name like `match`, with the generated client's own
+//     escaper (runtime.DefaultQueryEncoder).
+//   - Formats. The generated client never sets Accept; the client does, JSON unless
+//     WithResponseFormat(FormatXML), and decodes whichever form comes back (text/json,
+//     application/csp-report, text/xml, or no media type at all). Call options carry the format
+//     because NewContactsClient takes only the shared apiclient.Option.
+//   - XML. EncContactIDs.UnmarshalXML reads <ArrayOfstring> (the generated client's XML200 held
+//     the whitespace between the elements instead of the ids). ContactDTO.MarshalXML and
+//     ContactValues' codec write and read the page's DataContract sample; each value carries
+//     an xsi:type, which the page's sample (only empty values) does not show: it is how the
+//     DataContract serializer writes a Dictionary<string, object>, and is assumed.
+//   - Errors. *APIError is identified against the catalogue entries of its own operation plus
+//     the document's (PATCH and PUT repeat the same messages under update-* and upsert-* ids).
+//     A message that matches no entry (an ASP.NET default) still gets an id when its status has
+//     only one entry (401, 415, 500), flagged IDFromStatus; the two 404s of the page's single
+//     row are told apart by message only (NoContactsMatched, ListNotFound).
+//   - Retries. Neither call is idempotent (an update already applied, Custom Events already run,
+//     a PUT that inserts): no retry unless apiclient.WithRetryPolicy.
+//
+// The match values are strings on PATCH (a query string carries only text) and any JSON value
+// on PUT, where they travel in the body as the page's PUT example shows.
 package which50
