@@ -64,3 +64,17 @@ func Scrub(s string, secrets ...Secret) string {
 	}
 	return s
 }
+
+// MaxVendorText caps vendor text kept in an error (an unparsed body, a message).
+const MaxVendorText = 1 << 10
+
+// VendorText makes vendor text fit for an error message: trimmed, every secret replaced, at most
+// MaxVendorText bytes of valid UTF-8. Scrubbing comes before the cut, so a secret straddling the
+// limit cannot survive in part.
+func VendorText(s string, secrets ...Secret) string {
+	s = Scrub(strings.TrimSpace(s), secrets...)
+	if len(s) > MaxVendorText {
+		s = strings.ToValidUTF8(s[:MaxVendorText], "")
+	}
+	return s
+}

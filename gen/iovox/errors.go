@@ -75,8 +75,6 @@ func (e *APIError) Has(id string) bool {
 	return false
 }
 
-const maxBodyText = 1 << 10
-
 // catalogue is the iovox error catalogue, read once from the embedded spec.
 var catalogue = sync.OnceValues(func() (specs.Catalogue, error) {
 	doc, err := specs.Load(specs.Iovox)
@@ -90,16 +88,12 @@ func newAPIError(resp *http.Response, body []byte, secrets ...apiclient.Secret) 
 	e := &APIError{StatusCode: resp.StatusCode, RequestID: apiclient.RequestID(resp.Header)}
 	var list Errors
 	if err := xml.Unmarshal(body, &list); err != nil || len(list.Error) == 0 {
-		text := apiclient.Scrub(strings.TrimSpace(string(body)), secrets...)
-		if len(text) > maxBodyText {
-			text = text[:maxBodyText]
-		}
-		e.Body = text
+		e.Body = apiclient.VendorText(string(body), secrets...)
 		return e
 	}
 	cat, _ := catalogue() // a spec that does not load fails the module's tests; here, no ids.
 	for _, item := range list.Error {
-		d := ErrorDetail{Status: item.Status, Message: apiclient.Scrub(strings.TrimSpace(item.Message), secrets...)}
+		d := ErrorDetail{Status: item.Status, Message: apiclient.VendorText(item.Message, secrets...)}
 		if entry, args, ok := cat.Identify(item.Status, d.Message); ok {
 			d.ID, d.Params = entry.ID, args
 			d.Item, _ = strconv.Atoi(args["item"])

@@ -64,8 +64,6 @@ func (e *APIError) Is(target error) bool {
 	return target == apiclient.StatusSentinel(e.StatusCode)
 }
 
-const maxBodyText = 1 << 10
-
 // errorSpec is what identifying an answer needs from the spec: the catalogue, and which
 // operations are secured (the root's "secured" entries answer only those).
 type errorSpec struct {
@@ -134,11 +132,7 @@ func newAPIError(spec errorSpec, op string, resp *http.Response, body []byte, se
 	e.Code = apiclient.Scrub(code, secrets...)
 	e.Description = apiclient.Scrub(description, secrets...)
 	if !wellFormed {
-		text := apiclient.Scrub(strings.TrimSpace(string(body)), secrets...)
-		if len(text) > maxBodyText {
-			text = strings.ToValidUTF8(text[:maxBodyText], "")
-		}
-		e.Body = text
+		e.Body = apiclient.VendorText(string(body), secrets...)
 	}
 	if e.Code != "" {
 		e.ID, e.Params = identify(spec, op, e.StatusCode, e.Code, e.Description)

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/contactapis/contactapis/apiclient"
 	"github.com/contactapis/contactapis/specs"
@@ -87,8 +86,6 @@ func (e *APIError) NoContactsMatched() bool { return slices.Contains(noContactsM
 // the message did not say which 404 it was.
 func (e *APIError) ListNotFound() bool { return slices.Contains(listNotFoundIDs, e.ID) }
 
-const maxText = 1 << 10
-
 // catalogue is the Which50 error catalogue, read once from the embedded spec.
 var catalogue = sync.OnceValues(func() (specs.Catalogue, error) {
 	doc, err := specs.Load(specs.Which50)
@@ -100,7 +97,7 @@ var catalogue = sync.OnceValues(func() (specs.Catalogue, error) {
 
 func newAPIError(op string, resp *http.Response, body []byte, secrets ...apiclient.Secret) *APIError {
 	e := &APIError{Operation: op, StatusCode: resp.StatusCode, RequestID: apiclient.RequestID(resp.Header)}
-	clean := func(s string) string { return capText(apiclient.Scrub(strings.TrimSpace(s), secrets...)) }
+	clean := func(s string) string { return apiclient.VendorText(s, secrets...) }
 	if msg, ok := decodeHTTPError(body); ok {
 		e.Message = clean(msg.Message)
 		if msg.MessageDetail != nil {
@@ -170,19 +167,4 @@ func identify(op string, status int, message string) (id string, params map[stri
 
 func loose(s string) string {
 	return strings.TrimSuffix(strings.Join(strings.Fields(s), " "), ".")
-}
-
-// capText cuts s to maxText bytes without splitting a character.
-func capText(s string) string {
-	if len(s) <= maxText {
-		return s
-	}
-	s = s[:maxText]
-	for i := 0; i < utf8.UTFMax-1; i++ {
-		if r, size := utf8.DecodeLastRuneInString(s); r != utf8.RuneError || size != 1 {
-			break
-		}
-		s = s[:len(s)-1]
-	}
-	return s
 }
