@@ -1,0 +1,52 @@
+package mock
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// Faults makes a vendor slow or failing on purpose, reproducibly: the same seed gives the same
+// sequence of delays and failures for the same sequence of requests.
+type Faults struct {
+	// Latency is added before every routed request; a random extra up to Jitter on top.
+	Latency, Jitter time.Duration
+	// ErrorRate is the share of requests (0..1) answered with the vendor's documented 500
+	// instead of being handled; nothing is written to the store for them.
+	ErrorRate float64
+}
+
+type faultState struct {
+	Faults
+	mu  sync.Mutex
+	rnd *rand.Rand
+}
+
+func newFaultState(f Faults, seed uint64) *faultState {
+	return &faultState{Faults: f, rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+}
+
+// draw returns this request's delay and whether it fails, from the seeded sequence.
+func (s *faultState) draw() (time.Duration, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.Latency
+	if s.Jitter > 0 {
+		d += time.Duration(s.rnd.Int64N(int64(s.Jitter) + 1))
+	}
+	return d, s.ErrorRate > 0 && s.rnd.Float64() < s.ErrorRate
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

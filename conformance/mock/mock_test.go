@@ -1,0 +1,265 @@
+package mock_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/contactapis/contactapis/conformance/contract"
+	"github.com/contactapis/contactapis/conformance/mock"
+	"github.com/contactapis/contactapis/specs"
+)
+
+// fake is a Backend on the auregister spec that records what reaches it and answers what it is
+// told, so the pipeline around it can be observed.
+type fake struct {
+	mu       sync.Mutex
+	rejected []mock.RejectKind
+	handled  int
+	failed   int
+	answer   func(w http.ResponseWriter) // the handler's answer
+	fixtures string
+	resets   int
+}
+
+func (f *fake) Vendor() string      { return specs.Auregister }
+func (f *fake) APIPath() string     { return "" }
+func (f *fake) MaxBodyBytes() int64 { return 64 }
+func (f *fake) Authenticate(r *http.Request, _ *contract.Match) bool {
+	return r.Header.Get("Authorization") == "Bearer test"
+}
+func (f *fake) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.mu.Lock()
+		f.handled++
+		f.mu.Unlock()
+		if mock.MatchFrom(r.Context()) == nil {
+			panic("handler reached without a match")
+		}
+		f.answer(w)
+	})
+}
+func (f *fake) Reject(w http.ResponseWriter, _ *http.Request, rej *mock.Rejection) {
+	f.mu.Lock()
+	f.rejected = append(f.rejected, rej.Kind)
+	f.mu.Unlock()
+	status := map[mock.RejectKind]int{mock.RejectNoRoute: 404, mock.RejectMethod: 404, mock.RejectUnauthenticated: 401}[rej.Kind]
+	if status == 0 {
+		status = 400
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `{"error":"x","message":%q}`, rej.Kind.String())
+}
+func (f *fake) Fail(w http.ResponseWriter, _ *http.Request) {
+	f.mu.Lock()
+	f.failed++
+	f.mu.Unlock()
+	w.WriteHeader(http.StatusInternalServerError)
+}
+func (f *fake) Reset() { f.resets++ }
+func (f *fake) PrepareFixtures(raw json.RawMessage) (func(), error) {
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil || s == "bad" {
+		return nil, fmt.Errorf("%w: want a string other than bad", mock.ErrFixtures)
+	}
+	return func() { f.fixtures = s; f.resets++ }, nil
+}
+func (f *fake) State() any           { return map[string]string{"fixtures": f.fixtures} }
+func (f *fake) Events() []mock.Event { return nil }
+
+// pageContact is the page's own 200 answer, which the spec must accept.
+var pageContact = func() []byte {
+	b, err := os.ReadFile("../../gen/auregister/testdata/update-contact-response.json")
+	if err != nil {
+		panic(err)
+	}
+	return b
+}()
+
+func contactAnswer(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(pageContact)
+}
+
+func newServer(t *testing.T, opts mock.Options, f *fake) *httptest.Server {
+	t.Helper()
+	s, err := mock.New(opts, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func do(t *testing.T, method, url, auth, contentType, body string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	if auth != "" {
+		req.Header.Set("Authorization", auth)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func TestPipelineRejectsInOrder(t *testing.T) {
+	tests := []struct {
+		name, method, path, auth, contentType, body string
+		want                                        mock.RejectKind // 0: handled
+	}{
+		{"valid", "PATCH", "/auregister/contacts/1", "Bearer test", "application/json", `{"mobile":"1"}`, 0},
+		{"unknown path", "PATCH", "/auregister/people/1", "Bearer test", "application/json", `{}`, mock.RejectNoRoute},
+		{"wrong method", "GET", "/auregister/contacts/1", "Bearer test", "", "", mock.RejectMethod},
+		{"body over the cap", "PATCH", "/auregister/contacts/1", "Bearer test", "application/json", `{"mobile":"` + strings.Repeat("1", 80) + `"}`, mock.RejectTooLarge},
+		{"invalid UTF-8", "PATCH", "/auregister/contacts/1", "Bearer test", "application/json", "{\"mobile\":\"\xff\"}", mock.RejectEncoding},
+		{"wrong token", "PATCH", "/auregister/contacts/1", "Bearer nope", "application/json", `{}`, mock.RejectUnauthenticated},
+		{"no token", "PATCH", "/auregister/contacts/1", "", "application/json", `{}`, mock.RejectUnauthenticated},
+		{"schema violation", "PATCH", "/auregister/contacts/1", "Bearer test", "application/json", `{"sex":"Other"}`, mock.RejectInvalid},
+		{"malformed JSON", "PATCH", "/auregister/contacts/1", "Bearer test", "application/json", `{"sex":`, mock.RejectInvalid},
+		{"wrong media type", "PATCH", "/auregister/contacts/1", "Bearer test", "text/plain", `hi`, mock.RejectInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fake{answer: contactAnswer}
+			srv := newServer(t, mock.Options{}, f)
+			resp, _ := do(t, tt.method, srv.URL+tt.path, tt.auth, tt.contentType, tt.body)
+			if tt.want == 0 {
+				if f.handled != 1 || len(f.rejected) != 0 || resp.StatusCode != 200 {
+					t.Errorf("handled %d, rejected %v, status %d", f.handled, f.rejected, resp.StatusCode)
+				}
+				return
+			}
+			if f.handled != 0 || len(f.rejected) != 1 || f.rejected[0] != tt.want {
+				t.Errorf("handled %d, rejected %v; want rejected [%v]", f.handled, f.rejected, tt.want)
+			}
+		})
+	}
+}
+
+// An answer the spec forbids is a mock bug: still sent, but marked and kept for the test to see.
+func TestPipelineRecordsContractViolations(t *testing.T) {
+	f := &fake{answer: func(w http.ResponseWriter) { w.WriteHeader(http.StatusTeapot) }}
+	s, err := mock.New(mock.Options{}, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	resp, _ := do(t, "PATCH", srv.URL+"/auregister/contacts/1", "Bearer test", "application/json", `{}`)
+	if resp.StatusCode != http.StatusTeapot || resp.Header.Get(mock.ContractViolationHeader) == "" {
+		t.Errorf("status %d, violation header %q", resp.StatusCode, resp.Header.Get(mock.ContractViolationHeader))
+	}
+	if v := s.Violations(); len(v) != 1 || !strings.Contains(v[0], "418") {
+		t.Errorf("violations %v", v)
+	}
+	if v := s.Violations(); len(v) != 0 {
+		t.Errorf("Violations must forget what it returned: %v", v)
+	}
+	f.answer = contactAnswer
+	do(t, "PATCH", srv.URL+"/auregister/contacts/1", "Bearer test", "application/json", `{}`)
+	if v := s.Violations(); len(v) != 0 {
+		t.Errorf("a valid answer was recorded as a violation: %v", v)
+	}
+}
+
+func TestFaultsAreSeededAndSkipTheHandler(t *testing.T) {
+	sequence := func(seed uint64) string {
+		f := &fake{answer: contactAnswer}
+		srv := newServer(t, mock.Options{Seed: seed, Faults: map[string]mock.Faults{specs.Auregister: {ErrorRate: 0.5}}}, f)
+		var b strings.Builder
+		for i := 0; i < 32; i++ {
+			resp, _ := do(t, "PATCH", srv.URL+"/auregister/contacts/1", "Bearer test", "application/json", `{}`)
+			b.WriteString(map[bool]string{true: "F", false: "."}[resp.StatusCode == 500])
+		}
+		if f.handled+f.failed != 32 || f.failed == 0 || f.handled == 0 {
+			t.Errorf("handled %d, failed %d of 32 at rate 0.5", f.handled, f.failed)
+		}
+		return b.String()
+	}
+	a, b, c := sequence(7), sequence(7), sequence(8)
+	if a != b {
+		t.Errorf("same seed, different faults:\n%s\n%s", a, b)
+	}
+	if a == c {
+		t.Errorf("different seeds, same faults: %s", a)
+	}
+	// Refused requests never draw a fault: they are answered before the handler would be.
+	f := &fake{answer: contactAnswer}
+	srv := newServer(t, mock.Options{Faults: map[string]mock.Faults{specs.Auregister: {ErrorRate: 1}}}, f)
+	do(t, "PATCH", srv.URL+"/auregister/contacts/1", "", "application/json", `{}`)
+	if f.failed != 0 {
+		t.Error("an unauthenticated request drew a fault")
+	}
+}
+
+func TestAdminAPI(t *testing.T) {
+	f := &fake{answer: contactAnswer}
+	srv := newServer(t, mock.Options{}, f)
+	do(t, "PATCH", srv.URL+"/auregister/contacts/1", "Bearer test", "application/json", `{}`)
+
+	resp, body := do(t, "GET", srv.URL+"/_admin/log/auregister", "", "", "")
+	var log struct {
+		Exchanges []mock.Exchange `json:"exchanges"`
+		Events    []mock.Event    `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(body), &log); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("log: %d %s", resp.StatusCode, body)
+	}
+	if len(log.Exchanges) != 1 || log.Exchanges[0].Operation != "updateContact" || log.Exchanges[0].Status != 200 || log.Events == nil {
+		t.Errorf("log %+v", log)
+	}
+	if strings.Contains(body, "Bearer") {
+		t.Error("the log shows a credential")
+	}
+
+	if resp, _ := do(t, "PUT", srv.URL+"/_admin/fixtures", "", "", `{"auregister": "mine"}`); resp.StatusCode != 204 {
+		t.Errorf("fixtures: %d", resp.StatusCode)
+	}
+	if _, body := do(t, "GET", srv.URL+"/_admin/state/auregister", "", "", ""); !strings.Contains(body, `"mine"`) {
+		t.Errorf("state after fixtures: %s", body)
+	}
+	for _, bad := range []string{`{"auregister": "bad"}`, `{"nosuch": "x"}`, `[1]`} {
+		if resp, body := do(t, "PUT", srv.URL+"/_admin/fixtures", "", "", bad); resp.StatusCode != 400 || !strings.Contains(body, "error") {
+			t.Errorf("fixtures %s: %d %s", bad, resp.StatusCode, body)
+		}
+	}
+	if f.fixtures != "mine" {
+		t.Errorf("a refused fixtures file changed the store: %q", f.fixtures)
+	}
+	resets := f.resets
+	if resp, _ := do(t, "POST", srv.URL+"/_admin/reset?vendor=auregister", "", "", ""); resp.StatusCode != 204 || f.resets != resets+1 {
+		t.Errorf("reset: %d, resets %d", resp.StatusCode, f.resets)
+	}
+	for _, path := range []string{"/_admin/state/nosuch", "/_admin/log/nosuch", "/_admin/nothing"} {
+		if resp, _ := do(t, "GET", srv.URL+path, "", "", ""); resp.StatusCode != 404 {
+			t.Errorf("%s: %d", path, resp.StatusCode)
+		}
+	}
+	if resp, _ := do(t, "POST", srv.URL+"/_admin/reset?vendor=nosuch", "", "", ""); resp.StatusCode != 404 {
+		t.Errorf("reset of unknown vendor: %d", resp.StatusCode)
+	}
+}
+
+func TestNewRefusesBadOptions(t *testing.T) {
+	if _, err := mock.New(mock.Options{}, &fake{}, &fake{}); err == nil {
+		t.Error("a vendor given twice was accepted")
+	}
+	if _, err := mock.New(mock.Options{Faults: map[string]mock.Faults{"nosuch": {}}}, &fake{}); err == nil {
+		t.Error("faults for an unknown vendor were accepted")
+	}
+}

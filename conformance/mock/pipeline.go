@@ -1,0 +1,181 @@
+package mock
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/contactapis/contactapis/conformance/contract"
+)
+
+// ContractViolationHeader marks an answer of the mock that its own spec forbids.
+const ContractViolationHeader = "X-Contract-Violation"
+
+// vendor is one Backend behind the pipeline.
+type vendor struct {
+	backend   Backend
+	validator *contract.Validator
+	faults    *faultState
+	log       ring
+	logger    *slog.Logger
+
+	mu         sync.Mutex
+	violations []string
+}
+
+func newVendor(b Backend, f Faults, seed uint64, logger *slog.Logger) (*vendor, error) {
+	v, err := contract.New(b.Vendor(), b.APIPath())
+	if err != nil {
+		return nil, err
+	}
+	return &vendor{backend: b, validator: v, faults: newFaultState(f, seed), logger: logger.With("vendor", b.Vendor())}, nil
+}
+
+// ServeHTTP runs the pipeline described in the package doc. r's path is relative to the vendor's
+// host root (the /<vendor> mount stripped).
+func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &recorder{header: http.Header{}}
+	ex := Exchange{Time: start, Method: r.Method, Path: r.URL.Path}
+	m := v.serve(rec, r, &ex)
+	if m != nil {
+		ex.Operation = m.OperationID()
+		if err := v.validator.ValidateResponse(r.Context(), m, r, rec.status(), rec.header, rec.body.Bytes()); err != nil {
+			ex.Violation = firstLine(err.Error())
+			v.mu.Lock()
+			v.violations = append(v.violations, fmt.Sprintf("%s %s -> %d: %v", r.Method, r.URL.Path, rec.status(), err))
+			v.mu.Unlock()
+			v.logger.Error("mock answer violates its spec", "method", r.Method, "path", r.URL.Path, "status", rec.status(), "error", ex.Violation)
+			rec.header.Set(ContractViolationHeader, ex.Violation)
+		}
+	}
+	for k, vals := range rec.header {
+		w.Header()[k] = vals
+	}
+	w.WriteHeader(rec.status())
+	w.Write(rec.body.Bytes())
+	ex.Status, ex.Duration = rec.status(), time.Since(start)
+	v.log.add(ex)
+	v.logger.Info("request", "method", ex.Method, "path", ex.Path, "operation", ex.Operation, "status", ex.Status,
+		"rejected", ex.Rejected, "fault", ex.Fault, "duration", ex.Duration)
+}
+
+// serve answers into rec and returns the matched operation, if any, for response validation.
+func (v *vendor) serve(rec *recorder, r *http.Request, ex *Exchange) *contract.Match {
+	reject := func(rej *Rejection) *contract.Match {
+		ex.Rejected = rej.Kind.String()
+		v.backend.Reject(rec, r, rej)
+		return rej.Match
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, v.backend.MaxBodyBytes()+1))
+	if err != nil {
+		// The client went away or sent a broken chunked body: nothing to answer to but the
+		// vendor's own refusal, which no one may read.
+		return reject(&Rejection{Kind: RejectInvalid, Err: fmt.Errorf("read body: %w", err)})
+	}
+	m, routeErr := v.validator.Route(r)
+	switch {
+	case errors.Is(routeErr, contract.ErrMethodNotAllowed):
+		return reject(&Rejection{Kind: RejectMethod, Err: routeErr, Body: body})
+	case routeErr != nil:
+		return reject(&Rejection{Kind: RejectNoRoute, Err: routeErr, Body: body})
+	case int64(len(body)) > v.backend.MaxBodyBytes():
+		return reject(&Rejection{Kind: RejectTooLarge, Match: m, Body: body[:v.backend.MaxBodyBytes()]})
+	case !utf8.ValidString(r.URL.RawQuery) || !utf8.Valid(body) && !isMultipart(r):
+		return reject(&Rejection{Kind: RejectEncoding, Match: m, Body: body})
+	case secured(m) && !v.backend.Authenticate(r, m):
+		return reject(&Rejection{Kind: RejectUnauthenticated, Match: m, Body: body})
+	}
+	if _, err := v.validator.ValidateRequest(r.Context(), r, body); err != nil {
+		return reject(&Rejection{Kind: RejectInvalid, Match: m, Err: err, Body: body})
+	}
+	delay, fail := v.faults.draw()
+	sleep(r.Context(), delay)
+	if fail {
+		ex.Fault = true
+		v.backend.Fail(rec, r)
+		return m
+	}
+	r = r.WithContext(withMatch(r.Context(), m))
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	r.ContentLength = int64(len(body))
+	v.backend.Handler().ServeHTTP(rec, r)
+	return m
+}
+
+func isMultipart(r *http.Request) bool {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return strings.HasPrefix(mt, "multipart/")
+}
+
+func secured(m *contract.Match) bool {
+	sec := m.Route.Spec.Security
+	if m.Route.Operation.Security != nil {
+		sec = *m.Route.Operation.Security
+	}
+	return len(sec) > 0
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func (v *vendor) takeViolations() []string {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	out := v.violations
+	v.violations = nil
+	return out
+}
+
+type matchKey struct{}
+
+func withMatch(ctx context.Context, m *contract.Match) context.Context {
+	return context.WithValue(ctx, matchKey{}, m)
+}
+
+// MatchFrom returns the operation the pipeline routed a request to, for handlers that need the
+// spec's view of it (Which50's free-form match values).
+func MatchFrom(ctx context.Context) *contract.Match {
+	m, _ := ctx.Value(matchKey{}).(*contract.Match)
+	return m
+}
+
+// recorder buffers an answer so that it can be validated before it is sent.
+type recorder struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.header }
+
+func (r *recorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.code == 0 {
+		r.code = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+
+func (r *recorder) status() int {
+	if r.code == 0 {
+		return http.StatusOK
+	}
+	return r.code
+}
