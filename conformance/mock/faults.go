@@ -2,6 +2,7 @@ package mock
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -11,10 +12,22 @@ import (
 // sequence of delays and failures for the same sequence of requests.
 type Faults struct {
 	// Latency is added before every routed request; a random extra up to Jitter on top.
-	Latency, Jitter time.Duration
+	Latency time.Duration `json:"latency"`
+	Jitter  time.Duration `json:"jitter"`
 	// ErrorRate is the share of requests (0..1) answered with the vendor's documented 500
 	// instead of being handled; nothing is written to the store for them.
-	ErrorRate float64
+	ErrorRate float64 `json:"errorRate"`
+}
+
+// Validate refuses faults that cannot be applied.
+func (f Faults) Validate() error {
+	if f.Latency < 0 || f.Jitter < 0 {
+		return fmt.Errorf("latency and jitter must not be negative")
+	}
+	if f.ErrorRate < 0 || f.ErrorRate > 1 {
+		return fmt.Errorf("errorRate %v must be between 0 and 1", f.ErrorRate)
+	}
+	return nil
 }
 
 type faultState struct {
@@ -25,6 +38,13 @@ type faultState struct {
 
 func newFaultState(f Faults, seed uint64) *faultState {
 	return &faultState{Faults: f, rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+}
+
+// set replaces the faults; the seeded sequence goes on.
+func (s *faultState) set(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.Faults = f
 }
 
 // draw returns this request's delay and whether it fails, from the seeded sequence.

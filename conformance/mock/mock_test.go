@@ -245,6 +245,20 @@ func TestAdminAPI(t *testing.T) {
 	if resp, _ := do(t, "POST", srv.URL+"/_admin/reset?vendor=auregister", "", "", ""); resp.StatusCode != 204 || f.resets != resets+1 {
 		t.Errorf("reset: %d, resets %d", resp.StatusCode, f.resets)
 	}
+	if resp, _ := do(t, "PUT", srv.URL+"/_admin/faults/auregister", "", "", `{"errorRate": 1}`); resp.StatusCode != 204 {
+		t.Errorf("faults: %d", resp.StatusCode)
+	}
+	if resp, _ := do(t, "PATCH", srv.URL+"/auregister/contacts/1", "Bearer test", "application/json", `{}`); resp.StatusCode != 500 || f.failed != 1 {
+		t.Errorf("with errorRate 1 set through the admin API: status %d, failed %d", resp.StatusCode, f.failed)
+	}
+	for body, want := range map[string]int{`{"errorRate": 2}`: 400, `{"rate": 1}`: 400, `{}`: 204} {
+		if resp, _ := do(t, "PUT", srv.URL+"/_admin/faults/auregister", "", "", body); resp.StatusCode != want {
+			t.Errorf("faults %s: %d, want %d", body, resp.StatusCode, want)
+		}
+	}
+	if resp, _ := do(t, "PUT", srv.URL+"/_admin/faults/nosuch", "", "", `{}`); resp.StatusCode != 404 {
+		t.Errorf("faults of unknown vendor: %d", resp.StatusCode)
+	}
 	for _, path := range []string{"/_admin/state/nosuch", "/_admin/log/nosuch", "/_admin/nothing"} {
 		if resp, _ := do(t, "GET", srv.URL+path, "", "", ""); resp.StatusCode != 404 {
 			t.Errorf("%s: %d", path, resp.StatusCode)

@@ -26,7 +26,15 @@ type Options struct {
 	Tamper func(vendor string, h http.Handler) http.Handler
 }
 
-// Server serves every backend under /<vendor>/ and the admin API under /_admin/.
+// Server serves every backend under /<vendor>/ and the admin API under /_admin/:
+//
+//	POST /_admin/reset[?vendor=v]   restore fixtures (all vendors, or one) and clear logs
+//	PUT  /_admin/fixtures           load a fixtures file (one member per vendor), all or nothing
+//	GET  /_admin/state/{vendor}     the vendor's whole store as JSON
+//	GET  /_admin/log/{vendor}       recent exchanges and recorded events
+//	PUT  /_admin/faults/{vendor}    {"latency": ns, "jitter": ns, "errorRate": 0..1}; kept across resets
+//
+// Admin calls need no vendor credentials and exist only in the mock.
 type Server struct {
 	vendors map[string]*vendor
 	names   []string
@@ -57,9 +65,12 @@ func New(opts Options, backends ...Backend) (*Server, error) {
 		}
 		s.mux.Handle("/"+name+"/", http.StripPrefix("/"+name, h))
 	}
-	for name := range opts.Faults {
+	for name, f := range opts.Faults {
 		if _, ok := s.vendors[name]; !ok {
 			return nil, fmt.Errorf("mock: faults for unknown vendor %q", name)
+		}
+		if err := f.Validate(); err != nil {
+			return nil, fmt.Errorf("mock: faults for %s: %w", name, err)
 		}
 	}
 	sort.Strings(s.names)
@@ -67,6 +78,7 @@ func New(opts Options, backends ...Backend) (*Server, error) {
 	s.mux.HandleFunc("PUT /_admin/fixtures", s.adminFixtures)
 	s.mux.HandleFunc("GET /_admin/state/{vendor}", s.adminState)
 	s.mux.HandleFunc("GET /_admin/log/{vendor}", s.adminLog)
+	s.mux.HandleFunc("PUT /_admin/faults/{vendor}", s.adminFaults)
 	s.mux.HandleFunc("/_admin/", func(w http.ResponseWriter, r *http.Request) {
 		adminError(w, http.StatusNotFound, "no admin call %s %s; see the mock package documentation", r.Method, r.URL.Path)
 	})
@@ -184,6 +196,38 @@ func (s *Server) adminLog(w http.ResponseWriter, r *http.Request) {
 		}
 		writeJSON(w, map[string]any{"exchanges": v.log.list(), "events": events})
 	}
+}
+
+// SetFaults replaces a vendor's faults (latency and jitter in nanoseconds as JSON).
+func (s *Server) SetFaults(vendor string, f Faults) error {
+	v, ok := s.vendors[vendor]
+	if !ok {
+		return fmt.Errorf("unknown vendor %q (served: %s)", vendor, strings.Join(s.names, ", "))
+	}
+	if err := f.Validate(); err != nil {
+		return err
+	}
+	v.faults.set(f)
+	return nil
+}
+
+func (s *Server) adminFaults(w http.ResponseWriter, r *http.Request) {
+	var f Faults
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		adminError(w, http.StatusBadRequest, "faults: want {\"latency\": ns, \"jitter\": ns, \"errorRate\": 0..1}: %v", err)
+		return
+	}
+	if err := s.SetFaults(r.PathValue("vendor"), f); err != nil {
+		status := http.StatusBadRequest
+		if _, ok := s.vendors[r.PathValue("vendor")]; !ok {
+			status = http.StatusNotFound
+		}
+		adminError(w, status, "%v", err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {
