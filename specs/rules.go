@@ -41,9 +41,19 @@ type FieldRule struct {
 
 // Values that notAViolation may list.
 const (
-	NotAViolationNull        = "nullValue"
+	// NotAViolationNull is JSON null.
+	NotAViolationNull = "nullValue"
+	// NotAViolationEmptyString is "" (string properties only).
 	NotAViolationEmptyString = "emptyString"
+	// NotAViolationUnchanged is the value the contact already stores for the property, compared
+	// as JSON values: sending a stored value back changes nothing, whatever the type allows.
+	NotAViolationUnchanged = "unchanged"
 )
+
+// NotAViolationValues are the values notAViolation may list, in the order documented.
+func NotAViolationValues() []string {
+	return []string{NotAViolationNull, NotAViolationEmptyString, NotAViolationUnchanged}
+}
 
 // Allows reports whether a contact of contactType accepts field. Fields without a rule are
 // accepted by every type.

@@ -693,8 +693,8 @@ func lintContactTypeRules(t *testing.T, doc *openapi3.T) {
 			}
 		}
 		for _, v := range rules.NotAViolation {
-			if v != specs.NotAViolationNull && v != specs.NotAViolationEmptyString {
-				t.Errorf("%s: notAViolation value %q is not %s or %s", name, v, specs.NotAViolationNull, specs.NotAViolationEmptyString)
+			if !slices.Contains(specs.NotAViolationValues(), v) {
+				t.Errorf("%s: notAViolation value %q is not one of %v", name, v, specs.NotAViolationValues())
 			}
 		}
 		for field, rule := range rules.Fields {

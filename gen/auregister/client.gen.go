@@ -109,7 +109,7 @@ type ClientInterface interface {
 	// contact lookup (404); the contact's type (422: joint-member-not-updatable, then
 	// read-only-field-changed, then field-not-allowed-for-contact-type); last the address
 	// lookup (400: unknown-address-id). Within one step, when several fields offend, the first by
-	// wire name in alphabetical order is named (one error per answer).
+	// wire name in byte order (birthState before birthday) is named (one error per answer).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -135,7 +135,7 @@ type ClientInterface interface {
 	// contact lookup (404); the contact's type (422: joint-member-not-updatable, then
 	// read-only-field-changed, then field-not-allowed-for-contact-type); last the address
 	// lookup (400: unknown-address-id). Within one step, when several fields offend, the first by
-	// wire name in alphabetical order is named (one error per answer).
+	// wire name in byte order (birthState before birthday) is named (one error per answer).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -162,7 +162,7 @@ type ClientInterface interface {
 // contact lookup (404); the contact's type (422: joint-member-not-updatable, then
 // read-only-field-changed, then field-not-allowed-for-contact-type); last the address
 // lookup (400: unknown-address-id). Within one step, when several fields offend, the first by
-// wire name in alphabetical order is named (one error per answer).
+// wire name in byte order (birthState before birthday) is named (one error per answer).
 //
 // Takes any type of body and a specified content type.
 //
@@ -198,7 +198,7 @@ func (c *Client) UpdateContactWithBody(ctx context.Context, contactID ContactID,
 // contact lookup (404); the contact's type (422: joint-member-not-updatable, then
 // read-only-field-changed, then field-not-allowed-for-contact-type); last the address
 // lookup (400: unknown-address-id). Within one step, when several fields offend, the first by
-// wire name in alphabetical order is named (one error per answer).
+// wire name in byte order (birthState before birthday) is named (one error per answer).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -325,7 +325,7 @@ type ClientWithResponsesInterface interface {
 	// contact lookup (404); the contact's type (422: joint-member-not-updatable, then
 	// read-only-field-changed, then field-not-allowed-for-contact-type); last the address
 	// lookup (400: unknown-address-id). Within one step, when several fields offend, the first by
-	// wire name in alphabetical order is named (one error per answer).
+	// wire name in byte order (birthState before birthday) is named (one error per answer).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -351,7 +351,7 @@ type ClientWithResponsesInterface interface {
 	// contact lookup (404); the contact's type (422: joint-member-not-updatable, then
 	// read-only-field-changed, then field-not-allowed-for-contact-type); last the address
 	// lookup (400: unknown-address-id). Within one step, when several fields offend, the first by
-	// wire name in alphabetical order is named (one error per answer).
+	// wire name in byte order (birthState before birthday) is named (one error per answer).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -374,6 +374,8 @@ type UpdateContactResponse struct {
 	JSON415 *ErrorBody
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *ErrorBody
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ErrorBody
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -404,6 +406,11 @@ func (r UpdateContactResponse) GetJSON415() *ErrorBody {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r UpdateContactResponse) GetJSON422() *ErrorBody {
 	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateContactResponse) GetJSON500() *ErrorBody {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -454,7 +461,7 @@ func (r UpdateContactResponse) ContentType() string {
 // contact lookup (404); the contact's type (422: joint-member-not-updatable, then
 // read-only-field-changed, then field-not-allowed-for-contact-type); last the address
 // lookup (400: unknown-address-id). Within one step, when several fields offend, the first by
-// wire name in alphabetical order is named (one error per answer).
+// wire name in byte order (birthState before birthday) is named (one error per answer).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -486,7 +493,7 @@ func (c *ClientWithResponses) UpdateContactWithBodyWithResponse(ctx context.Cont
 // contact lookup (404); the contact's type (422: joint-member-not-updatable, then
 // read-only-field-changed, then field-not-allowed-for-contact-type); last the address
 // lookup (400: unknown-address-id). Within one step, when several fields offend, the first by
-// wire name in alphabetical order is named (one error per answer).
+// wire name in byte order (birthState before birthday) is named (one error per answer).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -554,6 +561,13 @@ func ParseUpdateContactResponse(rsp *http.Response) (*UpdateContactResponse, err
 			return nil, err
 		}
 		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
 
 	}
 

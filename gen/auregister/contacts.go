@@ -59,9 +59,11 @@ func NewContactsClient(baseURL string, token apiclient.Secret, opts ...apiclient
 // value; SetNull sends null and clears it; Set sends the value.
 //
 // Before sending, the update is checked against the spec's contact-type rules as far as the
-// client can judge them: id, when set, must be contactID; and with ForContactType, every field
-// the stated type does not accept is refused, as is any update of a type that cannot be updated.
-// A refused update returns a *RuleError and nothing is sent. A vendor failure returns an
+// client can judge them: id, when set, must be contactID; with ForContactType, every field the
+// stated type does not accept is refused unless null or "", as is any update of a type that
+// cannot be updated; with ForContact, such a field is also let through when it carries the
+// stored value, exactly as the vendor judges. A refused update returns a *RuleError and nothing
+// is sent. A vendor failure returns an
 // *APIError; anything else is a transport or decoding error.
 func (c *ContactsClient) UpdateContact(ctx context.Context, contactID int64, update ContactUpdate, opts ...UpdateOption) (*Contact, error) {
 	var set updateSettings
@@ -96,7 +98,7 @@ func (c *ContactsClient) UpdateContact(ctx context.Context, contactID int64, upd
 		// already took effect. The decoder's message can quote a value of the body (a date that
 		// does not parse), so the whole text is scrubbed, not only the body.
 		return nil, errors.New(apiclient.Scrub(fmt.Sprintf("auregister: updateContact: the update was accepted (status %d) but the answer is not a contact: %v; body %q",
-			ex.Response.StatusCode, err, bodyText(ex.Body, c.token)), c.token))
+			ex.Response.StatusCode, err, apiclient.VendorText(string(ex.Body), c.token)), c.token))
 	}
 	return &contact, nil
 }

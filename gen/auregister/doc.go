@@ -29,10 +29,14 @@
 // answer is the caller's decision, through apiclient.WithRetryPolicy).
 //
 // The contact-type rules are checked on the client only when the caller states the stored type
-// with [ForContactType]: the type in the body cannot serve, because the rules follow the stored
-// type and the vendor checks the body's type against it, so a wrong claim would produce a refusal
-// (or a pass) the vendor would not make. The check works on the encoded body, the exact bytes the
-// vendor would judge, so absent, null and "" are told apart as the rule table requires. A refusal
+// with [ForContactType], or the whole stored contact with [ForContact]: the type in the body
+// cannot serve, because the rules follow the stored type and the vendor checks the body's type
+// against it, so a wrong claim would produce a refusal (or a pass) the vendor would not make. The
+// check works on the encoded body, the exact bytes the vendor would judge, so absent, null and ""
+// are told apart as the rule table requires. A field the type does not accept may still carry
+// the value the contact already stores (the page's example sends a People contact's name back
+// unchanged); only [ForContact] knows stored values, so [ForContactType] refuses every
+// non-null, non-empty value of such a field, stricter than the vendor. A refusal
 // is a [*RuleError] naming every offending field (the vendor names only the first), and it
 // matches the same catalogue ids and status sentinel as the vendor's answer would, so callers
 // handle both with one errors.Is.

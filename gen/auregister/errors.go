@@ -61,8 +61,6 @@ func (e *APIError) Is(target error) bool {
 	return target == apiclient.StatusSentinel(e.StatusCode)
 }
 
-const maxBodyText = 1 << 10
-
 // spec is the auregister document, loaded and validated once for the catalogue and the rule
 // table alike.
 var spec = sync.OnceValues(func() (*openapi3.T, error) { return specs.Load(specs.Auregister) })
@@ -79,7 +77,7 @@ func newAPIError(resp *http.Response, body []byte, token apiclient.Secret) *APIE
 	e := &APIError{StatusCode: resp.StatusCode, RequestID: apiclient.RequestID(resp.Header)}
 	var eb ErrorBody
 	if err := json.Unmarshal(body, &eb); err != nil || (eb.Code == "" && eb.Message == "") {
-		e.Body = bodyText(body, token)
+		e.Body = apiclient.VendorText(string(body), token)
 		return e
 	}
 	e.Code = apiclient.Scrub(eb.Code, token)
@@ -110,15 +108,4 @@ func identify(cat specs.Catalogue, status int, code, message string) (string, ma
 		return sameCode[0].ID, nil
 	}
 	return "", nil
-}
-
-// bodyText is vendor text fit for an error message: trimmed, secrets replaced, at most
-// maxBodyText bytes of valid UTF-8. Scrubbing comes before the cut so that a token straddling it
-// cannot survive in part.
-func bodyText(body []byte, token apiclient.Secret) string {
-	text := apiclient.Scrub(strings.TrimSpace(string(body)), token)
-	if len(text) > maxBodyText {
-		text = strings.ToValidUTF8(text[:maxBodyText], "")
-	}
-	return text
 }

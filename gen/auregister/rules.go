@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +23,11 @@ type UpdateOption func(*updateSettings)
 type updateSettings struct {
 	contactType ContactType
 	stated      bool
+	// stored holds the stored contact's properties as JSON, by wire name, when ForContact gave
+	// it; storedID is its id and storedErr a failure to encode it.
+	stored    map[string]json.RawMessage
+	storedID  int64
+	storedErr error
 }
 
 // ForContactType states the type the vendor holds for the contact being updated (it does not
@@ -30,11 +36,57 @@ type updateSettings struct {
 // when the update sets a field the type does not accept, or when it sends a contactType other
 // than the stated one. Null and "" are accepted on any field: the rules treat them as no-ops.
 //
-// Without it, the fields are sent unchecked and the vendor judges them: the client does not know
-// a contact's type unless told, and the type in the body is only a claim the vendor checks
-// against the stored one.
+// It is stricter than the vendor in one case: the rules also let a field the type does not
+// accept carry the value the contact already stores (notAViolation "unchanged": the page's own
+// example sends a People contact's stored name back), and the client, knowing only the type,
+// cannot tell a stored value from a new one, so it refuses every non-null, non-empty value of
+// such a field. State the whole stored contact with ForContact to be judged exactly as the
+// vendor judges.
+//
+// Without either option, the fields are sent unchecked and the vendor judges them: the client
+// does not know a contact's type unless told, and the type in the body is only a claim the vendor
+// checks against the stored one. When options are combined, the last one given counts.
 func ForContactType(t ContactType) UpdateOption {
-	return func(s *updateSettings) { s.contactType, s.stated = t, true }
+	return func(s *updateSettings) { *s = updateSettings{contactType: t, stated: true} }
+}
+
+// ForContact states the contact as the vendor stores it, type and values: typically the Contact
+// an earlier UpdateContact returned. UpdateContact applies the rules as ForContactType does for
+// stored.ContactType, and also as the vendor does for values: a field the type does not accept is
+// let through when it carries exactly the stored value, so the page's example (a People contact
+// sent back as stored, name included) passes, while a new name on that contact is refused. The
+// body's id must be stored.ID, and stored.ID must be the contactID being updated, or nothing is
+// sent.
+//
+// A property of stored left unspecified (a Contact built by hand rather than decoded from an
+// answer) is treated as unknown: no value counts as unchanged for it.
+func ForContact(stored Contact) UpdateOption {
+	props, err := specifiedProperties(stored)
+	return func(s *updateSettings) {
+		*s = updateSettings{contactType: stored.ContactType, stated: true, stored: props, storedID: stored.ID, storedErr: err}
+	}
+}
+
+// specifiedProperties encodes the properties of c that hold a value or null, by wire name. A
+// nullable.Nullable left unspecified would encode as its zero value ("" or 0) and pass for a
+// stored value, so those are left out.
+func specifiedProperties(c Contact) (map[string]json.RawMessage, error) {
+	all := map[string]json.RawMessage{}
+	raw, err := json.Marshal(c)
+	if err == nil {
+		err = json.Unmarshal(raw, &all)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auregister: ForContact: encode the stored contact: %w", err)
+	}
+	v := reflect.ValueOf(c)
+	for i := range v.NumField() {
+		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+		if f, ok := v.Field(i).Interface().(interface{ IsSpecified() bool }); ok && !f.IsSpecified() {
+			delete(all, name)
+		}
+	}
+	return all, nil
 }
 
 // RuleError is an update refused before sending because the spec's contact-type rules
@@ -42,7 +94,8 @@ func ForContactType(t ContactType) UpdateOption {
 // and status sentinel of each violation: the answer the vendor would have given.
 type RuleError struct {
 	ContactID int64
-	// ContactType is the type stated with ForContactType, or "" when none was stated.
+	// ContactType is the type stated with ForContactType or ForContact, or "" when none was
+	// stated.
 	ContactType ContactType
 	Violations  []Violation
 }
@@ -125,6 +178,12 @@ func checkUpdate(contactID int64, set updateSettings, body []byte) error {
 	if err != nil {
 		return fmt.Errorf("auregister: read the contact-type rules: %w", err)
 	}
+	if set.storedErr != nil {
+		return set.storedErr
+	}
+	if set.stored != nil && set.storedID != contactID {
+		return fmt.Errorf("auregister: ForContact: the stated contact is %d, not the contact being updated (%d)", set.storedID, contactID)
+	}
 	if set.stated && !slices.Contains(rules.Types, string(set.contactType)) {
 		return fmt.Errorf("auregister: ForContactType(%q): not a contact type (the rule table knows %s)",
 			set.contactType, strings.Join(rules.Types, ", "))
@@ -158,7 +217,8 @@ func checkUpdate(contactID int64, set updateSettings, body []byte) error {
 	}
 	if set.stated {
 		for _, name := range names {
-			if !rules.Allows(string(set.contactType), name) && !notAViolation(rules, fields[name]) {
+			storedValue, haveStored := set.stored[name]
+			if !rules.Allows(string(set.contactType), name) && !notAViolation(rules, fields[name], storedValue, haveStored) {
 				e.add(cat, rules.Errors.NotAllowed, name)
 			}
 		}
@@ -169,15 +229,32 @@ func checkUpdate(contactID int64, set updateSettings, body []byte) error {
 	return nil
 }
 
-func notAViolation(rules specs.ContactTypeRules, raw json.RawMessage) bool {
+// notAViolation reports whether the table's notAViolation list lets raw through on a field the
+// type does not accept; stored is the contact's value of that field, when known (ForContact).
+func notAViolation(rules specs.ContactTypeRules, raw, stored json.RawMessage, known bool) bool {
 	for _, v := range rules.NotAViolation {
 		switch {
 		case v == specs.NotAViolationNull && string(raw) == "null",
-			v == specs.NotAViolationEmptyString && string(raw) == `""`:
+			v == specs.NotAViolationEmptyString && string(raw) == `""`,
+			v == specs.NotAViolationUnchanged && known && sameJSON(raw, stored):
 			return true
 		}
 	}
 	return false
+}
+
+// sameJSON reports whether a and b are the same JSON value, whatever their spacing or escapes;
+// numbers compare by their text, so 1675073 never equals 1675073.5.
+func sameJSON(a, b json.RawMessage) bool {
+	decode := func(raw json.RawMessage) (any, bool) {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var v any
+		return v, dec.Decode(&v) == nil
+	}
+	va, okA := decode(a)
+	vb, okB := decode(b)
+	return okA && okB && reflect.DeepEqual(va, vb)
 }
 
 // add records a violation answered by catalogue entry id, worded by the entry's own template so

@@ -277,6 +277,20 @@ func (response UpdateContact422JSONResponse) VisitUpdateContactResponse(w http.R
 	return err
 }
 
+type UpdateContact500JSONResponse ErrorBody
+
+func (response UpdateContact500JSONResponse) VisitUpdateContactResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// UpdateContact Update the details of one contact (not a Joint Member).

@@ -109,10 +109,10 @@ type Contact struct {
 	// Birthday A person's date of birth.
 	Birthday nullable.Nullable[openapi_types.Date] `json:"birthday"`
 
-	// BusinessNumber A company's Australian Business Number.
+	// BusinessNumber A company's business number (see ContactUpdate's businessNumber).
 	BusinessNumber nullable.Nullable[string] `json:"businessNumber"`
 
-	// CompanyNumber A company's Australian Company Number.
+	// CompanyNumber A company's registration number (see ContactUpdate's companyNumber).
 	CompanyNumber nullable.Nullable[string] `json:"companyNumber"`
 
 	// ContactType The kind of a contact. It decides which fields the contact accepts (see x-contact-type-rules on ContactUpdate); a Joint Member cannot be updated.
@@ -197,10 +197,10 @@ type ContactUpdate struct {
 	// Birthday A person's date of birth, as an ISO 8601 calendar date (2001-08-01).
 	Birthday nullable.Nullable[openapi_types.Date] `json:"birthday,omitempty"`
 
-	// BusinessNumber A company's Australian Business Number (ABN).
+	// BusinessNumber A company's business number, as free text.
 	BusinessNumber nullable.Nullable[string] `json:"businessNumber,omitempty"`
 
-	// CompanyNumber A company's Australian Company Number (ACN).
+	// CompanyNumber A company's registration number.
 	CompanyNumber nullable.Nullable[string] `json:"companyNumber,omitempty"`
 
 	// ContactType The kind of a contact. It decides which fields the contact accepts (see x-contact-type-rules on ContactUpdate); a Joint Member cannot be updated.
@@ -251,10 +251,10 @@ type ContactUpdate struct {
 	// Skype A person's Skype name.
 	Skype nullable.Nullable[string] `json:"skype,omitempty"`
 
-	// TaxNumber The contact's tax number (in Australia, a tax file number).
+	// TaxNumber The contact's tax number, as free text.
 	TaxNumber nullable.Nullable[string] `json:"taxNumber,omitempty"`
 
-	// Title A person's title (Mr, Ms, Dr, ...).
+	// Title A person's title, as free text.
 	Title nullable.Nullable[string] `json:"title,omitempty"`
 }
 
