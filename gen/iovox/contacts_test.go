@@ -96,8 +96,8 @@ func TestUpdateContactsSendsThePagesRequest(t *testing.T) {
 }
 
 // Several contacts and a repeated detail: each contact is its own <contact>, each business phone
-// its own <business_phone>, in order, and an emptied detail is sent as an empty element (the page's
-// rm_rules behaviour depends on the vendor seeing it).
+// its own <business_phone>, in order, and an emptied detail, a phone list included, is sent as an
+// empty element (the page's rm_rules behaviour depends on the vendor seeing it).
 func TestUpdateContactsRepeatsContactsAndDetails(t *testing.T) {
 	srv := newServer(t, answer{status: http.StatusNoContent})
 	empty := ""
@@ -106,7 +106,7 @@ func TestUpdateContactsRepeatsContactsAndDetails(t *testing.T) {
 		ReplaceDetails: &flag,
 		Contact: []iovox.Contact{
 			{ContactID: "1", BusinessPhone: iovox.PhoneNumbers{"441111111111", "442222222222"}},
-			{ContactID: "2", Email: &empty},
+			{ContactID: "2", Email: &empty, MobilePhone: iovox.PhoneNumbers{""}},
 		},
 	}
 	if err := newClient(t, srv.URL).UpdateContacts(context.Background(), p); err != nil {
@@ -115,7 +115,7 @@ func TestUpdateContactsRepeatsContactsAndDetails(t *testing.T) {
 	want := []string{"<request>", "<replace_details>", "FALSE", "</replace_details>",
 		"<contact>", "<contact_id>", "1", "</contact_id>",
 		"<business_phone>", "441111111111", "</business_phone>", "<business_phone>", "442222222222", "</business_phone>", "</contact>",
-		"<contact>", "<contact_id>", "2", "</contact_id>", "<email>", "</email>", "</contact>", "</request>"}
+		"<contact>", "<contact_id>", "2", "</contact_id>", "<email>", "</email>", "<mobile_phone>", "</mobile_phone>", "</contact>", "</request>"}
 	if got := xmlTokens(t, srv.bodies[0]); !slices.Equal(got, want) {
 		t.Errorf("payload\n got: %s\nwant: %s", got, want)
 	}

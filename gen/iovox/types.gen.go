@@ -75,10 +75,10 @@ type Contact struct {
 
 	// Company The company the contact belongs to.
 	Company       *string      `json:"company,omitempty" xml:"company,omitempty"`
-	MobilePhone   PhoneNumbers `json:"mobile_phone,omitempty" xml:"mobile_phone,omitempty"`
-	HomePhone     PhoneNumbers `json:"home_phone,omitempty" xml:"home_phone,omitempty"`
-	BusinessPhone PhoneNumbers `json:"business_phone,omitempty" xml:"business_phone,omitempty"`
-	BusinessFax   PhoneNumbers `json:"business_fax,omitempty" xml:"business_fax,omitempty"`
+	MobilePhone   PhoneNumbers `json:"mobile_phone,omitempty" xml:"mobile_phone"`
+	HomePhone     PhoneNumbers `json:"home_phone,omitempty" xml:"home_phone"`
+	BusinessPhone PhoneNumbers `json:"business_phone,omitempty" xml:"business_phone"`
+	BusinessFax   PhoneNumbers `json:"business_fax,omitempty" xml:"business_fax"`
 
 	// WorkAddress1 First line of the work address.
 	WorkAddress1 *string `json:"work_address_1,omitempty" xml:"work_address_1,omitempty"`
