@@ -163,3 +163,20 @@ func TestRequestID(t *testing.T) {
 		t.Errorf("RequestID = %q", RequestID(h))
 	}
 }
+
+func TestBaseURL(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://app.which50.com/Which50API": "https://app.which50.com/Which50API/",
+		"http://127.0.0.1:8080/iovox/":       "http://127.0.0.1:8080/iovox/",
+		"https://api.iovox.com:444":          "https://api.iovox.com:444/",
+	} {
+		if _, got, err := BaseURL(raw); err != nil || got != want {
+			t.Errorf("BaseURL(%q) = %q, %v; want %q", raw, got, err, want)
+		}
+	}
+	for _, bad := range []string{"api.iovox.com", "ftp://h/x", "https://h/x?a=1", "https://h/x#f", "://"} {
+		if _, _, err := BaseURL(bad); err == nil {
+			t.Errorf("BaseURL(%q) accepted", bad)
+		}
+	}
+}

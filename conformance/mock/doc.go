@@ -13,7 +13,8 @@
 //  4. credentials checked by the backend → RejectUnauthenticated
 //  5. validated against the spec (conformance/contract) → RejectInvalid, with kin-openapi's error
 //     for the backend to map to a catalogue entry
-//  6. fault injection: latency, then the documented 500 at the configured rate
+//  6. fault injection: latency, then the documented 500 at the configured rate (only on
+//     operations that declare a 5xx)
 //  7. the backend's handler; its answer is validated against the spec before it is sent. An answer
 //     the spec forbids is a bug of the mock: it is logged, marked with the X-Contract-Violation
 //     header and kept in Violations, so every test that sees it can fail.

@@ -100,7 +100,9 @@ func (v *vendor) serve(rec *recorder, r *http.Request, ex *Exchange) *contract.M
 	}
 	delay, fail := v.faults.draw()
 	sleep(r.Context(), delay)
-	if fail {
+	// Only an operation that documents a server error can fail with one (Valomnia's login
+	// declares none); the others just get the latency.
+	if fail && declaresServerError(m) {
 		ex.Fault = true
 		v.backend.Fail(rec, r)
 		return m
@@ -110,6 +112,15 @@ func (v *vendor) serve(rec *recorder, r *http.Request, ex *Exchange) *contract.M
 	r.ContentLength = int64(len(body))
 	v.backend.Handler().ServeHTTP(rec, r)
 	return m
+}
+
+func declaresServerError(m *contract.Match) bool {
+	for status := range m.Route.Operation.Responses.Map() {
+		if strings.HasPrefix(status, "5") {
+			return true
+		}
+	}
+	return false
 }
 
 func isMultipart(r *http.Request) bool {

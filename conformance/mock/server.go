@@ -38,7 +38,16 @@ type Options struct {
 type Server struct {
 	vendors map[string]*vendor
 	names   []string
-	mux     *http.ServeMux
+	mounts  []mount
+	mux     *http.ServeMux // the admin API and everything outside a vendor
+}
+
+// mount is a vendor's path prefix. Vendors are dispatched by plain prefix, not by ServeMux, whose
+// path cleaning would answer "/valomnia/api/v1.0/contacts/." with its own 307 before the vendor
+// could answer in its dialect.
+type mount struct {
+	prefix  string
+	handler http.Handler
 }
 
 // New assembles a server from backends.
@@ -63,7 +72,7 @@ func New(opts Options, backends ...Backend) (*Server, error) {
 		if opts.Tamper != nil {
 			h = opts.Tamper(name, h)
 		}
-		s.mux.Handle("/"+name+"/", http.StripPrefix("/"+name, h))
+		s.mounts = append(s.mounts, mount{prefix: "/" + name + "/", handler: http.StripPrefix("/"+name, h)})
 	}
 	for name, f := range opts.Faults {
 		if _, ok := s.vendors[name]; !ok {
@@ -87,6 +96,12 @@ func New(opts Options, backends ...Backend) (*Server, error) {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	for _, m := range s.mounts {
+		if strings.HasPrefix(r.URL.Path, m.prefix) {
+			m.handler.ServeHTTP(w, r)
+			return
+		}
+	}
 	// A request outside every vendor (/, /foo) has no vendor dialect to answer in: plain 404.
 	s.mux.ServeHTTP(w, r)
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"unicode"
 
@@ -29,9 +28,9 @@ type ContactsClient struct {
 // retry after a lost answer may apply an update twice, and with null clearing fields that is not
 // harmless in general.
 func NewContactsClient(baseURL string, token apiclient.Secret, opts ...apiclient.Option) (*ContactsClient, error) {
-	u, err := url.Parse(baseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("auregister: base URL %q must be an absolute http(s) URL without query or fragment", baseURL)
+	_, server, err := apiclient.BaseURL(baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("auregister: %w", err)
 	}
 	if token.IsZero() {
 		return nil, errors.New("auregister: the access token is empty")
@@ -46,12 +45,7 @@ func NewContactsClient(baseURL string, token apiclient.Secret, opts ...apiclient
 	if strings.IndexFunc(token.Reveal(), func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 		return nil, errors.New(`auregister: the access token contains white space or control characters; pass the bare token, without "Bearer "`)
 	}
-	// The generated request builder resolves "./contacts/..." against the base URL, which drops
-	// the last path segment of a prefix without a trailing slash (https://h/api → https://h/contacts).
-	if !strings.HasSuffix(baseURL, "/") {
-		baseURL += "/"
-	}
-	return &ContactsClient{server: baseURL, token: token, opts: apiclient.NewOptions(opts...)}, nil
+	return &ContactsClient{server: server, token: token, opts: apiclient.NewOptions(opts...)}, nil
 }
 
 // UpdateContact changes the fields present in update on the contact contactID and returns the

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 
 	"github.com/contactapis/contactapis/apiclient"
 )
@@ -37,14 +36,14 @@ type ContactsClient struct {
 // mock's address). updateContacts is an idempotent PUT, so it is retried on connection errors and
 // on the documented 500 by default; see apiclient.WithRetryPolicy.
 func NewContactsClient(baseURL string, creds Credentials, opts ...apiclient.Option) (*ContactsClient, error) {
-	u, err := url.Parse(baseURL)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return nil, fmt.Errorf("iovox: base URL %q must be an absolute http(s) URL", baseURL)
+	_, server, err := apiclient.BaseURL(baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("iovox: %w", err)
 	}
 	if creds.Username == "" || creds.SecureKey.IsZero() {
 		return nil, errors.New("iovox: credentials need both Username and SecureKey")
 	}
-	return &ContactsClient{server: baseURL, creds: creds, opts: apiclient.NewOptions(opts...)}, nil
+	return &ContactsClient{server: server, creds: creds, opts: apiclient.NewOptions(opts...)}, nil
 }
 
 // EncodePayload writes p as the vendor's XML payload: an XML declaration, then <request> with the

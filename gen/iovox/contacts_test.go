@@ -287,3 +287,17 @@ func TestNewContactsClientRefusesBadConfiguration(t *testing.T) {
 		}
 	}
 }
+
+// A base URL with a path (a proxy's, or tools/mockserver's /iovox) keeps it: the generated request
+// builder resolves against the base URL and would drop its last segment without a trailing slash.
+func TestUpdateContactsKeepsTheBaseURLPath(t *testing.T) {
+	srv := newServer(t, answer{status: http.StatusNoContent})
+	for _, base := range []string{srv.URL + "/iovox", srv.URL + "/iovox/"} {
+		if err := newClient(t, base).UpdateContacts(context.Background(), pageExample(t)); err != nil {
+			t.Fatal(err)
+		}
+		if srv.last.URL.Path != "/iovox/Contacts" {
+			t.Errorf("base %q: sent to %s, want /iovox/Contacts", base, srv.last.URL.Path)
+		}
+	}
+}

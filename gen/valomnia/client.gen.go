@@ -97,6 +97,10 @@ type ClientInterface interface {
 	// `useExternalId=true`, `id` and `customerId` are the caller's own references instead of
 	// Valomnia's numeric ids.
 	//
+	// The photo may be jpg, gif, png or bmp; the format is judged from the image's bytes, not
+	// from the part's declared Content-Type (which a browser or curl may set to
+	// application/octet-stream), so the spec declares no encoding for imageFile.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /contacts/{id} (the `UpdateContact` operationId).
@@ -109,6 +113,10 @@ type ClientInterface interface {
 	// as a form, or as multipart when a photo (`imageFile`) goes with them. With
 	// `useExternalId=true`, `id` and `customerId` are the caller's own references instead of
 	// Valomnia's numeric ids.
+	//
+	// The photo may be jpg, gif, png or bmp; the format is judged from the image's bytes, not
+	// from the part's declared Content-Type (which a browser or curl may set to
+	// application/octet-stream), so the spec declares no encoding for imageFile.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -162,6 +170,10 @@ type ClientInterface interface {
 // `useExternalId=true`, `id` and `customerId` are the caller's own references instead of
 // Valomnia's numeric ids.
 //
+// The photo may be jpg, gif, png or bmp; the format is judged from the image's bytes, not
+// from the part's declared Content-Type (which a browser or curl may set to
+// application/octet-stream), so the spec declares no encoding for imageFile.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /contacts/{id} (the `UpdateContact` operationId).
@@ -184,6 +196,10 @@ func (c *Client) UpdateContactWithBody(ctx context.Context, id string, contentTy
 // as a form, or as multipart when a photo (`imageFile`) goes with them. With
 // `useExternalId=true`, `id` and `customerId` are the caller's own references instead of
 // Valomnia's numeric ids.
+//
+// The photo may be jpg, gif, png or bmp; the format is judged from the image's bytes, not
+// from the part's declared Content-Type (which a browser or curl may set to
+// application/octet-stream), so the spec declares no encoding for imageFile.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -451,6 +467,10 @@ type ClientWithResponsesInterface interface {
 	// `useExternalId=true`, `id` and `customerId` are the caller's own references instead of
 	// Valomnia's numeric ids.
 	//
+	// The photo may be jpg, gif, png or bmp; the format is judged from the image's bytes, not
+	// from the part's declared Content-Type (which a browser or curl may set to
+	// application/octet-stream), so the spec declares no encoding for imageFile.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /contacts/{id} (the `UpdateContact` operationId).
@@ -463,6 +483,10 @@ type ClientWithResponsesInterface interface {
 	// as a form, or as multipart when a photo (`imageFile`) goes with them. With
 	// `useExternalId=true`, `id` and `customerId` are the caller's own references instead of
 	// Valomnia's numeric ids.
+	//
+	// The photo may be jpg, gif, png or bmp; the format is judged from the image's bytes, not
+	// from the part's declared Content-Type (which a browser or curl may set to
+	// application/octet-stream), so the spec declares no encoding for imageFile.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -684,6 +708,10 @@ func (r LoginSuccessResponse) ContentType() string {
 // `useExternalId=true`, `id` and `customerId` are the caller's own references instead of
 // Valomnia's numeric ids.
 //
+// The photo may be jpg, gif, png or bmp; the format is judged from the image's bytes, not
+// from the part's declared Content-Type (which a browser or curl may set to
+// application/octet-stream), so the spec declares no encoding for imageFile.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /contacts/{id} (the `UpdateContact` operationId).
@@ -702,6 +730,10 @@ func (c *ClientWithResponses) UpdateContactWithBodyWithResponse(ctx context.Cont
 // as a form, or as multipart when a photo (`imageFile`) goes with them. With
 // `useExternalId=true`, `id` and `customerId` are the caller's own references instead of
 // Valomnia's numeric ids.
+//
+// The photo may be jpg, gif, png or bmp; the format is judged from the image's bytes, not
+// from the part's declared Content-Type (which a browser or curl may set to
+// application/octet-stream), so the spec declares no encoding for imageFile.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
-	"strings"
 
 	"github.com/contactapis/contactapis/apiclient"
 )
@@ -44,16 +43,16 @@ var apiBasePath = regexp.MustCompile(`^(.*)/api/[^/]+/?$`)
 // here: the client logs in on its first call. updateContact is a POST and is not retried unless
 // apiclient.WithRetryPolicy says so.
 func NewContactsClient(baseURL string, creds Credentials, opts ...apiclient.Option) (*ContactsClient, error) {
-	base, err := parseHTTPURL(baseURL)
+	base, server, err := apiclient.BaseURL(baseURL)
 	if err != nil {
-		return nil, fmt.Errorf("valomnia: base URL: %w", err)
+		return nil, fmt.Errorf("valomnia: %w", err)
 	}
 	if creds.User == "" || creds.Password.IsZero() {
 		return nil, errors.New("valomnia: credentials need both User and Password")
 	}
 	var login *url.URL
 	if creds.LoginURL != "" {
-		if login, err = parseHTTPURL(creds.LoginURL); err != nil {
+		if login, _, err = apiclient.BaseURL(creds.LoginURL); err != nil {
 			return nil, fmt.Errorf("valomnia: login URL: %w", err)
 		}
 	} else {
@@ -63,10 +62,6 @@ func NewContactsClient(baseURL string, creds Credentials, opts ...apiclient.Opti
 		}
 		login = &url.URL{Scheme: base.Scheme, Host: base.Host, Path: m[1] + "/j_spring_security_check"}
 	}
-	server := baseURL
-	if !strings.HasSuffix(server, "/") {
-		server += "/"
-	}
 	return &ContactsClient{
 		server:   server,
 		loginURL: login,
@@ -74,17 +69,6 @@ func NewContactsClient(baseURL string, creds Credentials, opts ...apiclient.Opti
 		opts:     apiclient.NewOptions(opts...),
 		session:  newSession(),
 	}, nil
-}
-
-func parseHTTPURL(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("%q must be an absolute http(s) URL", raw)
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%q must not carry a query or fragment", raw)
-	}
-	return u, nil
 }
 
 // UpdateContact updates the details of contact id and returns the contact as stored. id is

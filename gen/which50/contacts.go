@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"unicode"
@@ -106,19 +105,14 @@ type ContactsClient struct {
 // Neither call is retried unless apiclient.WithRetryPolicy asks for it: a PATCH whose answer was
 // lost may have updated the contacts and run their Custom Events already, and a PUT may insert.
 func NewContactsClient(baseURL string, creds Credentials, opts ...apiclient.Option) (*ContactsClient, error) {
-	u, err := url.Parse(baseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("which50: base URL %q must be an absolute http(s) URL without query or fragment", baseURL)
+	_, server, err := apiclient.BaseURL(baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("which50: %w", err)
 	}
 	if err := creds.validate(); err != nil {
 		return nil, err
 	}
-	// The generated builders resolve "./contactLists/..." against the base URL, which drops a
-	// last path segment without a trailing slash (https://h/Which50API → https://h/contactLists).
-	if !strings.HasSuffix(baseURL, "/") {
-		baseURL += "/"
-	}
-	return &ContactsClient{server: baseURL, creds: creds, opts: apiclient.NewOptions(opts...)}, nil
+	return &ContactsClient{server: server, creds: creds, opts: apiclient.NewOptions(opts...)}, nil
 }
 
 // Format is a body format the vendor negotiates (ASP.NET content negotiation).

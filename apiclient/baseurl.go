@@ -1,0 +1,26 @@
+package apiclient
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// BaseURL checks a vendor base URL (absolute http or https, no query or fragment) and returns it
+// parsed, together with the server string to hand to a generated request builder: with a trailing
+// slash, because those builders resolve "./contacts/..." against it, and without one the last
+// path segment of a prefix is dropped (https://h/Which50API becomes https://h/contactLists).
+func BaseURL(raw string) (*url.URL, string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, "", fmt.Errorf("base URL %q must be an absolute http(s) URL", raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return nil, "", fmt.Errorf("base URL %q must not carry a query or fragment", raw)
+	}
+	server := raw
+	if !strings.HasSuffix(server, "/") {
+		server += "/"
+	}
+	return u, server, nil
+}
