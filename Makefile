@@ -4,7 +4,12 @@ GO ?= go
 # Packages for go vet and go test: everything in the module.
 PKGS := ./...
 
-.PHONY: all generate generate-check lint test
+.PHONY: all generate generate-check lint test conformance conformance-coverage
+
+# make conformance TARGET=url|live, HAR=path: see README.md.
+TARGET ?= embedded
+HAR ?=
+GINKGO_FLAGS ?= --randomize-all --fail-on-pending --fail-on-empty -p
 
 all: test
 
@@ -35,3 +40,13 @@ lint:
 ## test: lint, generate-check and every test with the race detector
 test: lint generate-check
 	$(GO) test -race $(PKGS)
+
+## conformance: the conformance suite against TARGET (embedded mocks by default), reports in reports/
+conformance:
+	@mkdir -p reports
+	$(GO) tool ginkgo $(GINKGO_FLAGS) --junit-report=junit.xml --json-report=report.json --output-dir=reports \
+		./conformance -- --target=$(TARGET) $(if $(HAR),--har=$(abspath $(HAR)))
+
+## conformance-coverage: rewrite conformance/coverage.yaml's covered lists from the declared specs
+conformance-coverage:
+	$(GO) test ./conformance -run TestConformance -count=1 -args --update-coverage

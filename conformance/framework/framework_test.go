@@ -1,0 +1,261 @@
+package framework
+
+import (
+	"flag"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/contactapis/contactapis/apiclient"
+	"github.com/contactapis/contactapis/specs"
+)
+
+func load(t *testing.T, args []string, env map[string]string) (*Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	f := RegisterFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return f.Load(func(k string) string { return env[k] })
+}
+
+func TestConfigLoad(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		errs []string // each must appear in the error; none means valid
+	}{
+		{name: "embedded needs nothing"},
+		{name: "unknown target", args: []string{"--target=staging"}, errs: []string{`--target "staging"`}},
+		{name: "unknown vendor", args: []string{"--vendors=iovox,acme"}, errs: []string{`unknown vendor "acme"`}},
+		{name: "url without base URLs names the flag and the variable", args: []string{"--target=url", "--vendors=iovox"},
+			errs: []string{"--iovox-url", "CONTACTAPIS_IOVOX_BASE_URL"}},
+		{name: "url with env base URL", args: []string{"--target=url", "--vendors=iovox"}, env: map[string]string{"CONTACTAPIS_IOVOX_BASE_URL": "http://127.0.0.1:8080/iovox"}},
+		{name: "url base URL must be absolute", args: []string{"--target=url", "--vendors=which50", "--which50-url=localhost:8080"}, errs: []string{"not an absolute"}},
+		{name: "live names every missing credential", args: []string{"--target=live", "--vendors=iovox,valomnia"},
+			env:  map[string]string{"CONTACTAPIS_VALOMNIA_BASE_URL": "https://acme.valomnia.com/api/v1.0"},
+			errs: []string{"CONTACTAPIS_IOVOX_USERNAME", "CONTACTAPIS_IOVOX_SECURE_KEY", "CONTACTAPIS_VALOMNIA_USER", "CONTACTAPIS_VALOMNIA_PASSWORD"}},
+		{name: "live valomnia has no default host", args: []string{"--target=live", "--vendors=valomnia"},
+			env: map[string]string{"CONTACTAPIS_VALOMNIA_USER": "u", "CONTACTAPIS_VALOMNIA_PASSWORD": "p"}, errs: []string{"CONTACTAPIS_VALOMNIA_BASE_URL"}},
+		{name: "mutations on live need the records", args: []string{"--target=live", "--vendors=auregister", "--allow-mutations"},
+			env: map[string]string{"CONTACTAPIS_AUREGISTER_BASE_URL": "https://r.example", "CONTACTAPIS_AUREGISTER_TOKEN": "tok"}, errs: []string{"CONTACTAPIS_AUREGISTER_CONTACT_ID"}},
+		{name: "negative budget", args: []string{"--request-budget=-1"}, errs: []string{"--request-budget"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := load(t, tt.args, tt.env)
+			if len(tt.errs) == 0 {
+				if err != nil {
+					t.Fatalf("valid configuration refused: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("accepted: %+v", cfg)
+			}
+			for _, want := range tt.errs {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error does not mention %q:\n%v", want, err)
+				}
+			}
+		})
+	}
+	cfg, err := load(t, []string{"--target=live", "--vendors=iovox"}, map[string]string{"CONTACTAPIS_IOVOX_USERNAME": "u", "CONTACTAPIS_IOVOX_SECURE_KEY": "k3y-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.BaseURL[specs.Iovox] != "https://sandboxapi.iovox.com:444" || cfg.RequestBudget != 300 {
+		t.Errorf("live defaults: %v, budget %d", cfg.BaseURL, cfg.RequestBudget)
+	}
+	if strings.Contains(fmtConfig(cfg), "k3y-secret") {
+		t.Error("the configuration prints its secret")
+	}
+}
+
+func fmtConfig(c *Config) string {
+	return strings.Join([]string{c.Iovox.SecureKey.String(), c.Which50.String()}, " ")
+}
+
+func TestRedaction(t *testing.T) {
+	tr := &transport{secrets: []apiclient.Secret{apiclient.NewSecret("s3cr3t-key")}}
+	h := tr.redactHeaders(http.Header{"Securekey": {"s3cr3t-key"}, "Authorization": {"Bearer abc"}, "Cookie": {"JSESSIONID=xyz"}, "Username": {"test"}})
+	if h["Securekey"][0] != apiclient.Redacted || h["Authorization"][0] != apiclient.Redacted || h["Cookie"][0] != apiclient.Redacted || h["Username"][0] != "test" {
+		t.Errorf("headers: %v", h)
+	}
+	for body, leak := range map[string]string{
+		"j_username=u&j_password=hunter22&ajax=true":    "hunter22",
+		`{"success": true, "token": "ABCDEF0123"}`:      "ABCDEF0123",
+		`<errors><error>key s3cr3t-key refused</error>`: "s3cr3t-key",
+	} {
+		if got := tr.redactBody([]byte(body)); strings.Contains(got, leak) || !strings.Contains(got, apiclient.Redacted) {
+			t.Errorf("redactBody(%q) = %q", body, got)
+		}
+	}
+}
+
+func TestErrorMessages(t *testing.T) {
+	tests := []struct {
+		vendor, contentType, body string
+		want                      []string
+	}{
+		{specs.Iovox, "application/xml", `<errors><error status="400">A</error><error status="400">B</error></errors>`, []string{"A", "B"}},
+		{specs.Valomnia, "application/json", `{"error":"missing_param","error_description":"customerId parameter is missing"}`, []string{"customerId parameter is missing"}},
+		{specs.Which50, "application/json; charset=utf-8", `{"Message":"m"}`, []string{"m"}},
+		{specs.Which50, "application/xml", `<Error><Message>m</Message></Error>`, []string{"m"}},
+		{specs.Auregister, "application/json", `{"error":"x","message":"m","field":"sex"}`, []string{"m"}},
+	}
+	for _, tt := range tests {
+		got, err := ErrorMessages(tt.vendor, tt.contentType, []byte(tt.body))
+		if err != nil || strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("%s %s: %v %v, want %v", tt.vendor, tt.body, got, err, tt.want)
+		}
+	}
+	for _, bad := range []struct{ vendor, body string }{{specs.Iovox, "Bad Request"}, {specs.Valomnia, `{"error":"x"}`}, {specs.Auregister, "<html>"}} {
+		if _, err := ErrorMessages(bad.vendor, "", []byte(bad.body)); err == nil {
+			t.Errorf("%s %q: accepted as an error body", bad.vendor, bad.body)
+		}
+	}
+}
+
+// withRegistry runs f with only the given declared specs in the registry.
+func withRegistry(t *testing.T, declared []declared, f func()) {
+	t.Helper()
+	registry.Lock()
+	saved, savedRules := registry.specs, registry.rules
+	registry.specs, registry.rules = declared, nil
+	registry.Unlock()
+	defer func() {
+		registry.Lock()
+		registry.specs, registry.rules = saved, savedRules
+		registry.Unlock()
+	}()
+	f()
+}
+
+func TestCheckCoverage(t *testing.T) {
+	all := map[string][]string{}
+	for _, v := range specs.Vendors() {
+		bs, err := SpecBehaviours(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range bs {
+			all[v] = append(all[v], b.ID)
+		}
+	}
+	everything := func() ([]declared, Coverage) {
+		var d []declared
+		c := Coverage{}
+		for v, ids := range all {
+			d = append(d, declared{Vendor: v, Spec: Spec{Must: v + " MUST", Covers: ids}})
+			c[v] = &VendorCoverage{Covered: ids}
+		}
+		return d, c
+	}
+	withRegistry(t, nil, func() {
+		d, c := everything()
+		registry.specs = d
+		if err := CheckCoverage(c, specs.Vendors()); err != nil {
+			t.Fatalf("full coverage refused: %v", err)
+		}
+	})
+	// One behaviour dropped from the specs and not listed: refused, naming it.
+	withRegistry(t, nil, func() {
+		d, c := everything()
+		for i := range d {
+			if d[i].Vendor == specs.Iovox {
+				d[i].Covers = d[i].Covers[1:]
+			}
+		}
+		registry.specs = d
+		c[specs.Iovox].Covered = c[specs.Iovox].Covered[1:]
+		err := CheckCoverage(c, specs.Vendors())
+		if err == nil || !strings.Contains(err.Error(), all[specs.Iovox][0]) {
+			t.Errorf("uncovered, unlisted behaviour accepted: %v", err)
+		}
+		c[specs.Iovox].NotCovered = []Uncovered{{ID: all[specs.Iovox][0], Reason: "needs a live rule template"}}
+		if err := CheckCoverage(c, specs.Vendors()); err != nil {
+			t.Errorf("listed with a reason, still refused: %v", err)
+		}
+		c[specs.Iovox].NotCovered[0].Reason = ""
+		if err := CheckCoverage(c, specs.Vendors()); err == nil {
+			t.Error("listed without a reason, accepted")
+		}
+	})
+	// More than one in ten listed: refused.
+	withRegistry(t, nil, func() {
+		d, c := everything()
+		n := len(all[specs.Which50])/10 + 1
+		for i := range d {
+			if d[i].Vendor == specs.Which50 {
+				d[i].Covers = d[i].Covers[n:]
+			}
+		}
+		registry.specs = d
+		c[specs.Which50].Covered = c[specs.Which50].Covered[n:]
+		for _, id := range all[specs.Which50][:n] {
+			c[specs.Which50].NotCovered = append(c[specs.Which50].NotCovered, Uncovered{ID: id, Reason: "r"})
+		}
+		if err := CheckCoverage(c, specs.Vendors()); err == nil || !strings.Contains(err.Error(), "at most 10%") {
+			t.Errorf("%d of %d listed, accepted: %v", n, len(all[specs.Which50]), err)
+		}
+	})
+}
+
+func TestValidateTree(t *testing.T) {
+	good := declared{Vendor: specs.Iovox, Spec: Spec{Must: "An empty payload MUST be refused", Operation: "updateContacts",
+		Covers: []string{CatalogueID("xml-empty")}, Labels: []Label{Negative}}}
+	tests := []struct {
+		name string
+		spec declared
+		want string
+	}{
+		{"no MUST", declared{Vendor: specs.Iovox, Spec: Spec{Must: "refuses", Covers: good.Covers}}, "MUST"},
+		{"unknown behaviour", declared{Vendor: specs.Iovox, Spec: Spec{Must: "x MUST", Covers: []string{CatalogueID("nosuch")}}}, "no behaviour"},
+		{"unknown operation", declared{Vendor: specs.Iovox, Spec: Spec{Must: "x MUST", Operation: "getContacts", Covers: good.Covers}}, "no operation"},
+		{"unknown label", declared{Vendor: specs.Iovox, Spec: Spec{Must: "x MUST", Covers: good.Covers, Labels: []Label{"slow"}}}, "unknown label"},
+		{"other vendor's label", declared{Vendor: specs.Iovox, Spec: Spec{Must: "x MUST", Covers: good.Covers, Labels: []Label{VendorLabel(specs.Which50)}}}, "vendor"},
+		{"mutating and live-safe", declared{Vendor: specs.Iovox, Spec: Spec{Must: "x MUST", Covers: good.Covers, Labels: []Label{Mutating, LiveSafe}}}, "live-safe"},
+		{"covers nothing", declared{Vendor: specs.Iovox, Spec: Spec{Must: "x MUST"}}, "covers no"},
+		{"duplicate name", good, "already used"},
+	}
+	for _, tt := range tests {
+		withRegistry(t, []declared{good, tt.spec}, func() {
+			err := ValidateTree()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%s: %v, want an error mentioning %q", tt.name, err, tt.want)
+			}
+		})
+	}
+	withRegistry(t, []declared{good}, func() {
+		if err := ValidateTree(); err != nil {
+			t.Errorf("a well-formed spec refused: %v", err)
+		}
+	})
+}
+
+func TestOutcome(t *testing.T) {
+	res := func(s types.SpecState) specResult { return specResult{state: s, anchor: "a", reason: "why"} }
+	tests := []struct {
+		declared []string
+		results  []specResult
+		want     string
+	}{
+		{nil, nil, OutcomeNotCovered},
+		{[]string{"s"}, nil, OutcomeNotRun},
+		{[]string{"s"}, []specResult{res(types.SpecStatePassed)}, OutcomePass},
+		{[]string{"s"}, []specResult{res(types.SpecStatePassed), res(types.SpecStateFailed)}, OutcomeFail},
+		{[]string{"s"}, []specResult{res(types.SpecStateSkipped)}, OutcomeSkipped},
+		{[]string{"s"}, []specResult{res(types.SpecStateSkipped), res(types.SpecStatePassed)}, OutcomePass},
+		{[]string{"s"}, []specResult{res(types.SpecStatePanicked)}, OutcomeFail},
+	}
+	for _, tt := range tests {
+		if got, _, _ := outcome(tt.declared, tt.results); got != tt.want {
+			t.Errorf("outcome(%v, %v) = %s, want %s", tt.declared, tt.results, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,323 @@
+package framework
+
+import (
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/contactapis/contactapis/specs"
+)
+
+// Outcome of a behaviour in the matrix.
+const (
+	OutcomePass       = "pass"
+	OutcomeFail       = "fail"
+	OutcomeSkipped    = "skipped"
+	OutcomeNotRun     = "not run"
+	OutcomeNotCovered = "not covered"
+)
+
+// Row is one behaviour of the coverage matrix with its outcome.
+type Row struct {
+	Behaviour
+	Outcome string
+	Specs   []string // names of the specs covering it
+	Reason  string   // why it is skipped or not covered
+	// Evidence is the anchor of the first failing spec's evidence, "" if none.
+	Evidence string
+}
+
+// Failure is one failed spec with its evidence, for the matrix's evidence section.
+type Failure struct {
+	Anchor, Vendor, Spec, Message, Location, Evidence string
+}
+
+// Matrix is the coverage matrix of a run.
+type Matrix struct {
+	Target    string
+	Generated time.Time
+	Vendors   []VendorMatrix
+	Failures  []Failure
+}
+
+// VendorMatrix is one vendor's rows and counts.
+type VendorMatrix struct {
+	Vendor string
+	Rows   []Row
+	Counts map[string]int
+}
+
+// specResult is what one spec report says about its behaviours.
+type specResult struct {
+	entry     behaviourEntry
+	state     types.SpecState
+	reason    string
+	anchor    string
+	exchanges []Exchange
+}
+
+func specResults(r types.Report) ([]specResult, []Failure) {
+	var out []specResult
+	var failures []Failure
+	for _, s := range r.SpecReports {
+		var res specResult
+		found := false
+		for _, e := range s.ReportEntries {
+			switch e.Name {
+			case reportEntryBehaviour:
+				found = decodeEntry(e, &res.entry)
+			case reportEntryExchange:
+				var ex Exchange
+				if decodeEntry(e, &ex) {
+					res.exchanges = append(res.exchanges, ex)
+				}
+			}
+		}
+		if !found {
+			continue
+		}
+		res.state = s.State
+		if s.State.Is(types.SpecStateSkipped) {
+			res.reason = s.Failure.Message
+		}
+		if s.State.Is(types.SpecStateFailureStates) {
+			res.anchor = fmt.Sprintf("failure-%d", len(failures)+1)
+			var ev string
+			for _, e := range s.ReportEntries {
+				if e.Name == "evidence" {
+					ev = e.StringRepresentation()
+				}
+			}
+			failures = append(failures, Failure{Anchor: res.anchor, Vendor: res.entry.Vendor, Spec: res.entry.Must,
+				Message: s.Failure.Message, Location: s.Failure.Location.String(), Evidence: ev})
+		}
+		out = append(out, res)
+	}
+	return out, failures
+}
+
+// BuildMatrix builds the coverage matrix of vendors from a suite report and the golden coverage
+// file (for the reasons of behaviours not covered).
+func BuildMatrix(r types.Report, vendors []string, golden Coverage, target string) (*Matrix, error) {
+	results, failures := specResults(r)
+	declared := declaredCoverage()
+	m := &Matrix{Target: target, Generated: time.Now().UTC(), Failures: failures}
+	for _, vendor := range vendors {
+		bs, err := Behaviours(vendor)
+		if err != nil {
+			return nil, err
+		}
+		vm := VendorMatrix{Vendor: vendor, Counts: map[string]int{}}
+		for _, b := range bs {
+			row := Row{Behaviour: b, Specs: declared[vendor][b.ID]}
+			var states []specResult
+			for _, res := range results {
+				if res.entry.Vendor == vendor && slices.Contains(res.entry.Covers, b.ID) {
+					states = append(states, res)
+				}
+			}
+			row.Outcome, row.Reason, row.Evidence = outcome(row.Specs, states)
+			if row.Outcome == OutcomeNotCovered {
+				row.Reason = golden.reason(vendor, b.ID)
+			}
+			vm.Counts[row.Outcome]++
+			vm.Rows = append(vm.Rows, row)
+		}
+		m.Vendors = append(m.Vendors, vm)
+	}
+	return m, nil
+}
+
+func outcome(declared []string, results []specResult) (string, string, string) {
+	if len(declared) == 0 {
+		return OutcomeNotCovered, "", ""
+	}
+	passed, skipped := 0, 0
+	reason := ""
+	for _, r := range results {
+		switch {
+		case r.state.Is(types.SpecStateFailureStates):
+			return OutcomeFail, "", r.anchor
+		case r.state == types.SpecStatePassed:
+			passed++
+		case r.state.Is(types.SpecStateSkipped | types.SpecStatePending):
+			skipped++
+			if reason == "" {
+				reason = r.reason
+			}
+		}
+	}
+	switch {
+	case passed > 0:
+		return OutcomePass, "", ""
+	case skipped > 0:
+		return OutcomeSkipped, reason, ""
+	}
+	return OutcomeNotRun, "filtered out of this run", ""
+}
+
+// WriteMatrix writes coverage.md and coverage.html into dir.
+func WriteMatrix(m *Matrix, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	var md strings.Builder
+	fmt.Fprintf(&md, "# Doc-coverage matrix\n\nTarget: %s. Generated %s.\n\n", m.Target, m.Generated.Format(time.RFC3339))
+	for _, vm := range m.Vendors {
+		fmt.Fprintf(&md, "## %s\n\n%s\n\n| behaviour | outcome | vendor page | specs |\n|---|---|---|---|\n", vm.Vendor, countsLine(vm.Counts))
+		for _, r := range vm.Rows {
+			out := r.Outcome
+			if r.Evidence != "" {
+				out = fmt.Sprintf("[%s](coverage.html#%s)", out, r.Evidence)
+			}
+			if r.Reason != "" {
+				out += " — " + mdEscape(r.Reason)
+			}
+			if r.Assumed != "" {
+				out += " (assumed)"
+			}
+			fmt.Fprintf(&md, "| `%s` %s | %s | %s | %s |\n", r.ID, mdEscape(r.Summary), out, mdEscape(r.Doc), mdEscape(strings.Join(r.Specs, "; ")))
+		}
+		md.WriteString("\n")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "coverage.md"), []byte(md.String()), 0o644); err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	f, err := os.Create(filepath.Join(dir, "coverage.html"))
+	if err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	defer f.Close()
+	if err := htmlMatrix.Execute(f, m); err != nil {
+		return fmt.Errorf("reports: coverage.html: %w", err)
+	}
+	return f.Close()
+}
+
+// Summary is one screen per vendor: counts and what failed.
+func Summary(m *Matrix) string {
+	var b strings.Builder
+	b.WriteString("\ncontactapis conformance — target " + m.Target + "\n")
+	for _, vm := range m.Vendors {
+		fmt.Fprintf(&b, "  %-11s %s\n", vm.Vendor, countsLine(vm.Counts))
+		for _, r := range vm.Rows {
+			if r.Outcome == OutcomeFail {
+				fmt.Fprintf(&b, "      FAIL %s  (%s)\n", r.ID, r.Doc)
+			}
+		}
+	}
+	return b.String()
+}
+
+func countsLine(c map[string]int) string {
+	var parts []string
+	for _, o := range []string{OutcomePass, OutcomeFail, OutcomeSkipped, OutcomeNotRun, OutcomeNotCovered} {
+		if c[o] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c[o], o))
+		}
+	}
+	total := 0
+	for _, n := range c {
+		total += n
+	}
+	return fmt.Sprintf("%d behaviours: %s", total, strings.Join(parts, ", "))
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}
+
+var htmlMatrix = template.Must(template.New("matrix").Funcs(template.FuncMap{"counts": countsLine}).Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>contactapis doc-coverage matrix</title>
+<style>
+body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;width:100%;margin-bottom:2em}
+th,td{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}
+th{background:#f4f4f4}
+.pass{background:#e6f4ea}.fail{background:#fce8e6}.skipped,.not.run{background:#fef7e0}.not.covered{background:#eee}
+code{font-size:12px}pre{background:#f8f8f8;border:1px solid #ddd;padding:8px;overflow:auto;font-size:12px}
+</style></head><body>
+<h1>Doc-coverage matrix</h1>
+<p>Target: {{.Target}}. Generated {{.Generated.Format "2006-01-02 15:04:05 UTC"}}.</p>
+{{range .Vendors}}<h2 id="{{.Vendor}}">{{.Vendor}}</h2><p>{{counts .Counts}}</p>
+<table><tr><th>behaviour</th><th>outcome</th><th>vendor page</th><th>specs</th></tr>
+{{range .Rows}}<tr class="{{.Outcome}}"><td><code>{{.ID}}</code><br>{{.Summary}}{{if .Assumed}}<br><em>assumed: {{.Assumed}}</em>{{end}}</td>
+<td>{{if .Evidence}}<a href="#{{.Evidence}}">{{.Outcome}}</a>{{else}}{{.Outcome}}{{end}}{{if .Reason}}<br>{{.Reason}}{{end}}</td>
+<td>{{.Doc}}</td><td>{{range .Specs}}{{.}}<br>{{end}}</td></tr>
+{{end}}</table>{{end}}
+{{if .Failures}}<h2>Evidence of failures</h2>{{range .Failures}}
+<h3 id="{{.Anchor}}">{{.Vendor}}: {{.Spec}}</h3><p>{{.Location}}</p><pre>{{.Message}}</pre><pre>{{.Evidence}}</pre>{{end}}{{end}}
+</body></html>
+`))
+
+// vendorsOf returns the vendors of the run, or all.
+func vendorsOf(cfg *Config) []string {
+	if cfg == nil || len(cfg.Vendors) == 0 {
+		return specs.Vendors()
+	}
+	v := slices.Clone(cfg.Vendors)
+	sort.Strings(v)
+	return v
+}
+
+// Finish writes the run's reports (coverage matrix, HAR) and prints the per-vendor summary. Call
+// it from ReportAfterSuite, which sees every process's specs.
+func Finish(r types.Report, cfg *Config) error {
+	golden, err := ReadCoverage(cfg.CoverageFile)
+	if err != nil {
+		return err
+	}
+	target := string(cfg.Target)
+	switch cfg.Target {
+	case Embedded:
+		target += " (in-process mocks)"
+	default:
+		var urls []string
+		for _, v := range vendorsOf(cfg) {
+			urls = append(urls, v+"="+cfg.BaseURL[v])
+		}
+		target += " (" + strings.Join(urls, ", ") + ")"
+	}
+	m, err := BuildMatrix(r, vendorsOf(cfg), golden, target)
+	if err != nil {
+		return err
+	}
+	if err := WriteMatrix(m, cfg.ReportsDir); err != nil {
+		return err
+	}
+	fmt.Print(Summary(m))
+	fmt.Printf("  reports: %s (coverage.md, coverage.html", cfg.ReportsDir)
+	if cfg.HAR != "" {
+		if err := WriteHAR(r, cfg.HAR); err != nil {
+			return err
+		}
+		fmt.Printf(", HAR %s", cfg.HAR)
+	}
+	fmt.Println(")")
+	return nil
+}
+
+// decodeEntry reads a report entry's value into dst. In a serial run the entry still holds the
+// value itself; from parallel processes it arrives as JSON.
+func decodeEntry[T any](e types.ReportEntry, dst *T) bool {
+	if v, ok := e.Value.GetRawValue().(T); ok {
+		*dst = v
+		return true
+	}
+	data := []byte(e.Value.AsJSON)
+	if len(data) == 0 {
+		var err error
+		if data, err = json.Marshal(e.Value.GetRawValue()); err != nil {
+			return false
+		}
+	}
+	return json.Unmarshal(data, dst) == nil
+}

@@ -1,0 +1,473 @@
+package framework
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/onsi/ginkgo/v2"
+
+	"github.com/contactapis/contactapis/apiclient"
+	"github.com/contactapis/contactapis/conformance/contract"
+	"github.com/contactapis/contactapis/conformance/mock/mocks"
+	"github.com/contactapis/contactapis/gen/auregister"
+	"github.com/contactapis/contactapis/gen/iovox"
+	"github.com/contactapis/contactapis/gen/valomnia"
+	"github.com/contactapis/contactapis/gen/which50"
+	"github.com/contactapis/contactapis/specs"
+)
+
+// env is what Setup builds once per ginkgo process: the validated configuration and, per vendor,
+// where it is served and how to check it.
+var env struct {
+	cfg     *Config
+	vendors map[string]*vendorEnv
+	budget  atomic.Int64
+	adminAt string // base URL of the mock admin API, "" when the target has none
+	closers []func()
+}
+
+type vendorEnv struct {
+	name      string
+	baseURL   string
+	validator *contract.Validator
+	http      *http.Client
+	transport *transport
+
+	mu      sync.Mutex
+	clients map[string]any
+}
+
+// Setup builds the target of cfg for this ginkgo process. Call it from BeforeSuite; it fails
+// with a message saying how to fix the configuration.
+func Setup(cfg *Config) error {
+	env.cfg = cfg
+	env.vendors = map[string]*vendorEnv{}
+	env.budget.Store(0)
+	base := map[string]string{}
+	switch cfg.Target {
+	case Embedded:
+		opts := mocks.Options{Credentials: mocks.DefaultCredentials()}
+		if cfg.TamperVendor != "" {
+			opts.Tamper = tamper(cfg.TamperVendor, cfg.TamperKind)
+		}
+		srv, err := mocks.New(opts)
+		if err != nil {
+			return fmt.Errorf("embedded mocks: %w", err)
+		}
+		hs := httptest.NewServer(srv)
+		env.closers = append(env.closers, hs.Close)
+		env.adminAt = hs.URL + "/_admin"
+		for _, v := range cfg.Vendors {
+			base[v] = hs.URL + MockPath(v)
+		}
+		cfg.Iovox = IovoxCredentials{Username: "test", SecureKey: apiclient.NewSecret("test")}
+		cfg.Valomnia = ValomniaCredentials{User: "test@example.com", Password: apiclient.NewSecret("test")}
+		cfg.Which50, cfg.Auregister = apiclient.NewSecret("test"), apiclient.NewSecret("test")
+	default:
+		base = cfg.BaseURL
+		if cfg.Target == URL {
+			env.adminAt = probeAdmin(cfg)
+		}
+	}
+	for _, v := range cfg.Vendors {
+		u, err := url.Parse(base[v])
+		if err != nil {
+			return fmt.Errorf("%s: base URL %q: %w", v, base[v], err)
+		}
+		val, err := contract.New(v, u.Path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", v, err)
+		}
+		ve := &vendorEnv{name: v, baseURL: base[v], validator: val, clients: map[string]any{}}
+		ve.transport = &transport{vendor: v, base: http.DefaultTransport, validator: val, secrets: cfg.Secrets()}
+		ve.http = &http.Client{
+			Transport:     ve.transport,
+			Timeout:       30 * time.Second,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+		env.vendors[v] = ve
+	}
+	return nil
+}
+
+// Teardown stops what Setup started.
+func Teardown() {
+	for _, c := range env.closers {
+		c()
+	}
+	env.closers = nil
+}
+
+// MockPath is where tools/mockserver and the embedded target serve a vendor's API below the
+// server's root: the base URL a client uses is the server URL plus this.
+func MockPath(vendor string) string {
+	if vendor == specs.Valomnia {
+		return "/valomnia/api/v1.0"
+	}
+	return "/" + vendor
+}
+
+// probeAdmin finds the admin API of a tools/mockserver behind the url target's base URLs.
+func probeAdmin(cfg *Config) string {
+	for _, v := range cfg.Vendors {
+		u, err := url.Parse(cfg.BaseURL[v])
+		if err != nil {
+			continue
+		}
+		admin := u.Scheme + "://" + u.Host + "/_admin"
+		resp, err := http.Get(admin + "/log/" + v)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return admin
+			}
+		}
+	}
+	return ""
+}
+
+// Vendor is a spec's handle on one vendor of the target. Declare it in a container with
+// NewVendor; it is usable inside specs only.
+type Vendor struct {
+	name string
+}
+
+// NewVendor returns the handle of a vendor for a container.
+func NewVendor(name string) *Vendor {
+	if !slices.Contains(specs.Vendors(), name) {
+		registry.Lock()
+		registry.errs = append(registry.errs, fmt.Errorf("NewVendor(%q): unknown vendor", name))
+		registry.Unlock()
+	}
+	return &Vendor{name: name}
+}
+
+// Name is the vendor's name.
+func (v *Vendor) Name() string { return v.name }
+
+func (v *Vendor) env() *vendorEnv {
+	ve := env.vendors[v.name]
+	if ve == nil {
+		ginkgo.Skip(fmt.Sprintf("%s is not among the vendors of this run (--vendors)", v.name))
+	}
+	return ve
+}
+
+// begin prepares a spec: skips what the target may not run, resets a mock for a mutating spec,
+// and starts the spec's exchange log, checked and attached as evidence when the spec ends.
+func (v *Vendor) begin(s Spec) {
+	ve := v.env()
+	labels := s.Labels
+	switch {
+	case slices.Contains(labels, MockOnly) && env.adminAt == "":
+		ginkgo.Skip("needs a mock's admin API; the target has none")
+	case env.cfg.Target == Live && !env.cfg.AllowMutations && !slices.Contains(labels, LiveSafe):
+		ginkgo.Skip("not live-safe; pass --allow-mutations to run it against the live vendor")
+	}
+	if slices.Contains(labels, Mutating) && env.adminAt != "" {
+		if err := v.Admin().Reset(context.Background()); err != nil {
+			ginkgo.Fail(fmt.Sprintf("reset %s mock: %v", v.name, err))
+		}
+		// A reset ends the mock's sessions; the next raw Valomnia request logs in again.
+		valomniaSessions.Delete(ve.baseURL)
+	}
+	rec := &specLog{negative: slices.Contains(labels, Negative)}
+	ve.transport.current.Store(rec)
+	ginkgo.DeferCleanup(func() {
+		ve.transport.current.Store(nil)
+		exchanges := rec.list()
+		for _, ex := range exchanges {
+			ginkgo.AddReportEntry(reportEntryExchange, ex, ginkgo.ReportEntryVisibilityNever)
+		}
+		violations := rec.violations()
+		if len(violations) > 0 || ginkgo.CurrentSpecReport().Failed() {
+			ginkgo.AddReportEntry("documented by", v.docRows(s), ginkgo.ReportEntryVisibilityFailureOrVerbose)
+			ginkgo.AddReportEntry("evidence", evidence(exchanges), ginkgo.ReportEntryVisibilityFailureOrVerbose)
+		}
+		if len(violations) > 0 {
+			ginkgo.Fail("contract violations:\n  " + strings.Join(violations, "\n  "))
+		}
+	})
+}
+
+// HTTP is a client whose every exchange is validated against the vendor's spec and recorded. It
+// does not follow redirects (Valomnia's login answers one that a test must see).
+func (v *Vendor) HTTP() *http.Client { return v.env().http }
+
+// BaseURL is the base URL clients of this vendor use on this target.
+func (v *Vendor) BaseURL() string { return v.env().baseURL }
+
+// Validator is the vendor's contract validator for this target.
+func (v *Vendor) Validator() *contract.Validator { return v.env().validator }
+
+// Catalogue is the vendor's error catalogue.
+func (v *Vendor) Catalogue() specs.Catalogue { return v.env().validator.Catalogue() }
+
+// Entry returns a catalogue entry, failing the spec when the id does not exist.
+func (v *Vendor) Entry(id string) specs.Entry {
+	e, ok := v.Catalogue().ByID(id)
+	if !ok {
+		ginkgo.Fail(fmt.Sprintf("%s has no catalogue entry %q", v.name, id))
+	}
+	return e
+}
+
+// Doc is the vendor's spec.
+func (v *Vendor) Doc() *openapi3.T { return v.env().validator.Doc() }
+
+// Example returns the named request example of an operation, as data.
+func (v *Vendor) Example(operationID, name string) any {
+	for _, op := range specs.Operations(v.Doc()) {
+		if op.Operation.OperationID != operationID || op.Operation.RequestBody == nil {
+			continue
+		}
+		for _, media := range op.Operation.RequestBody.Value.Content {
+			if ex, ok := media.Examples[name]; ok && ex.Value != nil {
+				return ex.Value.Value
+			}
+		}
+	}
+	ginkgo.Fail(fmt.Sprintf("%s: operation %q has no request example %q", v.name, operationID, name))
+	return nil
+}
+
+// Fixture returns the record id a spec should use: the one the user named for a live run
+// (CONTACTAPIS_<VENDOR>_<KEY>), else the mocks' default (the page's own example record).
+func (v *Vendor) Fixture(key, mockDefault string) string {
+	if val := env.cfg.Fixtures[v.name][key]; val != "" {
+		return val
+	}
+	return mockDefault
+}
+
+// Target is the kind of target the run uses.
+func (v *Vendor) Target() TargetKind { return env.cfg.Target }
+
+func client[T any](v *Vendor, build func(ve *vendorEnv) (T, error)) T {
+	ve := v.env()
+	ve.mu.Lock()
+	defer ve.mu.Unlock()
+	if c, ok := ve.clients[v.name].(T); ok {
+		return c
+	}
+	c, err := build(ve)
+	if err != nil {
+		ginkgo.Fail(fmt.Sprintf("%s client: %v", v.name, err))
+	}
+	ve.clients[v.name] = c
+	return c
+}
+
+func clientOpts(ve *vendorEnv) []apiclient.Option {
+	return []apiclient.Option{apiclient.WithHTTPClient(ve.http), apiclient.WithRetryPolicy(apiclient.NoRetry())}
+}
+
+// Iovox is the typed iovox client of this target; every call goes through the checking transport.
+func (v *Vendor) Iovox() *iovox.ContactsClient {
+	return client(v, func(ve *vendorEnv) (*iovox.ContactsClient, error) {
+		return iovox.NewContactsClient(ve.baseURL, iovox.Credentials{Username: env.cfg.Iovox.Username, SecureKey: env.cfg.Iovox.SecureKey}, clientOpts(ve)...)
+	})
+}
+
+// Valomnia is the typed Valomnia client of this target.
+func (v *Vendor) Valomnia() *valomnia.ContactsClient {
+	return client(v, func(ve *vendorEnv) (*valomnia.ContactsClient, error) {
+		return valomnia.NewContactsClient(ve.baseURL, valomnia.Credentials{User: env.cfg.Valomnia.User, Password: env.cfg.Valomnia.Password}, clientOpts(ve)...)
+	})
+}
+
+// Which50 is the typed Which50 client of this target.
+func (v *Vendor) Which50() *which50.ContactsClient {
+	return client(v, func(ve *vendorEnv) (*which50.ContactsClient, error) {
+		return which50.NewContactsClient(ve.baseURL, which50.BearerToken(env.cfg.Which50), clientOpts(ve)...)
+	})
+}
+
+// Auregister is the typed auregister client of this target.
+func (v *Vendor) Auregister() *auregister.ContactsClient {
+	return client(v, func(ve *vendorEnv) (*auregister.ContactsClient, error) {
+		return auregister.NewContactsClient(ve.baseURL, env.cfg.Auregister, clientOpts(ve)...)
+	})
+}
+
+// Authorize adds the vendor's credentials to a raw request: iovox's headers, a bearer token, or
+// (Valomnia) a session cookie from a login made through the checking transport.
+func (v *Vendor) Authorize(ctx context.Context, r *http.Request) {
+	switch v.name {
+	case specs.Iovox:
+		r.Header.Set("username", env.cfg.Iovox.Username)
+		r.Header.Set("secureKey", env.cfg.Iovox.SecureKey.Reveal())
+	case specs.Which50:
+		r.Header.Set("Authorization", "Bearer "+env.cfg.Which50.Reveal())
+	case specs.Auregister:
+		r.Header.Set("Authorization", "Bearer "+env.cfg.Auregister.Reveal())
+	case specs.Valomnia:
+		r.AddCookie(&http.Cookie{Name: "JSESSIONID", Value: v.valomniaSession(ctx)})
+	}
+}
+
+var valomniaSessions sync.Map // base URL -> token, per process
+
+// valomniaSession logs in with the raw flow the page's public material describes (form post,
+// 302, token page) and caches the token for the process.
+func (v *Vendor) valomniaSession(ctx context.Context) string {
+	ve := v.env()
+	if tok, ok := valomniaSessions.Load(ve.baseURL); ok {
+		return tok.(string)
+	}
+	root := strings.TrimSuffix(ve.baseURL, strings.TrimPrefix(MockPath(specs.Valomnia), "/valomnia"))
+	form := url.Values{"j_username": {env.cfg.Valomnia.User}, "j_password": {env.cfg.Valomnia.Password.Reveal()}, "ajax": {"true"}}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, root+"/j_spring_security_check", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := ve.http.Do(req)
+	if err != nil {
+		ginkgo.Fail(fmt.Sprintf("valomnia login: %v", err))
+	}
+	resp.Body.Close()
+	loc, err := resp.Location()
+	if resp.StatusCode != http.StatusFound || err != nil {
+		ginkgo.Fail(fmt.Sprintf("valomnia login answered %d, want 302 to the token page", resp.StatusCode))
+	}
+	next, _ := http.NewRequestWithContext(ctx, http.MethodGet, loc.String(), nil)
+	for _, c := range resp.Cookies() {
+		next.AddCookie(c)
+	}
+	resp, err = ve.http.Do(next)
+	if err != nil {
+		ginkgo.Fail(fmt.Sprintf("valomnia token page: %v", err))
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Token string `json:"token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.Token == "" {
+		ginkgo.Fail(fmt.Sprintf("valomnia token page answered %d without a token", resp.StatusCode))
+	}
+	valomniaSessions.Store(ve.baseURL, body.Token)
+	return body.Token
+}
+
+// Do sends a raw request through the checking transport and returns the response with its body
+// read.
+func (v *Vendor) Do(r *http.Request) (*http.Response, []byte) {
+	resp, err := v.HTTP().Do(r)
+	if err != nil {
+		ginkgo.Fail(fmt.Sprintf("%s %s: %v", r.Method, r.URL, err))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		ginkgo.Fail(fmt.Sprintf("%s %s: read body: %v", r.Method, r.URL, err))
+	}
+	return resp, body
+}
+
+// NewRequest builds a raw request to path below the vendor's base URL ("/Contacts?v=3").
+func (v *Vendor) NewRequest(ctx context.Context, method, path, contentType string, body []byte) *http.Request {
+	r, err := http.NewRequestWithContext(ctx, method, v.BaseURL()+path, bytes.NewReader(body))
+	if err != nil {
+		ginkgo.Fail(fmt.Sprintf("request %s %s: %v", method, path, err))
+	}
+	if contentType != "" {
+		r.Header.Set("Content-Type", contentType)
+	}
+	return r
+}
+
+// Admin is the mock's admin API for this vendor (mock-only specs).
+func (v *Vendor) Admin() *Admin {
+	if env.adminAt == "" {
+		ginkgo.Skip("needs a mock's admin API; the target has none")
+	}
+	return &Admin{base: env.adminAt, vendor: v.name}
+}
+
+// Admin calls the mock admin API for one vendor. Its calls are the mock's own, not the vendor's,
+// so they bypass the checking transport.
+type Admin struct {
+	base, vendor string
+}
+
+var adminHTTP = &http.Client{Timeout: 10 * time.Second}
+
+func (a *Admin) call(ctx context.Context, method, path string, body []byte) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, a.base+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	resp, err := adminHTTP.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("admin %s %s: %d %s", method, path, resp.StatusCode, out)
+	}
+	return out, nil
+}
+
+// Reset restores the vendor's fixtures.
+func (a *Admin) Reset(ctx context.Context) error {
+	_, err := a.call(ctx, http.MethodPost, "/reset?vendor="+a.vendor, nil)
+	return err
+}
+
+// State returns the vendor's whole store as JSON.
+func (a *Admin) State(ctx context.Context) (json.RawMessage, error) {
+	return a.call(ctx, http.MethodGet, "/state/"+a.vendor, nil)
+}
+
+// Events returns the side effects the vendor's mock recorded (Which50's custom events).
+func (a *Admin) Events(ctx context.Context) ([]json.RawMessage, error) {
+	raw, err := a.call(ctx, http.MethodGet, "/log/"+a.vendor, nil)
+	if err != nil {
+		return nil, err
+	}
+	var log struct {
+		Events []json.RawMessage `json:"events"`
+	}
+	if err := json.Unmarshal(raw, &log); err != nil {
+		return nil, errors.New("admin log: " + err.Error())
+	}
+	return log.Events, nil
+}
+
+// docRows names the vendor-page rows of the behaviours a spec covers, for its failure report.
+func (v *Vendor) docRows(s Spec) string {
+	bs, err := Behaviours(v.name)
+	if err != nil {
+		return err.Error()
+	}
+	var rows []string
+	for _, b := range bs {
+		if slices.Contains(s.Covers, b.ID) {
+			rows = append(rows, fmt.Sprintf("%s — %s", b.ID, b.Doc))
+		}
+	}
+	return strings.Join(rows, "\n")
+}
+
+// SetFaults sets the vendor mock's fault injection. A reset does not clear faults, so pair every
+// SetFaults with a DeferCleanup that sets them back to zero.
+func (a *Admin) SetFaults(ctx context.Context, latency, jitter time.Duration, errorRate float64) error {
+	body, _ := json.Marshal(map[string]any{"latency": latency, "jitter": jitter, "errorRate": errorRate})
+	_, err := a.call(ctx, http.MethodPut, "/faults/"+a.vendor, body)
+	return err
+}

@@ -1,0 +1,313 @@
+package framework
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/contactapis/contactapis/apiclient"
+	"github.com/contactapis/contactapis/conformance/contract"
+	"github.com/contactapis/contactapis/conformance/mock"
+	"github.com/contactapis/contactapis/specs"
+)
+
+// ErrBudget is returned by the transport once a run has spent its request budget.
+var ErrBudget = errors.New("request budget exhausted (raise --request-budget)")
+
+const reportEntryExchange = "contactapis.exchange"
+
+// Exchange is one request and its response as the suite saw them, secrets redacted.
+type Exchange struct {
+	Vendor          string              `json:"vendor"`
+	Started         time.Time           `json:"started"`
+	Duration        time.Duration       `json:"durationNs"`
+	Method          string              `json:"method"`
+	URL             string              `json:"url"`
+	RequestHeaders  map[string][]string `json:"requestHeaders"`
+	RequestBody     string              `json:"requestBody,omitempty"`
+	Status          int                 `json:"status,omitempty"`
+	ResponseHeaders map[string][]string `json:"responseHeaders,omitempty"`
+	ResponseBody    string              `json:"responseBody,omitempty"`
+	Error           string              `json:"error,omitempty"`
+	Operation       string              `json:"operation,omitempty"`
+	Violations      []string            `json:"violations,omitempty"`
+}
+
+// specLog collects one spec's exchanges.
+type specLog struct {
+	negative  bool
+	mu        sync.Mutex
+	exchanges []Exchange
+}
+
+func (l *specLog) add(e Exchange) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.exchanges = append(l.exchanges, e)
+}
+
+func (l *specLog) list() []Exchange {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Exchange(nil), l.exchanges...)
+}
+
+func (l *specLog) violations() []string {
+	var out []string
+	for _, e := range l.list() {
+		for _, v := range e.Violations {
+			out = append(out, fmt.Sprintf("%s %s -> %d: %s", e.Method, e.URL, e.Status, v))
+		}
+	}
+	return out
+}
+
+// transport checks and records every exchange of one vendor.
+type transport struct {
+	vendor    string
+	base      http.RoundTripper
+	validator *contract.Validator
+	secrets   []apiclient.Secret
+	current   atomic.Pointer[specLog]
+}
+
+const maxRecordedBody = 64 << 10
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if limit := env.cfg.RequestBudget; limit > 0 && env.budget.Add(1) > int64(limit) {
+		return nil, ErrBudget
+	}
+	var reqBody []byte
+	if req.Body != nil {
+		var err error
+		if reqBody, err = io.ReadAll(req.Body); err != nil {
+			return nil, err
+		}
+		req.Body.Close()
+		req.Body = io.NopCloser(bytes.NewReader(reqBody))
+	}
+	start := time.Now()
+	resp, err := t.base.RoundTrip(req)
+	ex := Exchange{Vendor: t.vendor, Started: start, Duration: time.Since(start), Method: req.Method,
+		URL: req.URL.String(), RequestHeaders: t.redactHeaders(req.Header), RequestBody: t.redactBody(reqBody)}
+	log := t.current.Load()
+	if err != nil {
+		ex.Error = err.Error()
+		if log != nil {
+			log.add(ex)
+		}
+		return nil, err
+	}
+	respBody, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(respBody))
+	if err != nil {
+		return nil, err
+	}
+	ex.Status, ex.ResponseHeaders, ex.ResponseBody = resp.StatusCode, t.redactHeaders(resp.Header), t.redactBody(respBody)
+	negative := log != nil && log.negative
+	ex.Operation, ex.Violations = t.check(req, reqBody, resp, respBody, negative)
+	if log != nil {
+		log.add(ex)
+	}
+	return resp, nil
+}
+
+// check validates an exchange. A negative spec's request is invalid on purpose, so only the
+// answer is judged: it must be declared, or, when no operation matches, be an error the vendor's
+// catalogue documents.
+func (t *transport) check(req *http.Request, reqBody []byte, resp *http.Response, respBody []byte, negative bool) (string, []string) {
+	var v []string
+	if h := resp.Header.Get(mock.ContractViolationHeader); h != "" {
+		v = append(v, "the mock answered outside its own spec: "+h)
+	}
+	ctx := context.Background()
+	m, routeErr := t.validator.Route(req)
+	if routeErr != nil {
+		if !negative {
+			v = append(v, fmt.Sprintf("request matches no operation of the spec: %v", routeErr))
+		}
+		v = append(v, t.checkErrorMessages("", false, resp, respBody)...)
+		return "", v
+	}
+	if !negative {
+		r := req.Clone(ctx)
+		if _, err := t.validator.ValidateRequest(ctx, r, reqBody); err != nil {
+			v = append(v, "request violates the spec: "+firstLines(err.Error(), 6))
+		}
+	}
+	if err := t.validator.ValidateResponse(ctx, m, req, resp.StatusCode, resp.Header, respBody); err != nil {
+		v = append(v, "response violates the spec: "+firstLines(err.Error(), 6))
+	}
+	v = append(v, t.checkErrorMessages(m.OperationID(), secured(m.Route.Spec, m.Route.Operation), resp, respBody)...)
+	return m.OperationID(), v
+}
+
+// checkErrorMessages requires every message of an error answer to be an instance of a catalogue
+// entry that can answer the operation (or, unrouted, of a root entry).
+func (t *transport) checkErrorMessages(operationID string, isSecured bool, resp *http.Response, body []byte) []string {
+	if resp.StatusCode < 400 {
+		return nil
+	}
+	cat := t.validator.Catalogue().ForOperation(operationID, isSecured)
+	msgs, err := ErrorMessages(t.vendor, resp.Header.Get("Content-Type"), body)
+	if err != nil {
+		return []string{fmt.Sprintf("error body is not in %s's error format: %v", t.vendor, err)}
+	}
+	var v []string
+	for _, m := range msgs {
+		if _, _, ok := cat.Identify(resp.StatusCode, m); !ok {
+			v = append(v, fmt.Sprintf("error %d %q is in no catalogue entry of %s", resp.StatusCode, m, t.vendor))
+		}
+	}
+	return v
+}
+
+// secured reports whether an operation requires credentials (its own security, else the
+// document's).
+func secured(doc *openapi3.T, op *openapi3.Operation) bool {
+	sec := doc.Security
+	if op.Security != nil {
+		sec = *op.Security
+	}
+	return len(sec) > 0
+}
+
+// ErrorMessages extracts the messages of a vendor's error body, in the vendor's format: iovox's
+// XML list, Valomnia's error_description, Which50's Message (JSON or XML), auregister's message.
+func ErrorMessages(vendor, contentType string, body []byte) ([]string, error) {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	isXML := strings.HasSuffix(mt, "/xml")
+	switch {
+	case vendor == specs.Iovox:
+		var list struct {
+			Errors []struct {
+				Message string `xml:",chardata"`
+			} `xml:"error"`
+		}
+		if err := xml.Unmarshal(body, &list); err != nil || len(list.Errors) == 0 {
+			return nil, fmt.Errorf("want <errors><error status=...>: %v", err)
+		}
+		var out []string
+		for _, e := range list.Errors {
+			out = append(out, e.Message)
+		}
+		return out, nil
+	case vendor == specs.Which50 && isXML:
+		var e struct {
+			Message string `xml:"Message"`
+		}
+		if err := xml.Unmarshal(body, &e); err != nil || e.Message == "" {
+			return nil, fmt.Errorf("want an XML Message: %v", err)
+		}
+		return []string{e.Message}, nil
+	}
+	var e map[string]any
+	if err := json.Unmarshal(body, &e); err != nil {
+		return nil, fmt.Errorf("want a JSON object: %v", err)
+	}
+	key := map[string]string{specs.Valomnia: "error_description", specs.Which50: "Message", specs.Auregister: "message"}[vendor]
+	msg, _ := e[key].(string)
+	if msg == "" {
+		return nil, fmt.Errorf("no %q in the body", key)
+	}
+	return []string{msg}, nil
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = append(lines[:n], "...")
+	}
+	return strings.Join(lines, "\n    ")
+}
+
+// Headers whose values are credentials, in any vendor's scheme.
+var secretHeaders = map[string]bool{"Securekey": true, "Authorization": true, "Cookie": true, "Set-Cookie": true, "Username": false}
+
+func (t *transport) redactHeaders(h http.Header) map[string][]string {
+	out := make(map[string][]string, len(h))
+	for k, vals := range h {
+		if secretHeaders[http.CanonicalHeaderKey(k)] {
+			out[k] = []string{apiclient.Redacted}
+			continue
+		}
+		out[k] = append([]string(nil), vals...)
+	}
+	return out
+}
+
+// Body fields that carry credentials: Valomnia's login form and token page.
+var (
+	secretFormRE = regexp.MustCompile(`(^|&)(j_password)=[^&]*`)
+	secretJSONRE = regexp.MustCompile(`("(?:token|password|j_password)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+)
+
+func (t *transport) redactBody(b []byte) string {
+	s := string(b)
+	if len(s) > maxRecordedBody {
+		s = s[:maxRecordedBody] + "…[truncated]"
+	}
+	// Field by field, so the recorded form keeps the order and encoding it was sent with.
+	s = secretFormRE.ReplaceAllString(s, `${1}${2}=`+apiclient.Redacted)
+	s = secretJSONRE.ReplaceAllString(s, `$1"`+apiclient.Redacted+`"`)
+	return apiclient.Scrub(s, t.secrets...)
+}
+
+// evidence renders a spec's exchanges for the report, readable on a console.
+func evidence(exchanges []Exchange) string {
+	var b strings.Builder
+	for i, e := range exchanges {
+		fmt.Fprintf(&b, "--- exchange %d: %s %s", i+1, e.Method, e.URL)
+		if e.Operation != "" {
+			fmt.Fprintf(&b, " (%s)", e.Operation)
+		}
+		b.WriteString("\n")
+		writeHeaders(&b, "> ", e.RequestHeaders)
+		if e.RequestBody != "" {
+			fmt.Fprintf(&b, "> \n%s\n", indent(e.RequestBody, "> "))
+		}
+		if e.Error != "" {
+			fmt.Fprintf(&b, "! %s\n", e.Error)
+			continue
+		}
+		fmt.Fprintf(&b, "< %d %s\n", e.Status, http.StatusText(e.Status))
+		writeHeaders(&b, "< ", e.ResponseHeaders)
+		if e.ResponseBody != "" {
+			fmt.Fprintf(&b, "< \n%s\n", indent(e.ResponseBody, "< "))
+		}
+		for _, v := range e.Violations {
+			fmt.Fprintf(&b, "VIOLATION: %s\n", v)
+		}
+	}
+	return b.String()
+}
+
+func writeHeaders(b *strings.Builder, prefix string, h map[string][]string) {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(b, "%s%s: %s\n", prefix, k, strings.Join(h[k], ", "))
+	}
+}
+
+func indent(s, prefix string) string {
+	return prefix + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+prefix)
+}

@@ -1,0 +1,176 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/contactapis/contactapis/apiclient"
+	"github.com/contactapis/contactapis/conformance/mock"
+	"github.com/contactapis/contactapis/conformance/mock/mocks"
+	"github.com/contactapis/contactapis/conformance/mock/which50"
+	"github.com/contactapis/contactapis/specs"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "mockserver:", err)
+		os.Exit(2)
+	}
+}
+
+// faultFlags collects repeated -fault vendor:key=value,... flags.
+type faultFlags map[string]mock.Faults
+
+func (f faultFlags) String() string { return "" }
+
+func (f faultFlags) Set(s string) error {
+	vendor, spec, ok := strings.Cut(s, ":")
+	if !ok || vendor == "" {
+		return fmt.Errorf("%q: want vendor:latency=50ms,jitter=10ms,error-rate=0.1", s)
+	}
+	var fl mock.Faults
+	for _, kv := range strings.Split(spec, ",") {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return fmt.Errorf("%q: %q is not key=value", s, kv)
+		}
+		var err error
+		switch k {
+		case "latency":
+			fl.Latency, err = time.ParseDuration(v)
+		case "jitter":
+			fl.Jitter, err = time.ParseDuration(v)
+		case "error-rate":
+			fl.ErrorRate, err = strconv.ParseFloat(v, 64)
+			if err == nil && (fl.ErrorRate < 0 || fl.ErrorRate > 1) {
+				err = errors.New("must be between 0 and 1")
+			}
+		default:
+			err = errors.New("unknown key (latency, jitter, error-rate)")
+		}
+		if err != nil {
+			return fmt.Errorf("%q: %s: %v", s, k, err)
+		}
+	}
+	f[vendor] = fl
+	return nil
+}
+
+// run is the command; ready, when not nil, receives the listening address once serving.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready chan<- string) error {
+	fs := flag.NewFlagSet("mockserver", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (host:port; port 0 picks a free one)")
+	fixtures := fs.String("fixtures", "", "JSON fixtures file loaded over the defaults (one member per vendor)")
+	seed := fs.Uint64("seed", 1, "seed of fault injection, for reproducible runs")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	faults := faultFlags{}
+	fs.Var(faults, "fault", "vendor:latency=D,jitter=D,error-rate=R (repeatable)")
+	creds := mocks.DefaultCredentials()
+	fs.StringVar(&creds.Iovox.Username, "iovox-username", creds.Iovox.Username, "iovox username header")
+	iovoxKey := fs.String("iovox-secure-key", creds.Iovox.SecureKey.Reveal(), "iovox secureKey header")
+	fs.StringVar(&creds.Valomnia.User, "valomnia-user", creds.Valomnia.User, "Valomnia login user")
+	valomniaPass := fs.String("valomnia-password", creds.Valomnia.Password.Reveal(), "Valomnia login password")
+	which50Token := fs.String("which50-token", "test", "Which50 bearer token with rights to every list (the token readonly has none, for the documented 403)")
+	fs.StringVar(&creds.Auregister.Token, "auregister-token", creds.Auregister.Token, "auregister bearer token")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	creds.Iovox.SecureKey = apiclient.NewSecret(*iovoxKey)
+	creds.Valomnia.Password = apiclient.NewSecret(*valomniaPass)
+	if *which50Token != "test" {
+		delete(creds.Which50.Tokens, "test")
+		creds.Which50.Tokens[*which50Token] = which50.Grant{AllLists: true}
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	srv, err := mocks.New(mocks.Options{Credentials: creds, FixturesFile: *fixtures,
+		Options: mock.Options{Faults: faults, Seed: *seed, Logger: logger}})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler: srv,
+		// A slow or stalled client must not hold a connection: headers within 5s, whole request
+		// within 30s (multipart images up to the documented 2 MB), answers within 30s.
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	base := "http://" + ln.Addr().String()
+	printBanner(stdout, base, creds)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func printBanner(w io.Writer, base string, creds mocks.Credentials) {
+	fmt.Fprintf(w, "contactapis mockserver on %s\n", base)
+	rows := map[string]string{
+		specs.Iovox:      fmt.Sprintf("%s/iovox              headers username: %s, secureKey: %s", base, creds.Iovox.Username, creds.Iovox.SecureKey.Reveal()),
+		specs.Valomnia:   fmt.Sprintf("%s/valomnia/api/v1.0  login %s / %s at %s/valomnia/j_spring_security_check", base, creds.Valomnia.User, creds.Valomnia.Password.Reveal(), base),
+		specs.Which50:    fmt.Sprintf("%s/which50            Authorization: Bearer %s (every list; readonly: none)", base, which50Token(creds)),
+		specs.Auregister: fmt.Sprintf("%s/auregister         Authorization: Bearer %s", base, creds.Auregister.Token),
+	}
+	names := make([]string, 0, len(rows))
+	for n := range rows {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-11s %s\n", n, rows[n])
+	}
+	fmt.Fprintf(w, "  admin       %s/_admin/ (reset, fixtures, state/{vendor}, log/{vendor})\n", base)
+}
+
+// which50Token is the token with rights to every list.
+func which50Token(creds mocks.Credentials) string {
+	for tok, g := range creds.Which50.Tokens {
+		if g.AllLists {
+			return tok
+		}
+	}
+	return ""
+}
