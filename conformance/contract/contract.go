@@ -105,11 +105,15 @@ func (v *Validator) Route(r *http.Request) (*Match, error) {
 // separately, since r.Body can be read only once). The returned error, when the route was found,
 // is kin-openapi's (a MultiError of *openapi3filter.RequestError and
 // *openapi3filter.SecurityRequirementsError), for callers that map failures to vendor errors.
-func (v *Validator) ValidateRequest(ctx context.Context, r *http.Request, body []byte) (*Match, error) {
-	m, err := v.Route(r)
+func (v *Validator) ValidateRequest(ctx context.Context, r *http.Request, body []byte) (m *Match, err error) {
+	m, err = v.Route(r)
 	if err != nil {
 		return nil, err
 	}
+	// kin-openapi v0.152 panics on some hostile queries (openapi3filter.deepSet, given a name
+	// with U+001F beside the same name without it, on an exploded object parameter); a request
+	// must never take its judge down.
+	defer recoverAs(&err, "request")
 	req := r.Clone(ctx)
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	req.ContentLength = int64(len(body))
@@ -119,7 +123,8 @@ func (v *Validator) ValidateRequest(ctx context.Context, r *http.Request, body [
 
 // ValidateResponse validates a response to a request routed to m: its status must be declared,
 // its media type and body must match.
-func (v *Validator) ValidateResponse(ctx context.Context, m *Match, r *http.Request, status int, header http.Header, body []byte) error {
+func (v *Validator) ValidateResponse(ctx context.Context, m *Match, r *http.Request, status int, header http.Header, body []byte) (err error) {
+	defer recoverAs(&err, "response")
 	in := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: r, PathParams: m.PathParams, Route: m.Route, Options: v.respOpts},
 		Status:                 status,
@@ -128,6 +133,16 @@ func (v *Validator) ValidateResponse(ctx context.Context, m *Match, r *http.Requ
 		Options:                v.respOpts,
 	}
 	return openapi3filter.ValidateResponse(ctx, in)
+}
+
+// ErrValidatorPanic is returned (wrapped) when kin-openapi panicked on an exchange: the exchange is
+// treated as invalid.
+var ErrValidatorPanic = errors.New("the validator failed on this input")
+
+func recoverAs(err *error, what string) {
+	if p := recover(); p != nil {
+		*err = fmt.Errorf("%s: %w: %v", what, ErrValidatorPanic, p)
+	}
 }
 
 // credentialPresent accepts a security scheme when the request carries the credential it names;

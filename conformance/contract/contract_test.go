@@ -169,3 +169,15 @@ func TestValidateResponse(t *testing.T) {
 		})
 	}
 }
+
+// Regression (which50 mock's FuzzMatchQuery): kin-openapi panicked inside ValidateRequest on a
+// query name with U+001F beside the same name without it; the validator answers an error instead.
+func TestValidateRequestSurvivesValidatorPanics(t *testing.T) {
+	v := validator(t, specs.Which50, "")
+	r := httptest.NewRequest("PATCH", "/contactLists/3/contact?match=Email&Email=a&Email%1Fx=b", strings.NewReader(`{"Values":{}}`))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Authorization", "Bearer t")
+	if _, err := v.ValidateRequest(context.Background(), r, []byte(`{"Values":{}}`)); err == nil {
+		t.Error("a query kin-openapi cannot handle was accepted")
+	}
+}
