@@ -4,7 +4,7 @@ GO ?= go
 # Packages for go vet and go test: everything in the module.
 PKGS := ./...
 
-.PHONY: all generate generate-check lint test conformance conformance-coverage
+.PHONY: all generate generate-check lint test conformance conformance-coverage conformance-mockserver mockserver
 
 # make conformance TARGET=url|live, HAR=path: see README.md.
 TARGET ?= embedded
@@ -37,9 +37,23 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt: not formatted (run gofmt -w):"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-## test: lint, generate-check and every test with the race detector
+## test: lint, generate-check, every test with the race detector (the conformance suite against the
+## embedded mocks among them), then the suite once more against tools/mockserver over a socket
 test: lint generate-check
 	$(GO) test -race $(PKGS)
+	$(MAKE) --no-print-directory conformance-mockserver
+
+## conformance-mockserver: start tools/mockserver on a free loopback port, run the suite against it
+## (target url, serially: its specs share the one server's state), stop it
+conformance-mockserver:
+	@set -euo pipefail; dir=$$(mktemp -d); trap 'kill $$pid 2>/dev/null; rm -rf "$$dir"' EXIT; \
+	$(GO) build -o "$$dir/mockserver" ./tools/mockserver; \
+	"$$dir/mockserver" -addr 127.0.0.1:0 -log-level warn >"$$dir/banner" 2>"$$dir/log" & pid=$$!; \
+	for i in $$(seq 100); do base=$$(sed -n 's/^contactapis mockserver on //p' "$$dir/banner"); [ -n "$$base" ] && break; sleep 0.1; done; \
+	[ -n "$$base" ] || { echo "mockserver did not start:"; cat "$$dir/log"; exit 1; }; \
+	echo "conformance suite against tools/mockserver at $$base"; \
+	$(GO) test ./conformance -count=1 -run '^TestConformance$$' -args --target=url --reports="$$dir/reports" \
+		--iovox-url=$$base/iovox --valomnia-url=$$base/valomnia/api/v1.0 --which50-url=$$base/which50 --auregister-url=$$base/auregister
 
 ## conformance: the conformance suite against TARGET (embedded mocks by default), reports in reports/
 conformance:
@@ -50,3 +64,8 @@ conformance:
 ## conformance-coverage: rewrite conformance/coverage.yaml's covered lists from the declared specs
 conformance-coverage:
 	$(GO) test ./conformance -run TestConformance -count=1 -args --update-coverage
+
+## mockserver: serve the four mocks on ADDR (default 127.0.0.1:8080)
+ADDR ?= 127.0.0.1:8080
+mockserver:
+	$(GO) run ./tools/mockserver -addr $(ADDR)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -181,8 +182,6 @@ func (v *Vendor) begin(s Spec) {
 		if err := v.Admin().Reset(context.Background()); err != nil {
 			ginkgo.Fail(fmt.Sprintf("reset %s mock: %v", v.name, err))
 		}
-		// A reset ends the mock's sessions; the next raw Valomnia request logs in again.
-		valomniaSessions.Delete(ve.baseURL)
 	}
 	rec := &specLog{negative: slices.Contains(labels, Negative)}
 	ve.transport.current.Store(rec)
@@ -319,7 +318,10 @@ func (v *Vendor) Authorize(ctx context.Context, r *http.Request) {
 	}
 }
 
-var valomniaSessions sync.Map // base URL -> token, per process
+var (
+	valomniaSessions sync.Map // base URL -> token, per process
+	valomniaAPIPath  = regexp.MustCompile(`/api/[^/]+/?$`)
+)
 
 // valomniaSession logs in with the raw flow the page's public material describes (form post,
 // 302, token page) and caches the token for the process.
@@ -328,7 +330,9 @@ func (v *Vendor) valomniaSession(ctx context.Context) string {
 	if tok, ok := valomniaSessions.Load(ve.baseURL); ok {
 		return tok.(string)
 	}
-	root := strings.TrimSuffix(ve.baseURL, strings.TrimPrefix(MockPath(specs.Valomnia), "/valomnia"))
+	// The login lives at the host root: the base URL less its /api/{version}, whatever the version
+	// (the typed client derives it the same way).
+	root := valomniaAPIPath.ReplaceAllString(ve.baseURL, "")
 	form := url.Values{"j_username": {env.cfg.Valomnia.User}, "j_password": {env.cfg.Valomnia.Password.Reveal()}, "ajax": {"true"}}
 	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, root+"/j_spring_security_check", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -423,9 +427,13 @@ func (a *Admin) call(ctx context.Context, method, path string, body []byte) ([]b
 	return out, nil
 }
 
-// Reset restores the vendor's fixtures.
+// Reset restores the vendor's fixtures. A Valomnia reset also ends the mock's sessions, so the
+// sessions Authorize cached are forgotten with it.
 func (a *Admin) Reset(ctx context.Context) error {
 	_, err := a.call(ctx, http.MethodPost, "/reset?vendor="+a.vendor, nil)
+	if a.vendor == specs.Valomnia {
+		valomniaSessions.Clear()
+	}
 	return err
 }
 

@@ -141,7 +141,14 @@ func (t *transport) check(req *http.Request, reqBody []byte, resp *http.Response
 		if !negative {
 			v = append(v, fmt.Sprintf("request matches no operation of the spec: %v", routeErr))
 		}
-		v = append(v, t.checkErrorMessages("", false, resp, respBody)...)
+		// A known path called with another method may be answered by an entry of the path's
+		// own operation (iovox: "Request Method must be PUT. GET attempted"), so every entry
+		// may answer it; an unknown path only by the root entries.
+		cat := t.validator.Catalogue().ForOperation("", false)
+		if errors.Is(routeErr, contract.ErrMethodNotAllowed) {
+			cat = t.validator.Catalogue()
+		}
+		v = append(v, t.checkErrorMessages(cat, resp, respBody)...)
 		return "", v
 	}
 	if !negative {
@@ -153,17 +160,16 @@ func (t *transport) check(req *http.Request, reqBody []byte, resp *http.Response
 	if err := t.validator.ValidateResponse(ctx, m, req, resp.StatusCode, resp.Header, respBody); err != nil {
 		v = append(v, "response violates the spec: "+firstLines(err.Error(), 6))
 	}
-	v = append(v, t.checkErrorMessages(m.OperationID(), secured(m.Route.Spec, m.Route.Operation), resp, respBody)...)
+	v = append(v, t.checkErrorMessages(t.validator.Catalogue().ForOperation(m.OperationID(), secured(m.Route.Spec, m.Route.Operation)), resp, respBody)...)
 	return m.OperationID(), v
 }
 
-// checkErrorMessages requires every message of an error answer to be an instance of a catalogue
-// entry that can answer the operation (or, unrouted, of a root entry).
-func (t *transport) checkErrorMessages(operationID string, isSecured bool, resp *http.Response, body []byte) []string {
+// checkErrorMessages requires every message of an error answer to be an instance of an entry of
+// cat: the entries that can answer the request.
+func (t *transport) checkErrorMessages(cat specs.Catalogue, resp *http.Response, body []byte) []string {
 	if resp.StatusCode < 400 {
 		return nil
 	}
-	cat := t.validator.Catalogue().ForOperation(operationID, isSecured)
 	msgs, err := ErrorMessages(t.vendor, resp.Header.Get("Content-Type"), body)
 	if err != nil {
 		return []string{fmt.Sprintf("error body is not in %s's error format: %v", t.vendor, err)}
