@@ -2,6 +2,8 @@ package framework
 
 import (
 	"bytes"
+	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -50,9 +52,7 @@ func tamper(vendor, kind string) func(string, http.Handler) http.Handler {
 				case TamperMisspell:
 					msgs, _ := ErrorMessages(name, rec.Header().Get("Content-Type"), body)
 					for _, m := range msgs {
-						if n := len(m); n >= 2 {
-							body = bytes.Replace(body, []byte(m), []byte(m[:n-2]+m[n-1:]+m[n-2:n-1]), 1)
-						}
+						body = misspell(body, m)
 					}
 				}
 			}
@@ -64,4 +64,28 @@ func tamper(vendor, kind string) func(string, http.Handler) http.Handler {
 			w.Write(body)
 		})
 	}
+}
+
+// misspell swaps the last two bytes of message m where it stands in body, as written there: raw,
+// JSON-escaped (a quote is \" in a JSON body) or XML-escaped.
+func misspell(body []byte, m string) []byte {
+	if len(m) < 2 {
+		return body
+	}
+	wrong := m[:len(m)-2] + m[len(m)-1:] + m[len(m)-2:len(m)-1]
+	jsonText := func(s string) []byte {
+		b, _ := json.Marshal(s)
+		return b[1 : len(b)-1]
+	}
+	xmlText := func(s string) []byte {
+		var b bytes.Buffer
+		xml.EscapeText(&b, []byte(s))
+		return b.Bytes()
+	}
+	for _, form := range []func(string) []byte{func(s string) []byte { return []byte(s) }, jsonText, xmlText} {
+		if old := form(m); bytes.Contains(body, old) {
+			return bytes.Replace(body, old, form(wrong), 1)
+		}
+	}
+	return body
 }

@@ -59,9 +59,7 @@
 //   - Bodies over MaxBodyBytes (1 MiB) and bodies that are not UTF-8 are malformed bodies, after
 //     the token and media type checks the spec puts first. A query that is not UTF-8 is ignored
 //     like any query (the operation has none): the request is judged without it.
-//   - The spec documents no internal error for auregister, so an injected fault is a bare 500
-//     without a body, which the pipeline reports as a contract violation; a catalogue entry of
-//     status 500, once the spec has one, is rendered instead.
+//   - An injected fault answers the spec's assumed internal-server-error entry (500).
 //
 // kin-openapi validates requests before the handler and accepts a few bodies the vendor is
 // assumed to refuse (2001-02-30 matches its date pattern; data after the object is ignored).

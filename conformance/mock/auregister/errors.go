@@ -304,10 +304,9 @@ func contactNotFound(id string) problem {
 	return problem{step: stepContact, entry: entryContactNotFound, args: map[string]string{"contactId": id}}
 }
 
-// Fail implements mock.Backend. The spec documents no internal error for auregister (no
-// catalogue entry of status 500), so the injected fault is a bare 500 with no body, which the
-// pipeline reports as a contract violation until the spec gains one; when it does, that entry
-// is rendered here.
+// Fail implements mock.Backend: the spec's (assumed) catalogue entry of status 500. Should the
+// spec lose it, the bare 500 left here is reported by the pipeline as the contract violation it
+// would be.
 func (b *Backend) Fail(w http.ResponseWriter, _ *http.Request) {
 	for _, e := range b.catalogue {
 		if e.Status == http.StatusInternalServerError && len(e.Placeholders()) == 0 {

@@ -84,8 +84,7 @@ func (s *Server) decodeError(w http.ResponseWriter, _ *http.Request, err error) 
 }
 
 // answerError is reached only when UpdateContact returns an error (it never does) or an answer
-// cannot be written. The vendor documents no 500, so the bare status is left for the pipeline to
-// report as the contract violation it is.
+// cannot be written: a mock bug, answered with a bare 500 that the pipeline reports.
 func (s *Server) answerError(w http.ResponseWriter, _ *http.Request, err error) {
 	s.b.logger.Error("mock bug: no answer for an update", "error", err)
 	w.Header().Set("Content-Length", "0")
