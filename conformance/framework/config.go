@@ -32,10 +32,14 @@ type Config struct {
 	// .../api/v1.0; its login is derived from it).
 	BaseURL map[string]string
 	// Credentials per vendor.
-	Iovox      IovoxCredentials
-	Valomnia   ValomniaCredentials
-	Which50    apiclient.Secret
-	Auregister apiclient.Secret
+	Iovox    IovoxCredentials
+	Valomnia ValomniaCredentials
+	Which50  apiclient.Secret
+	// Which50Header is the header a live Which50 account authenticates with
+	// (CONTACTAPIS_WHICH50_AUTH_HEADER); empty means "Authorization: Bearer <token>". Nothing public
+	// says which header Which50 uses.
+	Which50Header string
+	Auregister    apiclient.Secret
 	// Fixture ids per vendor for mutating specs on a live target: the records the user allows the
 	// suite to change (CONTACTAPIS_<VENDOR>_<KEY>, e.g. CONTACTAPIS_IOVOX_CONTACT_ID).
 	Fixtures map[string]map[string]string
@@ -111,7 +115,7 @@ var liveDefaults = map[string]string{
 var fixtureKeys = map[string][]string{
 	specs.Iovox:      {"CONTACT_ID"},
 	specs.Valomnia:   {"CONTACT_ID", "CUSTOMER_ID"},
-	specs.Which50:    {"LIST_ID", "MATCH"},
+	specs.Which50:    {"LIST_ID", "MATCH"}, // MATCH is a query string of match values: Email=a%40b.example
 	specs.Auregister: {"CONTACT_ID"},
 }
 
@@ -206,6 +210,7 @@ func (f *Flags) Load(getenv func(string) string) (*Config, error) {
 				tok = "test"
 			}
 			c.Which50 = apiclient.NewSecret(tok)
+			c.Which50Header = getenv(envName(v, "AUTH_HEADER"))
 		case specs.Auregister:
 			tok, ok := secret(v, "TOKEN")
 			if mockCreds && !ok {

@@ -82,8 +82,8 @@ func fmtConfig(c *Config) string {
 
 func TestRedaction(t *testing.T) {
 	tr := &transport{secrets: []apiclient.Secret{apiclient.NewSecret("s3cr3t-key")}}
-	h := tr.redactHeaders(http.Header{"Securekey": {"s3cr3t-key"}, "Authorization": {"Bearer abc"}, "Cookie": {"JSESSIONID=xyz"}, "Username": {"test"}})
-	if h["Securekey"][0] != apiclient.Redacted || h["Authorization"][0] != apiclient.Redacted || h["Cookie"][0] != apiclient.Redacted || h["Username"][0] != "test" {
+	h := tr.redactHeaders(http.Header{"Securekey": {"s3cr3t-key"}, "Authorization": {"Bearer abc"}, "Cookie": {"JSESSIONID=xyz"}, "Username": {"test"}, "X-W50-Key": {"s3cr3t-key"}})
+	if h["Securekey"][0] != apiclient.Redacted || h["Authorization"][0] != apiclient.Redacted || h["Cookie"][0] != apiclient.Redacted || h["Username"][0] != "test" || h["X-W50-Key"][0] != apiclient.Redacted {
 		t.Errorf("headers: %v", h)
 	}
 	for body, leak := range map[string]string{

@@ -294,7 +294,11 @@ func Finish(r types.Report, cfg *Config) error {
 		return err
 	}
 	fmt.Print(Summary(m))
-	fmt.Printf("  reports: %s (coverage.md, coverage.html", cfg.ReportsDir)
+	dir, err := filepath.Abs(cfg.ReportsDir)
+	if err != nil {
+		dir = cfg.ReportsDir
+	}
+	fmt.Printf("  reports: %s (coverage.md, coverage.html", dir)
 	if cfg.HAR != "" {
 		if err := WriteHAR(r, cfg.HAR); err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Ways to break an embedded mock on purpose (--tamper vendor:kind), for the suite's self-test:
@@ -18,7 +19,7 @@ import (
 const (
 	// TamperErrorsAsOK answers 200 where the mock answered a 4xx, body unchanged.
 	TamperErrorsAsOK = "errors-as-ok"
-	// TamperMisspell swaps the last two letters of every error message of a 4xx answer.
+	// TamperMisspell changes the last character of every error message of a 4xx answer.
 	TamperMisspell = "misspell"
 )
 
@@ -66,13 +67,19 @@ func tamper(vendor, kind string) func(string, http.Handler) http.Handler {
 	}
 }
 
-// misspell swaps the last two bytes of message m where it stands in body, as written there: raw,
-// JSON-escaped (a quote is \" in a JSON body) or XML-escaped.
+// misspell changes the last character of message m where it stands in body, as written there: raw,
+// JSON-escaped (a quote is \" in a JSON body) or XML-escaped. (Swapping two letters would leave
+// "is null" unchanged.)
 func misspell(body []byte, m string) []byte {
-	if len(m) < 2 {
+	if m == "" {
 		return body
 	}
-	wrong := m[:len(m)-2] + m[len(m)-1:] + m[len(m)-2:len(m)-1]
+	last := "~"
+	if strings.HasSuffix(m, "~") {
+		last = "!"
+	}
+	_, size := utf8.DecodeLastRuneInString(m)
+	wrong := m[:len(m)-size] + last
 	jsonText := func(s string) []byte {
 		b, _ := json.Marshal(s)
 		return b[1 : len(b)-1]

@@ -291,7 +291,11 @@ func (v *Vendor) Valomnia() *valomnia.ContactsClient {
 // Which50 is the typed Which50 client of this target.
 func (v *Vendor) Which50() *which50.ContactsClient {
 	return client(v, func(ve *vendorEnv) (*which50.ContactsClient, error) {
-		return which50.NewContactsClient(ve.baseURL, which50.BearerToken(env.cfg.Which50), clientOpts(ve)...)
+		creds := which50.BearerToken(env.cfg.Which50)
+		if env.cfg.Which50Header != "" {
+			creds = which50.HeaderCredentials(env.cfg.Which50Header, env.cfg.Which50)
+		}
+		return which50.NewContactsClient(ve.baseURL, creds, clientOpts(ve)...)
 	})
 }
 
@@ -310,7 +314,11 @@ func (v *Vendor) Authorize(ctx context.Context, r *http.Request) {
 		r.Header.Set("username", env.cfg.Iovox.Username)
 		r.Header.Set("secureKey", env.cfg.Iovox.SecureKey.Reveal())
 	case specs.Which50:
-		r.Header.Set("Authorization", "Bearer "+env.cfg.Which50.Reveal())
+		if env.cfg.Which50Header != "" {
+			r.Header.Set(env.cfg.Which50Header, env.cfg.Which50.Reveal())
+		} else {
+			r.Header.Set("Authorization", "Bearer "+env.cfg.Which50.Reveal())
+		}
 	case specs.Auregister:
 		r.Header.Set("Authorization", "Bearer "+env.cfg.Auregister.Reveal())
 	case specs.Valomnia:

@@ -252,7 +252,11 @@ func (t *transport) redactHeaders(h http.Header) map[string][]string {
 			out[k] = []string{apiclient.Redacted}
 			continue
 		}
-		out[k] = append([]string(nil), vals...)
+		// Any other header may still carry a credential (a custom auth header, a server echoing
+		// one): scrub the configured secrets from every value.
+		for _, val := range vals {
+			out[k] = append(out[k], apiclient.Scrub(val, t.secrets...))
+		}
 	}
 	return out
 }

@@ -1,0 +1,1369 @@
+package conformance_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/contactapis/contactapis/apiclient"
+	"github.com/contactapis/contactapis/conformance/framework"
+	w50mock "github.com/contactapis/contactapis/conformance/mock/which50"
+	"github.com/contactapis/contactapis/gen/which50"
+	"github.com/contactapis/contactapis/specs"
+)
+
+// Which50's operations: one route, PATCH takes the match values from the query, PUT from the
+// body's Values.
+const (
+	w50Update = "updateContactsByMatch"
+	w50Upsert = "upsertContactsByMatch"
+	w50Page   = "which50-contactlists-patch-contact.txt"
+	// w50MockList is the mock's copy of the page's list (conformance/mock/which50/fixtures.json:
+	// list 3, the ListId of the page's body sample). A live run names its own list with
+	// CONTACTAPIS_WHICH50_LIST_ID.
+	w50MockList = "3"
+	// w50NoSuchList is a contact list id no account is expected to have.
+	w50NoSuchList = 2147483646
+	// w50NoSuchValue matches no contact: error specs that could reach a live list use it, so
+	// that even a vendor that does not refuse them as documented changes nothing.
+	w50NoSuchValue = "conformance-suite-matches-nothing"
+)
+
+var (
+	w50Ops    = []string{w50Update, w50Upsert}
+	w50Method = map[string]string{w50Update: http.MethodPatch, w50Upsert: http.MethodPut}
+)
+
+// Rules of the page that no catalogue entry, status or example names.
+var (
+	w50RuleMatchAll = framework.RegisterRule(specs.Which50, "match-all-named-properties",
+		w50Page+": Description; Match Values section",
+		"every contact of the list whose properties equal all the match values is updated, with one property or several, and no other contact changes")
+	w50RuleIDs = framework.RegisterRule(specs.Which50, "answer-lists-updated-encrypted-ids",
+		w50Page+": Response Information, Successful Response - OK (200)",
+		"the 200 answer lists the encrypted ids of exactly the contacts updated, the same ids on every call")
+	w50RuleMatchQuery = framework.RegisterRule(specs.Which50, "match-comma-list-and-value-parameters",
+		w50Page+": Match Values section, PATCH example",
+		"`match` names the properties as one comma-separated value with literal commas, and each value to match is a query parameter of its own")
+	w50RuleEvents = framework.RegisterRule(specs.Which50, "custom-events-run-per-updated-contact",
+		w50Page+": Custom Events section",
+		"the Custom Events named in `customevents` run for each contact the call updated, and none run when the call fails")
+	w50RuleJSON = framework.RegisterRule(specs.Which50, "answer-json-on-accept",
+		w50Page+": Response Information, Formats, application/json, text/json",
+		"Accept application/json or text/json gets the ids as a JSON array in that media type")
+	w50RuleXML = framework.RegisterRule(specs.Which50, "answer-xml-on-accept",
+		w50Page+": Response Information, Formats, application/xml, text/xml",
+		"Accept application/xml or text/xml gets the ids as <ArrayOfstring> in that media type")
+	w50RuleCSP = framework.RegisterRule(specs.Which50, "answer-csp-report-on-accept",
+		w50Page+": Response Information, Formats, application/csp-report",
+		"Accept application/csp-report gets the ids as a compact JSON array in that media type")
+	w50RuleDefaultJSON = framework.RegisterRule(specs.Which50, "answer-json-without-accept",
+		w50Page+": Response Information, Formats (no default named; spec info x-assumed)",
+		"a request without Accept gets the ids in application/json")
+	w50RuleBodyJSON = framework.RegisterRule(specs.Which50, "body-json",
+		w50Page+": Body Parameters, Formats, application/json, text/json",
+		"a ContactDTO body in application/json or text/json is read")
+	w50RuleBodyCSP = framework.RegisterRule(specs.Which50, "body-csp-report",
+		w50Page+": Body Parameters, Formats, application/csp-report",
+		"a ContactDTO body in application/csp-report is read as JSON")
+	w50RuleBodyXML = framework.RegisterRule(specs.Which50, "body-datacontract-xml",
+		w50Page+": Body Parameters, Formats, application/xml, text/xml",
+		"a ContactDTO body in the DataContract XML of the page's sample is read, in application/xml or text/xml")
+	w50RulePut = framework.RegisterRule(specs.Which50, "put-matches-on-body-values",
+		w50Page+": Match Values section, PUT example",
+		"PUT matches on the body's Values for the names in `match` (never on the query) and sets the rest of Values")
+	w50RuleValuesCase = framework.RegisterRule(specs.Which50, "values-member-case-insensitive",
+		w50Page+": Match Values section, PUT example body (`values`); spec which50-put-example-values-case",
+		"the body's `values` binds as `Values`")
+	w50RuleTypes = framework.RegisterRule(specs.Which50, "values-converted-by-field-type",
+		w50Page+": Match Values section, PATCH and PUT examples; spec which50-values-types",
+		"a value to match given as text or as a number matches the same integer field")
+	w50RuleMalformed = framework.RegisterRule(specs.Which50, "undocumented-input-refused",
+		w50Page+": Body Parameters and Formats (any other body is no documented request)",
+		"a body the page does not describe (malformed, oversized, not UTF-8, wrong media type, a member of the wrong type, a property outside the list's schema) is refused with a 4xx in the vendor's error format, never a 5xx, and changes nothing")
+)
+
+// w50AssumedRules are the rules above that check a guess of the spec rather than the page.
+var w50AssumedRules = map[string]bool{w50RuleDefaultJSON: true, w50RuleValuesCase: true, w50RuleTypes: true}
+
+// w50Behaviours indexes the spec's behaviours once, when the tree is built: which are assumed,
+// and each catalogue entry's status. A spec that fails to load leaves them empty, and the
+// framework's tree validation reports the spec.
+var w50Behaviours = sync.OnceValues(func() (map[string]bool, map[string]int) {
+	assumed, status := map[string]bool{}, map[string]int{}
+	bs, err := framework.SpecBehaviours(specs.Which50)
+	if err != nil {
+		return assumed, status
+	}
+	for _, b := range bs {
+		assumed[b.ID] = b.Assumed != ""
+	}
+	doc, err := specs.Load(specs.Which50)
+	if err != nil {
+		return assumed, status
+	}
+	cat, err := specs.ReadCatalogue(doc)
+	if err != nil {
+		return assumed, status
+	}
+	for _, e := range cat {
+		status[e.ID] = e.Status
+	}
+	return assumed, status
+})
+
+// w50Labels adds Assumed to labels when any covered behaviour is a guess of the spec.
+func w50Labels(covers []string, labels ...framework.Label) []framework.Label {
+	assumed, _ := w50Behaviours()
+	if slices.Contains(labels, framework.Assumed) {
+		return labels
+	}
+	for _, id := range covers {
+		if assumed[id] || w50AssumedRules[id] {
+			return append(slices.Clone(labels), framework.Assumed)
+		}
+	}
+	return labels
+}
+
+// w50EntryCovers is what triggering a catalogue entry on an operation proves: the entry and the
+// operation's declared status for it.
+func w50EntryCovers(entry, op string) []string {
+	_, status := w50Behaviours()
+	covers := []string{framework.CatalogueID(entry)}
+	if op != "" {
+		covers = append(covers, framework.StatusID(op, status[entry]))
+	}
+	return covers
+}
+
+// w50Request is a raw request of a spec.
+type w50Request struct {
+	method, path, query string
+	contentType, accept string
+	// auth is the Authorization header; "" sends the target's credentials, w50NoAuth none.
+	auth string
+	body []byte
+}
+
+const w50NoAuth = "-"
+
+// w50State is the mock's store as the admin API shows it (numbers kept as written).
+type w50State struct {
+	Lists []struct {
+		ID       int          `json:"id"`
+		Contacts []w50Contact `json:"contacts"`
+	} `json:"lists"`
+}
+
+type w50Contact struct {
+	ID           int            `json:"id"`
+	EncContactID string         `json:"encContactId"`
+	Values       map[string]any `json:"values"`
+}
+
+// w50Event is one Custom Event the mock recorded.
+type w50Event struct {
+	Kind   string `json:"kind"`
+	Detail struct {
+		ListID       json.Number `json:"listId"`
+		EncContactID string      `json:"encContactId"`
+		Event        string      `json:"event"`
+	} `json:"detail"`
+}
+
+// w50Text is how a stored value reads as a query value: the text the page's PATCH example sends
+// for the number 123456.
+func w50Text(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case json.Number:
+		return x.String(), true
+	case bool:
+		return strconv.FormatBool(x), true
+	}
+	return "", false
+}
+
+// contacts returns the contacts of list, failing when the state has no such list.
+func (s w50State) contacts(list int) []w50Contact {
+	for _, l := range s.Lists {
+		if l.ID == list {
+			return l.Contacts
+		}
+	}
+	Fail(fmt.Sprintf("the mock's state has no list %d", list))
+	return nil
+}
+
+// matching is the oracle of the match rule: the contacts of list whose every named property
+// reads as the value to match.
+func (s w50State) matching(list int, match map[string]string) []w50Contact {
+	var out []w50Contact
+	for _, c := range s.contacts(list) {
+		all := true
+		for name, want := range match {
+			got, ok := w50Text(c.Values[name])
+			all = all && ok && got == want
+		}
+		if all {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func w50EncIDs(cs []w50Contact) []string {
+	ids := make([]string, len(cs))
+	for i, c := range cs {
+		ids[i] = c.EncContactID
+	}
+	return ids
+}
+
+func w50MediaType(resp *http.Response) string {
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	return mt
+}
+
+func w50SortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// w50Query writes a PATCH query as the page does: `match` with literal commas, then one
+// parameter per property (names and values escaped, commas between names not).
+func w50Query(names []string, values map[string]string) string {
+	escaped := make([]string, len(names))
+	for i, n := range names {
+		escaped[i] = url.QueryEscape(n)
+	}
+	parts := []string{"match=" + strings.Join(escaped, ",")}
+	for _, n := range names {
+		if val, ok := values[n]; ok {
+			parts = append(parts, url.QueryEscape(n)+"="+url.QueryEscape(val))
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
+// w50Number re-reads a decoded example so that its numbers are json.Number, which the client's
+// DataContract codec writes with their integer XSD type.
+func w50Number(v any) any {
+	raw, err := json.Marshal(v)
+	Expect(err).NotTo(HaveOccurred())
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var out any
+	Expect(dec.Decode(&out)).To(Succeed())
+	return out
+}
+
+// w50Body encodes a ContactDTO, given as the object a spec example decodes to, in a media type
+// the page lists: JSON for the JSON family, the DataContract XML of the page's sample for XML.
+func w50Body(mediaType string, dto map[string]any) []byte {
+	dto = w50Number(dto).(map[string]any)
+	if !strings.HasSuffix(mediaType, "/xml") {
+		b, err := json.Marshal(dto)
+		Expect(err).NotTo(HaveOccurred())
+		return b
+	}
+	var c which50.ContactDTO
+	if s, ok := dto["EncContactId"].(string); ok {
+		c.EncContactID = &s
+	}
+	for name, dst := range map[string]**int{"Id": &c.ID, "ListId": &c.ListID} {
+		if n, ok := dto[name].(json.Number); ok {
+			i, err := n.Int64()
+			Expect(err).NotTo(HaveOccurred())
+			*dst = new(int(i))
+		}
+	}
+	if vals, ok := dto["Values"].(map[string]any); ok {
+		cv := which50.ContactValues(vals)
+		c.Values = &cv
+	}
+	b, err := xml.Marshal(c)
+	Expect(err).NotTo(HaveOccurred())
+	return b
+}
+
+// w50IDs reads a 200 answer in the media type it declares: a JSON array, or <ArrayOfstring> in
+// the serializer's Arrays namespace.
+func w50IDs(resp *http.Response, body []byte) []string {
+	Expect(resp.StatusCode).To(Equal(http.StatusOK), "status")
+	var ids []string
+	if strings.HasSuffix(w50MediaType(resp), "/xml") {
+		var root struct {
+			XMLName xml.Name
+			Strings []string `xml:"string"`
+		}
+		Expect(xml.Unmarshal(body, &root)).To(Succeed(), "XML answer")
+		Expect(root.XMLName).To(Equal(xml.Name{Space: "http://schemas.microsoft.com/2003/10/Serialization/Arrays", Local: "ArrayOfstring"}), "XML root")
+		ids = root.Strings
+	} else {
+		Expect(json.Unmarshal(body, &ids)).To(Succeed(), "JSON answer")
+	}
+	Expect(ids).NotTo(BeEmpty(), "ids")
+	return ids
+}
+
+var _ = Describe("which50", func() {
+	v := framework.NewVendor(specs.Which50)
+
+	// --- the target's fixtures and the spec's examples -------------------------------------
+
+	listID := func() int {
+		id, err := strconv.Atoi(v.Fixture("LIST_ID", w50MockList))
+		Expect(err).NotTo(HaveOccurred(), "CONTACTAPIS_WHICH50_LIST_ID must be an integer")
+		return id
+	}
+	route := func(list any) string { return fmt.Sprintf("/contactLists/%v/contact", list) }
+
+	// paramExample is a parameter example of the spec, as data.
+	paramExample := func(op, param, name string) any {
+		for _, o := range specs.Operations(v.Doc()) {
+			if o.Operation.OperationID != op {
+				continue
+			}
+			for _, p := range o.Operation.Parameters {
+				if p.Value != nil && p.Value.Name == param && p.Value.Examples[name] != nil {
+					return p.Value.Examples[name].Value.Value
+				}
+			}
+		}
+		Fail(fmt.Sprintf("%s has no example %q of parameter %q", op, name, param))
+		return nil
+	}
+	stringsOf := func(v any) []string {
+		var out []string
+		for _, s := range v.([]any) {
+			out = append(out, s.(string))
+		}
+		return out
+	}
+	// pageMatch is the page's PATCH match: names in the page's order, values as query text.
+	pageMatch := func() ([]string, map[string]string) {
+		names := stringsOf(paramExample(w50Update, "match", "page-match-example"))
+		values := map[string]string{}
+		for k, val := range paramExample(w50Update, "MatchValues", "page-match-values-example").(map[string]any) {
+			values[k] = val.(string)
+		}
+		return names, values
+	}
+	pageEvents := func() []string {
+		return stringsOf(paramExample(w50Update, "customevents", "page-customevents-example"))
+	}
+	exampleValues := func(op, name string) map[string]any {
+		return v.Example(op, name).(map[string]any)["Values"].(map[string]any)
+	}
+	// fixtureMatch is what the suite may match on: CONTACTAPIS_WHICH50_MATCH on a live run (a
+	// query string, `Email=someone%40example.com`), else the page's own match.
+	fixtureMatch := func() map[string]string {
+		raw := v.Fixture("MATCH", "")
+		if raw == "" {
+			_, values := pageMatch()
+			return values
+		}
+		q, err := url.ParseQuery(raw)
+		Expect(err).NotTo(HaveOccurred(), "CONTACTAPIS_WHICH50_MATCH must be a query string")
+		Expect(q).NotTo(BeEmpty(), "CONTACTAPIS_WHICH50_MATCH names no property")
+		out := map[string]string{}
+		for k, vals := range q {
+			out[k] = vals[0]
+		}
+		return out
+	}
+	noMatch := func() map[string]string {
+		out := map[string]string{}
+		for k := range fixtureMatch() {
+			out[k] = w50NoSuchValue
+		}
+		return out
+	}
+
+	// --- raw requests ------------------------------------------------------------------------
+
+	send := func(ctx context.Context, r w50Request) (*http.Response, []byte) {
+		path := r.path
+		if r.query != "" {
+			path += "?" + r.query
+		}
+		req := v.NewRequest(ctx, r.method, path, r.contentType, r.body)
+		switch r.auth {
+		case "":
+			v.Authorize(ctx, req)
+		case w50NoAuth:
+		default:
+			req.Header.Set("Authorization", r.auth)
+		}
+		if r.accept != "" {
+			req.Header.Set("Accept", r.accept)
+		}
+		return v.Do(req)
+	}
+	// patchReq is a PATCH on list matching match that sets nothing: a vendor that failed to
+	// refuse it as documented would still change no value.
+	patchReq := func(list any, match map[string]string) w50Request {
+		return w50Request{method: http.MethodPatch, path: route(list), query: w50Query(w50SortedKeys(match), match),
+			contentType: "application/json", body: []byte(`{"Values":{}}`)}
+	}
+	// putValue is a value to match as PUT sends it in Values: with the JSON type the page's PUT
+	// example gives that property and value (123456 as a number), else as text.
+	putValue := func(name, text string) any {
+		if typed, ok := exampleValues(w50Upsert, "page-put-example")[name]; ok && fmt.Sprint(w50Number(typed)) == text {
+			return typed
+		}
+		return text
+	}
+	// putReq is the PUT form of patchReq: the match values are the whole of Values.
+	putReq := func(list any, match map[string]string) w50Request {
+		values := map[string]any{}
+		for k, val := range match {
+			values[k] = putValue(k, val)
+		}
+		return w50Request{method: http.MethodPut, path: route(list), query: w50Query(w50SortedKeys(match), nil),
+			contentType: "application/json", body: w50Body("application/json", map[string]any{"Values": values})}
+	}
+	reqFor := func(op string, list any, match map[string]string) w50Request {
+		if op == w50Update {
+			return patchReq(list, match)
+		}
+		return putReq(list, match)
+	}
+	// entryOf is the catalogue entry of op for a condition both operations share
+	// ("match-missing" -> update-match-missing or upsert-match-missing).
+	entryOf := func(op, condition string) string {
+		if op == w50Update {
+			return "update-" + condition
+		}
+		return "upsert-" + condition
+	}
+
+	// expectEntry checks an error answer against a catalogue entry: its status, the media type
+	// Accept chose, and the entry's message rendered with args.
+	expectEntry := func(resp *http.Response, body []byte, id string, args map[string]string, mediaType string) {
+		e := v.Entry(id)
+		want, err := e.Render(args)
+		Expect(err).NotTo(HaveOccurred(), "render the catalogue entry")
+		Expect(resp.StatusCode).To(Equal(e.Status), "status")
+		Expect(w50MediaType(resp)).To(Equal(mediaType), "media type")
+		msgs, err := framework.ErrorMessages(v.Name(), resp.Header.Get("Content-Type"), body)
+		Expect(err).NotTo(HaveOccurred(), "error body")
+		Expect(msgs).To(Equal([]string{want}), "message")
+	}
+
+	// --- the mock's admin API ----------------------------------------------------------------
+
+	state := func(ctx context.Context) w50State {
+		raw, err := v.Admin().State(ctx)
+		Expect(err).NotTo(HaveOccurred(), "admin state")
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var st w50State
+		Expect(dec.Decode(&st)).To(Succeed(), "admin state")
+		return st
+	}
+	rawState := func(ctx context.Context) json.RawMessage {
+		raw, err := v.Admin().State(ctx)
+		Expect(err).NotTo(HaveOccurred(), "admin state")
+		return raw
+	}
+	events := func(ctx context.Context) []w50Event {
+		raw, err := v.Admin().Events(ctx)
+		Expect(err).NotTo(HaveOccurred(), "admin events")
+		out := make([]w50Event, len(raw))
+		for i, r := range raw {
+			Expect(json.Unmarshal(r, &out[i])).To(Succeed(), "admin event")
+		}
+		return out
+	}
+	// expectUnchanged runs call and checks that the store and the recorded events are as they
+	// were before it.
+	expectUnchanged := func(ctx context.Context, call func()) {
+		before, beforeEvents := rawState(ctx), len(events(ctx))
+		call()
+		Expect(rawState(ctx)).To(MatchJSON(before), "the store changed")
+		Expect(events(ctx)).To(HaveLen(beforeEvents), "Custom Events ran")
+	}
+	// expectUpdated checks the store after a successful call: the contacts of list with the ids
+	// the call returned have set on top of their old values, every other contact of every list
+	// is unchanged.
+	expectUpdated := func(before, after w50State, list int, ids []string, set map[string]any) {
+		want := map[string]any{}
+		for k, val := range w50Number(set).(map[string]any) {
+			want[k] = val
+		}
+		for li, l := range before.Lists {
+			Expect(after.Lists[li].ID).To(Equal(l.ID), "lists")
+			for ci, c := range l.Contacts {
+				got := after.Lists[li].Contacts[ci]
+				Expect(got.ID).To(Equal(c.ID), "contacts")
+				if l.ID != list || !slices.Contains(ids, c.EncContactID) {
+					Expect(got.Values).To(Equal(c.Values), "contact %d of list %d must be unchanged", c.ID, l.ID)
+					continue
+				}
+				expected := map[string]any{}
+				for k, val := range c.Values {
+					expected[k] = val
+				}
+				for k, val := range want {
+					expected[k] = val
+				}
+				Expect(got.Values).To(Equal(expected), "contact %d of list %d must have the new values", c.ID, l.ID)
+			}
+		}
+	}
+	withFaults := func(ctx context.Context) {
+		Expect(v.Admin().SetFaults(ctx, 0, 0, 1)).To(Succeed(), "set faults")
+		DeferCleanup(func(ctx SpecContext) {
+			Expect(v.Admin().SetFaults(ctx, 0, 0, 0)).To(Succeed(), "clear faults")
+		})
+	}
+
+	// readonlyClient is the typed client with the mock's token that may update no list.
+	readonlyClient := func() *which50.ContactsClient {
+		c, err := which50.NewContactsClient(v.BaseURL(), which50.BearerToken(apiclient.NewSecret("readonly")),
+			apiclient.WithHTTPClient(v.HTTP()), apiclient.WithRetryPolicy(apiclient.NoRetry()))
+		Expect(err).NotTo(HaveOccurred())
+		return c
+	}
+
+	// ======================================================================================
+	// The error catalogue: every entry, on every operation it can answer.
+	// ======================================================================================
+	Describe("error catalogue", func() {
+		type errorRow struct {
+			must   string
+			op     string // the operation the request is meant for; "" when it reaches none
+			entry  string
+			accept string // the request's Accept: the answer's media type, JSON when ""
+			build  func() w50Request
+			args   func(r w50Request) map[string]string
+			labels []framework.Label
+			// covers the entry's status on op too; false for a variant of a row that does.
+			status bool
+			faults bool
+			// mockOnly rows check that the store and the events did not change.
+			mockOnly bool
+		}
+		var rows []errorRow
+		for _, op := range w50Ops {
+			method := w50Method[op]
+			rows = append(rows,
+				errorRow{
+					must: method + " without `match` MUST be refused with " + entryOf(op, "match-missing"),
+					op:   op, entry: entryOf(op, "match-missing"), status: true,
+					build: func() w50Request {
+						r := reqFor(op, listID(), noMatch())
+						_, rest, _ := strings.Cut(r.query, "&")
+						r.query = rest // the value parameters stay, `match` goes
+						return r
+					},
+					labels: []framework.Label{framework.Negative, framework.LiveSafe},
+				},
+				errorRow{
+					must: method + " with an empty `match` MUST be refused with " + entryOf(op, "match-missing"),
+					op:   op, entry: entryOf(op, "match-missing"),
+					build: func() w50Request {
+						r := reqFor(op, listID(), noMatch())
+						_, rest, _ := strings.Cut(r.query, "&")
+						r.query = strings.TrimSuffix("match=&"+rest, "&")
+						return r
+					},
+					labels: []framework.Label{framework.Negative, framework.LiveSafe, framework.Assumed}, // PropertyNames x-assumed
+				},
+				errorRow{
+					must: method + " without credentials MUST be refused with " + entryOf(op, "unauthorized"),
+					op:   op, entry: entryOf(op, "unauthorized"),
+					build: func() w50Request {
+						r := reqFor(op, listID(), noMatch())
+						r.auth = w50NoAuth
+						return r
+					},
+					labels: []framework.Label{framework.Negative, framework.LiveSafe},
+				},
+				errorRow{
+					must: method + " with credentials that are not valid MUST be refused with " + entryOf(op, "unauthorized"),
+					op:   op, entry: entryOf(op, "unauthorized"), status: true, accept: "text/json",
+					build: func() w50Request {
+						r := reqFor(op, listID(), noMatch())
+						r.auth = "Bearer conformance-suite-not-a-token"
+						return r
+					},
+					labels: []framework.Label{framework.LiveSafe},
+				},
+				errorRow{
+					// The mock's `readonly` token is valid and may update no list.
+					must: method + " by a user without rights to the list MUST be refused with " + entryOf(op, "forbidden") + " and change nothing",
+					op:   op, entry: entryOf(op, "forbidden"), status: true, accept: "application/xml",
+					build: func() w50Request {
+						r := reqFor(op, listID(), fixtureMatch())
+						r.auth = "Bearer readonly"
+						return r
+					},
+					labels: []framework.Label{framework.MockOnly}, mockOnly: true,
+				},
+				errorRow{
+					must: method + " without a body MUST be refused with " + entryOf(op, "contact-null"),
+					op:   op, entry: entryOf(op, "contact-null"), status: true,
+					build: func() w50Request {
+						r := reqFor(op, listID(), noMatch())
+						r.body, r.contentType = nil, ""
+						return r
+					},
+					labels: []framework.Label{framework.Negative, framework.LiveSafe},
+				},
+				errorRow{
+					must: method + " with the body `null` MUST be refused with " + entryOf(op, "contact-null"),
+					op:   op, entry: entryOf(op, "contact-null"), accept: "text/xml",
+					build: func() w50Request {
+						r := reqFor(op, listID(), noMatch())
+						r.body = []byte("null")
+						return r
+					},
+					labels: []framework.Label{framework.Negative, framework.LiveSafe},
+				},
+				errorRow{
+					must: method + " on a contact list that does not exist MUST be refused with " + entryOf(op, "list-not-found"),
+					op:   op, entry: entryOf(op, "list-not-found"), status: true,
+					build:  func() w50Request { return reqFor(op, w50NoSuchList, noMatch()) },
+					labels: []framework.Label{framework.LiveSafe},
+				},
+				errorRow{
+					must: method + " whose values match no contact MUST be refused with " + entryOf(op, "no-contacts-matched"),
+					op:   op, entry: entryOf(op, "no-contacts-matched"), accept: "application/xml",
+					build:  func() w50Request { return reqFor(op, listID(), noMatch()) },
+					labels: []framework.Label{framework.LiveSafe},
+				},
+				errorRow{
+					must: method + " MUST answer " + entryOf(op, "internal-error") + " when the server fails, running no Custom Event and changing nothing",
+					op:   op, entry: entryOf(op, "internal-error"), status: true, faults: true,
+					build: func() w50Request {
+						r := reqFor(op, listID(), fixtureMatch())
+						r.query += "&customevents=" + strings.Join(pageEvents(), ",")
+						return r
+					},
+					labels: []framework.Label{framework.MockOnly}, mockOnly: true,
+				},
+				errorRow{
+					must: method + " with a body in a media type the page does not list MUST be refused with unsupported-media-type",
+					op:   op, entry: "unsupported-media-type", status: true,
+					build: func() w50Request {
+						r := reqFor(op, listID(), noMatch())
+						r.contentType, r.body = "text/plain", []byte("conformance suite: not a ContactDTO")
+						return r
+					},
+					args:   func(r w50Request) map[string]string { return map[string]string{"mediaType": r.contentType} },
+					labels: []framework.Label{framework.Negative, framework.LiveSafe},
+				},
+				errorRow{
+					must: method + " on a contact list id that is not an integer MUST be refused with request-invalid",
+					op:   op, entry: "request-invalid", status: true,
+					build: func() w50Request {
+						r := reqFor(op, listID(), noMatch())
+						r.path = route("abc")
+						return r
+					},
+					labels: []framework.Label{framework.Negative, framework.LiveSafe},
+				},
+			)
+		}
+		// The page's 400 row as the spec extends it (x-assumed): a property named in `match`
+		// without a value to match.
+		rows = append(rows,
+			errorRow{
+				must: "PATCH naming a property in `match` without a query parameter of that name MUST be refused with update-match-missing",
+				op:   w50Update, entry: "update-match-missing",
+				build: func() w50Request {
+					match := fixtureMatch()
+					r := patchReq(listID(), match)
+					r.query = w50Query(w50SortedKeys(match), nil)
+					return r
+				},
+				labels: []framework.Label{framework.LiveSafe, framework.Assumed},
+			},
+			errorRow{
+				must: "PUT naming a property in `match` that is not a key of Values MUST be refused with upsert-match-missing",
+				op:   w50Upsert, entry: "upsert-match-missing",
+				build: func() w50Request {
+					r := putReq(listID(), fixtureMatch())
+					r.body = []byte(`{"Values":{}}`)
+					return r
+				},
+				labels: []framework.Label{framework.LiveSafe, framework.Assumed},
+			},
+			errorRow{
+				must:  "a request to a path that is no route MUST be refused with route-not-found",
+				entry: "route-not-found",
+				build: func() w50Request {
+					r := patchReq(listID(), noMatch())
+					r.path = strings.Replace(r.path, "/contactLists/", "/contactList/", 1)
+					return r
+				},
+				args: func(r w50Request) map[string]string {
+					return map[string]string{"uri": v.BaseURL() + r.path + "?" + r.query}
+				},
+				labels: []framework.Label{framework.Negative, framework.LiveSafe},
+			},
+			errorRow{
+				must:  "a request with a method the route does not have MUST be refused with method-not-allowed",
+				entry: "method-not-allowed", accept: "application/xml",
+				build: func() w50Request {
+					r := patchReq(listID(), noMatch())
+					r.method, r.body, r.contentType = http.MethodGet, nil, ""
+					return r
+				},
+				args:   func(r w50Request) map[string]string { return map[string]string{"method": r.method} },
+				labels: []framework.Label{framework.Negative, framework.LiveSafe},
+			},
+		)
+		for _, row := range rows {
+			covers := []string{framework.CatalogueID(row.entry)}
+			if row.status {
+				covers = w50EntryCovers(row.entry, row.op)
+			}
+			v.ConformanceIt(framework.Spec{Must: row.must, Operation: row.op, Covers: covers, Labels: w50Labels(covers, row.labels...)}, func(ctx SpecContext) {
+				r := row.build()
+				r.accept = row.accept
+				answer := row.accept
+				if answer == "" {
+					answer = "application/json"
+				}
+				var args map[string]string
+				if row.args != nil {
+					args = row.args(r)
+				}
+				check := func() {
+					resp, body := send(ctx, r)
+					expectEntry(resp, body, row.entry, args, answer)
+				}
+				if row.faults {
+					withFaults(ctx)
+				}
+				if row.mockOnly {
+					expectUnchanged(ctx, check)
+					return
+				}
+				check()
+			})
+		}
+	})
+
+	// ======================================================================================
+	// Input the page does not describe.
+	// ======================================================================================
+	Describe("undocumented input", func() {
+		type badInput struct {
+			what        string
+			contentType string
+			body        func(op string) []byte
+			// entry is what the spec says answers it ("contact-null": the operation's own entry),
+			// "" when it says nothing beyond a 4xx.
+			entry string
+			args  map[string]string
+			// valid requests (per the spec's schemas) are validated as usual.
+			valid bool
+		}
+		// goodValues is a body the mock would apply: the page's values to set, and on PUT the
+		// page's match values.
+		goodValues := func(op string) map[string]any {
+			if op == w50Update {
+				return map[string]any{"Values": exampleValues(w50Update, "page-patch-example")}
+			}
+			return map[string]any{"Values": exampleValues(w50Upsert, "page-put-example")}
+		}
+		inputs := []badInput{
+			{what: "malformed JSON", contentType: "application/json", entry: "contact-null",
+				body: func(op string) []byte {
+					b := w50Body("application/json", goodValues(op))
+					return b[:len(b)-2]
+				}},
+			{what: "malformed XML", contentType: "application/xml", entry: "contact-null",
+				body: func(op string) []byte {
+					b := w50Body("application/xml", goodValues(op))
+					return bytes.Replace(b, []byte("</Values>"), []byte("</Value>"), 1)
+				}},
+			{what: "a form body", contentType: "application/x-www-form-urlencoded", entry: "unsupported-media-type",
+				args: map[string]string{"mediaType": "application/x-www-form-urlencoded"},
+				body: func(string) []byte { return []byte("Values%5BMobile%5D=353871234567") }},
+			{what: "a body over the mock's size cap", contentType: "application/json",
+				body: func(op string) []byte {
+					return []byte(`{"Values":{"Mobile":"` + strings.Repeat("3", int(w50mock.MaxBodyBytes)) + `"}}`)
+				}},
+			{what: "a body that is not UTF-8", contentType: "application/json",
+				body: func(op string) []byte {
+					b := w50Body("application/json", goodValues(op))
+					return bytes.Replace(b, []byte("353871234567"), []byte("35387\xff\xfe4567"), 1)
+				}},
+			{what: "a ListId that is not an integer", contentType: "application/json", entry: "request-invalid",
+				body: func(op string) []byte {
+					dto := goodValues(op)
+					dto["ListId"] = "three"
+					return w50Body("application/json", dto)
+				}},
+			{what: "a property outside the list's schema", contentType: "application/json", valid: true,
+				body: func(op string) []byte {
+					dto := goodValues(op)
+					vals := map[string]any{"ConformanceNoSuchField": "x"}
+					for k, val := range dto["Values"].(map[string]any) {
+						vals[k] = val
+					}
+					return w50Body("application/json", map[string]any{"Values": vals})
+				}},
+		}
+		for _, op := range w50Ops {
+			method := w50Method[op]
+			for _, in := range inputs {
+				covers := []string{w50RuleMalformed}
+				entry := in.entry
+				if entry == "contact-null" {
+					entry = entryOf(op, entry)
+				}
+				if entry != "" {
+					covers = append(covers, framework.CatalogueID(entry))
+				}
+				labels := []framework.Label{framework.MockOnly}
+				if !in.valid {
+					labels = append(labels, framework.Negative)
+				}
+				v.ConformanceIt(framework.Spec{
+					Must:      method + " with " + in.what + " MUST be refused with a 4xx in the vendor's error format and change nothing",
+					Operation: op, Covers: covers, Labels: w50Labels(covers, labels...),
+				}, func(ctx SpecContext) {
+					names, values := pageMatch()
+					r := w50Request{method: method, path: route(listID()), query: w50Query(names, values), contentType: in.contentType, body: in.body(op)}
+					if op == w50Upsert {
+						r.query = w50Query(names, nil)
+					}
+					expectUnchanged(ctx, func() {
+						resp, body := send(ctx, r)
+						Expect(resp.StatusCode).To(And(BeNumerically(">=", 400), BeNumerically("<", 500)), "status")
+						if entry != "" {
+							expectEntry(resp, body, entry, in.args, "application/json")
+						}
+					})
+				})
+			}
+		}
+	})
+
+	// ======================================================================================
+	// The page's examples.
+	// ======================================================================================
+	Describe("page examples", func() {
+		covers := func(op, example string, more ...string) []string {
+			return append([]string{framework.ExampleID(op, example), framework.StatusID(op, http.StatusOK)}, more...)
+		}
+		labels := []framework.Label{framework.Mutating, framework.MockOnly}
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "PATCH with the page's match values and the page-patch-example body MUST update the page's contact and answer its encrypted id",
+			Operation: w50Update, Covers: covers(w50Update, "page-patch-example"), Labels: labels,
+		}, func(ctx SpecContext) {
+			_, match := pageMatch()
+			set := exampleValues(w50Update, "page-patch-example")
+			before := state(ctx)
+			want := before.matching(listID(), match)
+			Expect(want).NotTo(BeEmpty(), "fixtures: the page's contact")
+			ids, err := v.Which50().UpdateContactsByMatch(ctx, listID(), match, set)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(ids).To(ConsistOf(w50EncIDs(want)), "ids")
+			expectUpdated(before, state(ctx), listID(), ids, set)
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "PUT with the page's `match` and the page-put-example body MUST update the page's contact and answer its encrypted id",
+			Operation: w50Upsert, Covers: covers(w50Upsert, "page-put-example", w50RulePut), Labels: labels,
+		}, func(ctx SpecContext) {
+			names := stringsOf(paramExample(w50Upsert, "match", "page-put-match-example"))
+			values := exampleValues(w50Upsert, "page-put-example")
+			match, set, text := map[string]any{}, map[string]any{}, map[string]string{}
+			for k, val := range values {
+				if slices.Contains(names, k) {
+					match[k] = val
+					text[k] = fmt.Sprint(w50Number(val))
+				} else {
+					set[k] = val
+				}
+			}
+			before := state(ctx)
+			want := before.matching(listID(), text)
+			Expect(want).NotTo(BeEmpty(), "fixtures: the page's contact")
+			ids, err := v.Which50().UpsertContactsByMatch(ctx, listID(), match, set)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(ids).To(ConsistOf(w50EncIDs(want)), "ids")
+			expectUpdated(before, state(ctx), listID(), ids, set)
+		})
+
+		// The format samples hold only the sample's own keys: on PATCH they travel with the
+		// page's match query. Their Values ("sample string 1": {}) are object fields of the mock's
+		// copy of the page's list.
+		samples := []struct{ example, mediaType, rule string }{
+			{"page-sample-json", "application/json", w50RuleBodyJSON},
+			{"page-sample-json", "text/json", w50RuleBodyJSON},
+			{"page-sample-csp-report", "application/csp-report", w50RuleBodyCSP},
+			{"page-sample-xml", "application/xml", w50RuleBodyXML},
+			{"page-sample-xml", "text/xml", w50RuleBodyXML},
+		}
+		for _, s := range samples {
+			v.ConformanceIt(framework.Spec{
+				Must:      "PATCH with the page's match query and the " + s.example + " body as " + s.mediaType + " MUST update the page's contact",
+				Operation: w50Update, Covers: covers(w50Update, s.example, s.rule), Labels: labels,
+			}, func(ctx SpecContext) {
+				names, match := pageMatch()
+				dto := v.Example(w50Update, s.example).(map[string]any)
+				before := state(ctx)
+				want := before.matching(listID(), match)
+				resp, body := send(ctx, w50Request{method: http.MethodPatch, path: route(listID()), query: w50Query(names, match),
+					contentType: s.mediaType, body: w50Body(s.mediaType, dto)})
+				ids := w50IDs(resp, body)
+				Expect(ids).To(ConsistOf(w50EncIDs(want)), "ids")
+				expectUpdated(before, state(ctx), listID(), ids, dto["Values"].(map[string]any))
+			})
+
+			// On PUT the names in `match` must be keys of the sample's Values, whose values are
+			// {}: a first call gives the page's contact the sample's first key, so that the
+			// sample then matches it on that key and sets the other.
+			v.ConformanceIt(framework.Spec{
+				Must:      "PUT matching on a key of the " + s.example + " body as " + s.mediaType + " MUST update the contact holding that value",
+				Operation: w50Upsert, Covers: covers(w50Upsert, s.example, s.rule, w50RulePut), Labels: labels,
+			}, func(ctx SpecContext) {
+				dto := v.Example(w50Upsert, s.example).(map[string]any)
+				sample := dto["Values"].(map[string]any)
+				keys := w50SortedKeys(sample)
+				Expect(len(keys)).To(BeNumerically(">=", 2), "the sample's Values")
+				_, match := pageMatch()
+				prepared, err := v.Which50().UpdateContactsByMatch(ctx, listID(), match, map[string]any{keys[0]: sample[keys[0]]})
+				Expect(err).NotTo(HaveOccurred(), "prepare the page's contact")
+				before := state(ctx)
+				resp, body := send(ctx, w50Request{method: http.MethodPut, path: route(listID()), query: w50Query(keys[:1], nil),
+					contentType: s.mediaType, body: w50Body(s.mediaType, dto)})
+				ids := w50IDs(resp, body)
+				Expect(ids).To(ConsistOf(prepared), "ids: the contacts holding the sample's value")
+				rest := map[string]any{}
+				for _, k := range keys[1:] {
+					rest[k] = sample[k]
+				}
+				expectUpdated(before, state(ctx), listID(), ids, rest)
+			})
+		}
+	})
+
+	// ======================================================================================
+	// Match semantics, ids and the PUT form.
+	// ======================================================================================
+	Describe("matching", func() {
+		labels := []framework.Label{framework.Mutating, framework.MockOnly}
+
+		// subsets of the page's match values: one property, and all of them.
+		for _, n := range []string{"one property", "several properties"} {
+			v.ConformanceIt(framework.Spec{
+				Must:      "PATCH matching on " + n + " MUST update every contact of the list that has all the values, and no other contact",
+				Operation: w50Update, Covers: []string{w50RuleMatchAll, w50RuleIDs, framework.StatusID(w50Update, http.StatusOK)}, Labels: labels,
+			}, func(ctx SpecContext) {
+				names, all := pageMatch()
+				match := all
+				if n == "one property" {
+					match = map[string]string{names[0]: all[names[0]]}
+				}
+				set := exampleValues(w50Update, "page-patch-example")
+				before := state(ctx)
+				want := before.matching(listID(), match)
+				if n == "several properties" {
+					// Some contact has one of the values only: ALL, not ANY, decides.
+					Expect(len(all)).To(BeNumerically(">=", 2), "the page's match")
+					Expect(len(before.matching(listID(), map[string]string{names[0]: all[names[0]]}))).To(BeNumerically(">", len(want)), "fixtures: a contact with one value only")
+				}
+				Expect(want).NotTo(BeEmpty(), "fixtures: contacts with the values")
+				Expect(len(want)).To(BeNumerically("<", len(before.contacts(listID()))), "fixtures: contacts without them")
+				ids, err := v.Which50().UpdateContactsByMatch(ctx, listID(), match, set)
+				Expect(err).NotTo(HaveOccurred())
+				Expect(ids).To(ConsistOf(w50EncIDs(want)), "ids")
+				expectUpdated(before, state(ctx), listID(), ids, set)
+			})
+		}
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "PUT MUST match on the body's values of the properties named in `match`, ignore the query's, and set the rest of Values",
+			Operation: w50Upsert, Covers: []string{w50RulePut, w50RuleMatchAll, framework.StatusID(w50Upsert, http.StatusOK)}, Labels: labels,
+		}, func(ctx SpecContext) {
+			names := stringsOf(paramExample(w50Upsert, "match", "page-put-match-example"))
+			values := exampleValues(w50Upsert, "page-put-example")
+			// Match on the first name only (more contacts share it); set what the example sets.
+			name := names[0]
+			set := map[string]any{}
+			for k, val := range values {
+				if !slices.Contains(names, k) {
+					set[k] = val
+				}
+			}
+			before := state(ctx)
+			want := before.matching(listID(), map[string]string{name: fmt.Sprint(w50Number(values[name]))})
+			Expect(want).NotTo(BeEmpty(), "fixtures: contacts with the value")
+			body := map[string]any{name: values[name]}
+			for k, val := range set {
+				body[k] = val
+			}
+			// A query parameter of the matched name's must not be read on PUT.
+			resp, raw := send(ctx, w50Request{method: http.MethodPut, path: route(listID()),
+				query:       w50Query([]string{name}, map[string]string{name: w50NoSuchValue}),
+				contentType: "application/json", body: w50Body("application/json", map[string]any{"Values": body})})
+			ids := w50IDs(resp, raw)
+			Expect(ids).To(ConsistOf(w50EncIDs(want)), "ids")
+			expectUpdated(before, state(ctx), listID(), ids, set)
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "the ids answered MUST be the encrypted ids of the updated contacts, never their plain ids, and the same on every call and either form",
+			Operation: w50Update, Covers: []string{w50RuleIDs}, Labels: labels,
+		}, func(ctx SpecContext) {
+			names, match := pageMatch()
+			match = map[string]string{names[0]: match[names[0]]}
+			want := state(ctx).matching(listID(), match)
+			first, err := v.Which50().UpdateContactsByMatch(ctx, listID(), match, nil)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(first).To(ConsistOf(w50EncIDs(want)), "ids")
+			for _, c := range want {
+				Expect(first).NotTo(ContainElement(strconv.Itoa(c.ID)), "a plain contact id")
+			}
+			second, err := v.Which50().UpdateContactsByMatch(ctx, listID(), match, nil)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(second).To(ConsistOf(first), "ids of a second PATCH")
+			put, err := v.Which50().UpsertContactsByMatch(ctx, listID(), map[string]any{names[0]: putValue(names[0], match[names[0]])}, nil)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(put).To(ConsistOf(first), "ids of the same match by PUT")
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "the ids answered for the same match MUST be the same on every call",
+			Operation: w50Update, Covers: []string{w50RuleIDs, framework.StatusID(w50Update, http.StatusOK)}, Labels: []framework.Label{framework.Mutating},
+		}, func(ctx SpecContext) {
+			// Values {} sets nothing: on a live list this only reads which contacts match.
+			r := patchReq(listID(), fixtureMatch())
+			first := w50IDs(send(ctx, r))
+			Expect(slices.Compact(slices.Sorted(slices.Values(first)))).To(HaveLen(len(first)), "ids are unique")
+			Expect(w50IDs(send(ctx, r))).To(ConsistOf(first), "ids of a second call")
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "`match` MUST take the property names as one value with literal commas and each value as its own query parameter, as the typed client sends them",
+			Operation: w50Update, Covers: []string{w50RuleMatchQuery, w50RuleMatchAll}, Labels: labels,
+		}, func(ctx SpecContext) {
+			names, match := pageMatch()
+			Expect(len(names)).To(BeNumerically(">=", 2), "the page's match")
+			want := w50EncIDs(state(ctx).matching(listID(), match))
+			Expect(want).NotTo(BeEmpty(), "fixtures: the page's contact")
+
+			// The page's own query, names in the page's order.
+			query := w50Query(names, match)
+			Expect(query).To(HavePrefix("match="+strings.Join(names, ",")+"&"), "the page's form")
+			resp, body := send(ctx, w50Request{method: http.MethodPatch, path: route(listID()), query: query,
+				contentType: "application/json", body: []byte(`{"Values":{}}`)})
+			Expect(w50IDs(resp, body)).To(ConsistOf(want), "ids for the page's query")
+
+			// The typed client's query: the same form (its names sorted).
+			var sent []string
+			recorder := w50Doer(func(r *http.Request) (*http.Response, error) {
+				sent = append(sent, r.URL.RawQuery)
+				r.Header.Del(w50PlaceholderHeader)
+				v.Authorize(r.Context(), r)
+				return v.HTTP().Do(r)
+			})
+			c, err := which50.NewContactsClient(v.BaseURL(), which50.HeaderCredentials(w50PlaceholderHeader, apiclient.NewSecret("replaced-by-the-target")),
+				apiclient.WithHTTPClient(recorder), apiclient.WithRetryPolicy(apiclient.NoRetry()))
+			Expect(err).NotTo(HaveOccurred())
+			ids, err := c.UpdateContactsByMatch(ctx, listID(), match, nil)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(ids).To(ConsistOf(want), "ids for the typed client's query")
+			Expect(sent).To(HaveLen(1))
+			sorted := slices.Sorted(slices.Values(names))
+			Expect(sent[0]).To(ContainSubstring("match="+strings.Join(sorted, ",")), "literal commas")
+			q, err := url.ParseQuery(sent[0])
+			Expect(err).NotTo(HaveOccurred())
+			for _, n := range names {
+				Expect(q[n]).To(Equal([]string{match[n]}), "the value of %s as its own parameter", n)
+			}
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "a value to match MUST match an integer field whether the body gives it as text or as a number",
+			Operation: w50Upsert, Covers: []string{w50RuleTypes}, Labels: w50Labels([]string{w50RuleTypes}, labels...),
+		}, func(ctx SpecContext) {
+			names := stringsOf(paramExample(w50Upsert, "match", "page-put-match-example"))
+			values := w50Number(exampleValues(w50Upsert, "page-put-example")).(map[string]any)
+			var number string
+			for _, n := range names {
+				if _, ok := values[n].(json.Number); ok {
+					number = n
+				}
+			}
+			Expect(number).NotTo(BeEmpty(), "the page's PUT example matches on a number")
+			text := values[number].(json.Number).String()
+			want := w50EncIDs(state(ctx).matching(listID(), map[string]string{number: text}))
+			Expect(want).NotTo(BeEmpty(), "fixtures: contacts with the value")
+			asText, err := v.Which50().UpsertContactsByMatch(ctx, listID(), map[string]any{number: text}, nil)
+			Expect(err).NotTo(HaveOccurred(), "as text")
+			asNumber, err := v.Which50().UpsertContactsByMatch(ctx, listID(), map[string]any{number: values[number]}, nil)
+			Expect(err).NotTo(HaveOccurred(), "as a number")
+			Expect(asText).To(ConsistOf(want), "ids, value as text")
+			Expect(asNumber).To(ConsistOf(want), "ids, value as a number")
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "PUT with the page's example body spelt `values` MUST update as with `Values`",
+			Operation: w50Upsert, Covers: []string{w50RuleValuesCase}, Labels: w50Labels([]string{w50RuleValuesCase}, labels...),
+		}, func(ctx SpecContext) {
+			names := stringsOf(paramExample(w50Upsert, "match", "page-put-match-example"))
+			values := exampleValues(w50Upsert, "page-put-example")
+			text, set := map[string]string{}, map[string]any{}
+			for k, val := range values {
+				if slices.Contains(names, k) {
+					text[k] = fmt.Sprint(w50Number(val))
+				} else {
+					set[k] = val
+				}
+			}
+			before := state(ctx)
+			want := w50EncIDs(before.matching(listID(), text))
+			Expect(want).NotTo(BeEmpty(), "fixtures: the page's contact")
+			resp, body := send(ctx, w50Request{method: http.MethodPut, path: route(listID()), query: w50Query(names, nil),
+				contentType: "application/json", body: w50Body("application/json", map[string]any{"values": values})})
+			ids := w50IDs(resp, body)
+			Expect(ids).To(ConsistOf(want), "ids")
+			expectUpdated(before, state(ctx), listID(), ids, set)
+		})
+	})
+
+	// ======================================================================================
+	// Custom Events.
+	// ======================================================================================
+	Describe("custom events", func() {
+		type ran struct{ list, contact, event string }
+		ranOf := func(evs []w50Event) []ran {
+			out := make([]ran, len(evs))
+			for i, e := range evs {
+				Expect(e.Kind).To(Equal("customevent"), "event kind")
+				out[i] = ran{e.Detail.ListID.String(), e.Detail.EncContactID, e.Detail.Event}
+			}
+			return out
+		}
+		for _, op := range w50Ops {
+			method := w50Method[op]
+			v.ConformanceIt(framework.Spec{
+				Must:      method + " with `customevents` MUST run each named Custom Event for each contact it updated",
+				Operation: op, Covers: []string{w50RuleEvents, framework.StatusID(op, http.StatusOK)},
+				Labels: []framework.Label{framework.Mutating, framework.MockOnly},
+			}, func(ctx SpecContext) {
+				names, match := pageMatch()
+				match = map[string]string{names[0]: match[names[0]]}
+				eventNames := pageEvents()
+				want := state(ctx).matching(listID(), match)
+				Expect(len(want)).To(BeNumerically(">=", 2), "fixtures: several contacts with the value")
+				before := len(events(ctx))
+				var ids []string
+				var err error
+				if op == w50Update {
+					ids, err = v.Which50().UpdateContactsByMatch(ctx, listID(), match, nil, which50.WithCustomEvents(eventNames...))
+				} else {
+					ids, err = v.Which50().UpsertContactsByMatch(ctx, listID(), map[string]any{names[0]: putValue(names[0], match[names[0]])}, nil, which50.WithCustomEvents(eventNames...))
+				}
+				Expect(err).NotTo(HaveOccurred())
+				Expect(ids).To(ConsistOf(w50EncIDs(want)), "ids")
+				var expected []ran
+				for _, id := range ids {
+					for _, e := range eventNames {
+						expected = append(expected, ran{strconv.Itoa(listID()), id, e})
+					}
+				}
+				Expect(ranOf(events(ctx)[before:])).To(ConsistOf(expected), "Custom Events run")
+			})
+
+			failures := []struct {
+				what, entry string
+				build       func() w50Request
+			}{
+				{"matches no contact", entryOf(op, "no-contacts-matched"), func() w50Request { return reqFor(op, listID(), noMatch()) }},
+				{"names a list that does not exist", entryOf(op, "list-not-found"), func() w50Request { return reqFor(op, w50NoSuchList, fixtureMatch()) }},
+				{"is made without rights to the list", entryOf(op, "forbidden"), func() w50Request {
+					r := reqFor(op, listID(), fixtureMatch())
+					r.auth = "Bearer readonly"
+					return r
+				}},
+			}
+			for _, f := range failures {
+				covers := []string{w50RuleEvents, framework.CatalogueID(f.entry)}
+				v.ConformanceIt(framework.Spec{
+					Must:      method + " with `customevents` that " + f.what + " MUST run no Custom Event",
+					Operation: op, Covers: covers, Labels: w50Labels(covers, framework.MockOnly),
+				}, func(ctx SpecContext) {
+					r := f.build()
+					r.query += "&customevents=" + strings.Join(pageEvents(), ",")
+					expectUnchanged(ctx, func() {
+						resp, body := send(ctx, r)
+						expectEntry(resp, body, f.entry, nil, "application/json")
+					})
+				})
+			}
+		}
+		// The typed client reports the same failure; this is the call a user makes.
+		v.ConformanceIt(framework.Spec{
+			Must:      "a refused call through the typed client MUST run no Custom Event and report the catalogue entry",
+			Operation: w50Update, Covers: []string{w50RuleEvents, framework.CatalogueID("update-forbidden")},
+			Labels: w50Labels([]string{framework.CatalogueID("update-forbidden")}, framework.MockOnly),
+		}, func(ctx SpecContext) {
+			expectUnchanged(ctx, func() {
+				_, err := readonlyClient().UpdateContactsByMatch(ctx, listID(), fixtureMatch(), nil, which50.WithCustomEvents(pageEvents()...))
+				var apiErr *which50.APIError
+				Expect(err).To(BeAssignableToTypeOf(apiErr))
+				Expect(err).To(MatchError(apiclient.CatalogueID("update-forbidden")))
+			})
+		})
+	})
+
+	// ======================================================================================
+	// Content negotiation: the answer's format, and the body's.
+	// ======================================================================================
+	Describe("content negotiation", func() {
+		answers := []struct{ accept, rule string }{
+			{"application/json", w50RuleJSON},
+			{"text/json", w50RuleJSON},
+			{"application/xml", w50RuleXML},
+			{"text/xml", w50RuleXML},
+			{"application/csp-report", w50RuleCSP},
+			{"", w50RuleDefaultJSON},
+		}
+		for _, op := range w50Ops {
+			method := w50Method[op]
+			for _, a := range answers {
+				want := a.accept
+				must := method + " with Accept " + a.accept + " MUST answer the updated ids in " + a.accept
+				if a.accept == "" {
+					want = "application/json"
+					must = method + " without Accept MUST answer the updated ids in application/json"
+				}
+				covers := []string{a.rule, framework.StatusID(op, http.StatusOK)}
+				v.ConformanceIt(framework.Spec{Must: must, Operation: op, Covers: covers, Labels: w50Labels(covers, framework.Mutating)}, func(ctx SpecContext) {
+					// Values holds only the match values, so the calls set nothing.
+					r := reqFor(op, listID(), fixtureMatch())
+					r.accept = "application/json"
+					baseline := w50IDs(send(ctx, r))
+					r.accept = a.accept
+					resp, body := send(ctx, r)
+					Expect(w50MediaType(resp)).To(Equal(want), "media type")
+					Expect(w50IDs(resp, body)).To(ConsistOf(baseline), "the ids of the JSON answer")
+					if a.accept == "application/csp-report" {
+						var compact bytes.Buffer
+						Expect(json.Compact(&compact, body)).To(Succeed())
+						Expect(string(bytes.TrimSpace(body))).To(Equal(compact.String()), "compact like the page's sample")
+					}
+				})
+			}
+		}
+		v.ConformanceIt(framework.Spec{
+			Must:      "the typed client asking for XML MUST read the same ids as in JSON",
+			Operation: w50Update, Covers: []string{w50RuleXML, w50RuleJSON}, Labels: []framework.Label{framework.Mutating},
+		}, func(ctx SpecContext) {
+			match := fixtureMatch()
+			asJSON, err := v.Which50().UpdateContactsByMatch(ctx, listID(), match, nil, which50.WithResponseFormat(which50.FormatJSON))
+			Expect(err).NotTo(HaveOccurred())
+			asXML, err := v.Which50().UpdateContactsByMatch(ctx, listID(), match, nil, which50.WithResponseFormat(which50.FormatXML))
+			Expect(err).NotTo(HaveOccurred())
+			Expect(asXML).To(ConsistOf(asJSON))
+			Expect(asXML).NotTo(BeEmpty())
+		})
+
+		// Bodies: each listed media type is read, shown by the value it sets.
+		bodies := []struct{ mediaType, rule string }{
+			{"application/json", w50RuleBodyJSON},
+			{"text/json", w50RuleBodyJSON},
+			{"application/csp-report", w50RuleBodyCSP},
+			{"application/xml", w50RuleBodyXML},
+			{"text/xml", w50RuleBodyXML},
+		}
+		for _, op := range w50Ops {
+			method := w50Method[op]
+			for _, b := range bodies {
+				covers := []string{b.rule, framework.StatusID(op, http.StatusOK)}
+				v.ConformanceIt(framework.Spec{
+					Must:      method + " with a body in " + b.mediaType + " MUST read it and set its values",
+					Operation: op, Covers: covers, Labels: []framework.Label{framework.Mutating, framework.MockOnly},
+				}, func(ctx SpecContext) {
+					names, match := pageMatch()
+					set := exampleValues(w50Update, "page-patch-example")
+					r := w50Request{method: method, path: route(listID()), query: w50Query(names, match), contentType: b.mediaType,
+						body: w50Body(b.mediaType, map[string]any{"Values": set})}
+					if op == w50Upsert {
+						values := map[string]any{}
+						for k, val := range exampleValues(w50Upsert, "page-put-example") {
+							values[k] = val
+						}
+						for k, val := range set {
+							values[k] = val
+						}
+						put := stringsOf(paramExample(w50Upsert, "match", "page-put-match-example"))
+						r.query = w50Query(put, nil)
+						r.body = w50Body(b.mediaType, map[string]any{"Values": values})
+					}
+					before := state(ctx)
+					want := w50EncIDs(before.matching(listID(), match))
+					Expect(want).NotTo(BeEmpty(), "fixtures: the page's contact")
+					resp, body := send(ctx, r)
+					ids := w50IDs(resp, body)
+					Expect(ids).To(ConsistOf(want), "ids")
+					expectUpdated(before, state(ctx), listID(), ids, set)
+				})
+			}
+			v.ConformanceIt(framework.Spec{
+				Must:      method + " through the typed client in DataContract XML both ways MUST update the page's contact",
+				Operation: op, Covers: []string{w50RuleBodyXML, w50RuleXML}, Labels: []framework.Label{framework.Mutating, framework.MockOnly},
+			}, func(ctx SpecContext) {
+				_, match := pageMatch()
+				set := exampleValues(w50Update, "page-patch-example")
+				before := state(ctx)
+				want := w50EncIDs(before.matching(listID(), match))
+				opts := []which50.CallOption{which50.WithRequestFormat(which50.FormatXML), which50.WithResponseFormat(which50.FormatXML)}
+				var ids []string
+				var err error
+				if op == w50Update {
+					ids, err = v.Which50().UpdateContactsByMatch(ctx, listID(), match, set, opts...)
+				} else {
+					anyMatch := map[string]any{}
+					for k, val := range match {
+						anyMatch[k] = putValue(k, val)
+					}
+					ids, err = v.Which50().UpsertContactsByMatch(ctx, listID(), anyMatch, set, opts...)
+				}
+				Expect(err).NotTo(HaveOccurred())
+				Expect(ids).To(ConsistOf(want), "ids")
+				expectUpdated(before, state(ctx), listID(), ids, set)
+			})
+		}
+	})
+})
+
+// w50PlaceholderHeader carries the placeholder credential of a typed client whose requests a
+// spec inspects; the spec's Doer replaces it with the target's credentials.
+const w50PlaceholderHeader = "X-Conformance-Placeholder"
+
+// w50Doer is a function that sends a request, for a typed client whose requests a spec inspects.
+type w50Doer func(*http.Request) (*http.Response, error)
+
+func (d w50Doer) Do(r *http.Request) (*http.Response, error) { return d(r) }
