@@ -52,7 +52,7 @@ conformance-mockserver:
 	for i in $$(seq 100); do base=$$(sed -n 's/^contactapis mockserver on //p' "$$dir/banner"); [ -n "$$base" ] && break; sleep 0.1; done; \
 	[ -n "$$base" ] || { echo "mockserver did not start:"; cat "$$dir/log"; exit 1; }; \
 	echo "conformance suite against tools/mockserver at $$base"; \
-	$(GO) test ./conformance -count=1 -run '^TestConformance$$' -args --target=url --reports="$$dir/reports" \
+	$(GO) test ./conformance -count=1 -v -run '^TestConformance$$' -args --target=url -ginkgo.succinct --reports="$$dir/reports" \
 		--iovox-url=$$base/iovox --valomnia-url=$$base/valomnia/api/v1.0 --which50-url=$$base/which50 --auregister-url=$$base/auregister
 
 ## conformance: the conformance suite against TARGET (embedded mocks by default), reports in reports/
