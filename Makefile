@@ -9,7 +9,9 @@ PKGS := ./...
 # make conformance TARGET=url|live, HAR=path: see README.md.
 TARGET ?= embedded
 HAR ?=
-GINKGO_FLAGS ?= --randomize-all --fail-on-pending --fail-on-empty -p
+# Parallel processes only for the embedded target: each process has its own mocks there, while a
+# url or live target's state would be shared between them.
+GINKGO_FLAGS ?= --randomize-all --fail-on-pending --fail-on-empty $(if $(filter embedded,$(TARGET)),-p)
 
 all: test
 
@@ -46,7 +48,7 @@ test: lint generate-check
 ## conformance-mockserver: start tools/mockserver on a free loopback port, run the suite against it
 ## (target url, serially: its specs share the one server's state), stop it
 conformance-mockserver:
-	@set -euo pipefail; dir=$$(mktemp -d); trap 'kill $$pid 2>/dev/null; rm -rf "$$dir"' EXIT; \
+	@set -euo pipefail; pid=; dir=$$(mktemp -d); trap '[ -z "$$pid" ] || kill $$pid 2>/dev/null; rm -rf "$$dir"' EXIT; \
 	$(GO) build -o "$$dir/mockserver" ./tools/mockserver; \
 	"$$dir/mockserver" -addr 127.0.0.1:0 -log-level warn >"$$dir/banner" 2>"$$dir/log" & pid=$$!; \
 	for i in $$(seq 100); do base=$$(sed -n 's/^contactapis mockserver on //p' "$$dir/banner"); [ -n "$$base" ] && break; sleep 0.1; done; \
@@ -69,3 +71,18 @@ conformance-coverage:
 ADDR ?= 127.0.0.1:8080
 mockserver:
 	$(GO) run ./tools/mockserver -addr $(ADDR)
+
+## drift: compare specs/ and the Go API of gen/ with the merge base (origin/main; HEAD~1 without
+## it; HEAD on a one-commit clone, which compares nothing), then, when the suite's recording
+## reports/conformance.har exists (make conformance HAR=reports/conformance.har), validate it
+## against the specs. See tools/drift.
+DRIFT_BASE ?= $(shell git merge-base HEAD origin/main 2>/dev/null || git rev-parse --verify --quiet HEAD~1 || git rev-parse HEAD)
+.PHONY: drift
+drift:
+	$(GO) run ./tools/drift spec --base $(DRIFT_BASE)
+	@if [ -f reports/conformance.har ]; then \
+		echo "$(GO) run ./tools/drift traffic --baseline tools/drift/suite-baseline.yaml reports/conformance.har"; \
+		$(GO) run ./tools/drift traffic --baseline tools/drift/suite-baseline.yaml reports/conformance.har; \
+	else \
+		echo "drift: no reports/conformance.har, traffic not checked (make conformance HAR=reports/conformance.har writes it)"; \
+	fi

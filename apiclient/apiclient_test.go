@@ -2,14 +2,20 @@ package apiclient
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -174,9 +180,49 @@ func TestBaseURL(t *testing.T) {
 			t.Errorf("BaseURL(%q) = %q, %v; want %q", raw, got, err, want)
 		}
 	}
-	for _, bad := range []string{"api.iovox.com", "ftp://h/x", "https://h/x?a=1", "https://h/x#f", "://"} {
-		if _, _, err := BaseURL(bad); err == nil {
+	for _, bad := range []string{"api.iovox.com", "ftp://h/x", "https://h/x?a=1", "https://h/x#f", "://", "https://user:s3cret@h/x"} {
+		_, _, err := BaseURL(bad)
+		if err == nil {
 			t.Errorf("BaseURL(%q) accepted", bad)
+		} else if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("BaseURL error shows the password: %v", err)
 		}
+	}
+}
+
+func TestDelayGrowsWithoutMaxDelay(t *testing.T) {
+	p := RetryPolicy{BaseDelay: 100 * time.Millisecond, rand: func() float64 { return 0.999999 }}
+	if got := p.Delay(4).Round(time.Millisecond); got != 800*time.Millisecond {
+		t.Errorf("Delay(4) without MaxDelay = %v, want 800ms", got)
+	}
+	if got := p.Delay(200); got <= 0 {
+		t.Errorf("Delay(200) overflowed to %v", got)
+	}
+}
+
+// Only failures another attempt can mend are retried: *url.Error wraps every http.Client failure
+// and is a net.Error itself, so matching net.Error retried bad URLs and certificates too.
+func TestRetryableDefaultClassifiesErrors(t *testing.T) {
+	wrap := func(err error) error { return &url.Error{Op: "Put", URL: "https://h/x", Err: err} }
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"connection refused", wrap(&net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}), true},
+		{"connection reset", wrap(syscall.ECONNRESET), true},
+		{"response cut short", wrap(io.ErrUnexpectedEOF), true},
+		{"untrusted certificate", wrap(&tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}), false},
+		{"unsupported scheme", wrap(errors.New(`unsupported protocol scheme "ftp"`)), false},
+		{"cancelled", wrap(context.Canceled), false},
+		{"deadline", wrap(context.DeadlineExceeded), false},
+	}
+	for _, tt := range tests {
+		if got := RetryableDefault(nil, tt.err); got != tt.want {
+			t.Errorf("%s: RetryableDefault = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if RetryableDefault(&http.Response{StatusCode: 502}, nil) || !RetryableDefault(&http.Response{StatusCode: 500}, nil) {
+		t.Error("statuses: only the documented 500 is retried")
 	}
 }

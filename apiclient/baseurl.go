@@ -16,7 +16,11 @@ func BaseURL(raw string) (*url.URL, string, error) {
 		return nil, "", fmt.Errorf("base URL %q must be an absolute http(s) URL", raw)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return nil, "", fmt.Errorf("base URL %q must not carry a query or fragment", raw)
+		return nil, "", fmt.Errorf("base URL %q must not carry a query or fragment", u.Redacted())
+	}
+	if u.User != nil {
+		// Credentials in a URL end up in every log line and error that prints the URL.
+		return nil, "", fmt.Errorf("base URL %q must not carry credentials; pass them to the client", u.Redacted())
 	}
 	server := raw
 	if !strings.HasSuffix(server, "/") {

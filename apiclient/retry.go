@@ -2,11 +2,16 @@ package apiclient
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
+	"syscall"
 	"time"
 )
 
@@ -36,7 +41,10 @@ func NoRetry() RetryPolicy { return RetryPolicy{MaxAttempts: 1} }
 // Delay returns the wait before the attempt after the given one (1-based).
 func (p RetryPolicy) Delay(attempt int) time.Duration {
 	ceiling := p.BaseDelay
-	for i := 1; i < attempt && ceiling < p.MaxDelay; i++ {
+	for i := 1; i < attempt && (p.MaxDelay <= 0 || ceiling < p.MaxDelay); i++ {
+		if ceiling > math.MaxInt64/2 {
+			break // doubling again would overflow
+		}
 		ceiling *= 2
 	}
 	if p.MaxDelay > 0 && ceiling > p.MaxDelay {
@@ -49,17 +57,39 @@ func (p RetryPolicy) Delay(attempt int) time.Duration {
 	return time.Duration(r() * float64(ceiling))
 }
 
-// RetryableDefault retries connection failures (refused, reset, a response cut short) and a 500,
-// the status the vendors document as "retry later"; never a cancelled or expired context.
+// RetryableDefault retries connection failures (refused, reset, a network read or write that
+// failed, a response cut short, a network timeout) and a 500, the status the vendors document as
+// "retry later"; never a cancelled or expired context, and never a failure that another attempt
+// cannot mend (an untrusted certificate, a bad URL, a refused redirect). *url.Error wraps every
+// failure of http.Client.Do and is itself a net.Error, so it is looked through, not matched.
 func RetryableDefault(resp *http.Response, err error) bool {
-	if err != nil {
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-			return false
-		}
-		var netErr net.Error
-		return errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+	if err == nil {
+		return resp != nil && resp.StatusCode == http.StatusInternalServerError
 	}
-	return resp != nil && resp.StatusCode == http.StatusInternalServerError
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var certErr *tls.CertificateVerificationError
+	var unknownAuthority x509.UnknownAuthorityError
+	var hostname x509.HostnameError
+	if errors.As(err, &certErr) || errors.As(err, &unknownAuthority) || errors.As(err, &hostname) {
+		return false
+	}
+	var opErr *net.OpError
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return true
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return true
+	case errors.As(err, &opErr):
+		return true
+	}
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		var netErr net.Error
+		return errors.As(urlErr.Err, &netErr) && netErr.Timeout()
+	}
+	return false
 }
 
 // Do calls send until it returns an outcome that is not retryable, the attempts run out, or ctx

@@ -11,6 +11,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"golang.org/x/text/encoding/ianaindex"
+	"golang.org/x/text/transform"
 )
 
 // Limits of the XML decoder. The vendors' documents are a few levels deep and a few hundred
@@ -54,6 +56,8 @@ func ParseXML(r io.Reader) (*element, error) {
 	dec.Strict = true
 	// Only the five predefined entities exist; an undeclared one is a syntax error, never a lookup.
 	dec.Entity = nil
+	// Older XML clients declare ISO-8859-1 or windows-1252; encoding/xml reads only UTF-8.
+	dec.CharsetReader = charsetReader
 	var root *element
 	var stack []*element
 	count := 0
@@ -416,4 +420,13 @@ func scalar(text string, s *openapi3.Schema) any {
 		}
 	}
 	return text
+}
+
+// charsetReader decodes a document that declares an encoding other than UTF-8, by its IANA name.
+func charsetReader(label string, input io.Reader) (io.Reader, error) {
+	enc, err := ianaindex.IANA.Encoding(label)
+	if err != nil || enc == nil {
+		return nil, fmt.Errorf("unsupported encoding %q", label)
+	}
+	return transform.NewReader(input, enc.NewDecoder()), nil
 }

@@ -163,3 +163,23 @@ func FuzzXMLDecoder(f *testing.F) {
 		contract.FromXML(root, dto)
 	})
 }
+
+// An older client's ISO-8859-1 declaration is valid XML: decoded, not refused with Go's
+// "CharsetReader is nil".
+func TestParseXMLDecodesDeclaredEncodings(t *testing.T) {
+	doc := "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><request><notes>caf\xe9</notes></request>"
+	root, err := contract.ParseXML(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := contract.FromXML(root, schemaOf(t, specs.Iovox, "UpdateContactsPayload"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notes := got.(map[string]any)["notes"]; notes != "café" {
+		t.Errorf("notes = %q, want café", notes)
+	}
+	if _, err := contract.ParseXML(strings.NewReader(`<?xml version="1.0" encoding="x-nonsense"?><a/>`)); err == nil {
+		t.Error("an unknown encoding was accepted")
+	}
+}

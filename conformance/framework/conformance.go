@@ -90,8 +90,9 @@ func (v *Vendor) ConformanceIt(s Spec, body func(ctx ginkgo.SpecContext)) bool {
 		labels = append(labels, string(l))
 	}
 	return ginkgo.It(s.Must, ginkgo.Label(labels...), func(ctx ginkgo.SpecContext) {
-		v.begin(s)
+		// First, so that a spec begin skips or fails still counts in the matrix as what it is.
 		ginkgo.AddReportEntry(reportEntryBehaviour, behaviourEntry{Vendor: v.name, Covers: s.Covers, Must: s.Must}, ginkgo.ReportEntryVisibilityNever)
+		v.begin(s)
 		body(ctx)
 	})
 }

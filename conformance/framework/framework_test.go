@@ -1,7 +1,9 @@
 package framework
 
 import (
+	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -35,7 +37,7 @@ func TestConfigLoad(t *testing.T) {
 		{name: "url without base URLs names the flag and the variable", args: []string{"--target=url", "--vendors=iovox"},
 			errs: []string{"--iovox-url", "CONTACTAPIS_IOVOX_BASE_URL"}},
 		{name: "url with env base URL", args: []string{"--target=url", "--vendors=iovox"}, env: map[string]string{"CONTACTAPIS_IOVOX_BASE_URL": "http://127.0.0.1:8080/iovox"}},
-		{name: "url base URL must be absolute", args: []string{"--target=url", "--vendors=which50", "--which50-url=localhost:8080"}, errs: []string{"not an absolute"}},
+		{name: "url base URL must be absolute", args: []string{"--target=url", "--vendors=which50", "--which50-url=localhost:8080"}, errs: []string{"must be an absolute"}},
 		{name: "live names every missing credential", args: []string{"--target=live", "--vendors=iovox,valomnia"},
 			env:  map[string]string{"CONTACTAPIS_VALOMNIA_BASE_URL": "https://acme.valomnia.com/api/v1.0"},
 			errs: []string{"CONTACTAPIS_IOVOX_USERNAME", "CONTACTAPIS_IOVOX_SECURE_KEY", "CONTACTAPIS_VALOMNIA_USER", "CONTACTAPIS_VALOMNIA_PASSWORD"}},
@@ -71,13 +73,21 @@ func TestConfigLoad(t *testing.T) {
 	if cfg.BaseURL[specs.Iovox] != "https://sandboxapi.iovox.com:444" || cfg.RequestBudget != 300 {
 		t.Errorf("live defaults: %v, budget %d", cfg.BaseURL, cfg.RequestBudget)
 	}
-	if strings.Contains(fmtConfig(cfg), "k3y-secret") {
-		t.Error("the configuration prints its secret")
+	js, _ := json.Marshal(cfg)
+	for _, out := range []string{fmt.Sprintf("%v %+v %#v", *cfg, *cfg, cfg), string(js)} {
+		if strings.Contains(out, "k3y-secret") {
+			t.Errorf("the configuration prints its secret: %s", out)
+		}
 	}
-}
-
-func fmtConfig(c *Config) string {
-	return strings.Join([]string{c.Iovox.SecureKey.String(), c.Which50.String()}, " ")
+	if _, err := load(t, []string{"--target=url", "--vendors=iovox", "--iovox-url=http://127.0.0.1:1/iovox"}, map[string]string{"CONTACTAPIS_IOVOX_USERNAME": "u"}); err == nil || !strings.Contains(err.Error(), "CONTACTAPIS_IOVOX_SECURE_KEY") {
+		t.Errorf("half a credential pair: %v", err)
+	}
+	if _, err := load(t, []string{"--target=url", "--vendors=iovox", "--iovox-url=https://u:s3cret@h/iovox"}, nil); err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("credentials in a base URL: %v", err)
+	}
+	if _, err := load(t, []string{"--tamper=iovx:misspell"}, nil); err == nil {
+		t.Error("a misspelt tamper vendor was accepted")
+	}
 }
 
 func TestRedaction(t *testing.T) {

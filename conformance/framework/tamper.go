@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/contactapis/contactapis/specs"
 )
 
 // Ways to break an embedded mock on purpose (--tamper vendor:kind), for the suite's self-test:
@@ -30,7 +32,7 @@ func parseTamper(s string) (vendor, kind string, err error) {
 		return "", "", nil
 	}
 	vendor, kind, _ = strings.Cut(s, ":")
-	if !slices.Contains(tamperKinds, kind) {
+	if !slices.Contains(specs.Vendors(), vendor) || !slices.Contains(tamperKinds, kind) {
 		return "", "", fmt.Errorf("--tamper %q: want vendor:%s", s, strings.Join(tamperKinds, "|"))
 	}
 	return vendor, kind, nil

@@ -83,6 +83,29 @@ func Setup(cfg *Config) error {
 			env.adminAt = probeAdmin(cfg)
 		}
 	}
+	// A target whose state the processes would share (one tools/mockserver, or the vendor's
+	// records a mutating spec changes) cannot take parallel processes: one's reset or faults
+	// would land in another's spec.
+	shared := cfg.Target == URL && env.adminAt != "" || cfg.AllowMutations && cfg.Target != Embedded
+	if suite, _ := ginkgo.GinkgoConfiguration(); shared && suite.ParallelTotal > 1 {
+		return fmt.Errorf("target %s shares its state between ginkgo processes: run it without -p", cfg.Target)
+	}
+	// A url target that is not a tools/mockserver (no admin API) may be a vendor or a staging
+	// host: it gets a live run's safeguards.
+	if cfg.Target == URL && env.adminAt == "" {
+		if cfg.RequestBudget == 0 {
+			cfg.RequestBudget = 300
+		}
+		if cfg.AllowMutations {
+			for _, v := range cfg.Vendors {
+				for _, key := range fixtureKeys[v] {
+					if cfg.Fixtures[v][key] == "" {
+						return fmt.Errorf("%s: the url target has no mock admin API, so --allow-mutations needs the record the suite may change: set %s", v, envName(v, key))
+					}
+				}
+			}
+		}
+	}
 	for _, v := range cfg.Vendors {
 		u, err := url.Parse(base[v])
 		if err != nil {
@@ -91,6 +114,9 @@ func Setup(cfg *Config) error {
 		val, err := contract.New(v, u.Path)
 		if err != nil {
 			return fmt.Errorf("%s: %w", v, err)
+		}
+		if v == specs.Which50 && cfg.Which50Header != "" {
+			val.AcceptCredentialHeader(cfg.Which50Header)
 		}
 		ve := &vendorEnv{name: v, baseURL: base[v], validator: val, clients: map[string]any{}}
 		ve.transport = &transport{vendor: v, base: http.DefaultTransport, validator: val, secrets: cfg.Secrets()}
@@ -129,7 +155,7 @@ func probeAdmin(cfg *Config) string {
 			continue
 		}
 		admin := u.Scheme + "://" + u.Host + "/_admin"
-		resp, err := http.Get(admin + "/log/" + v)
+		resp, err := adminHTTP.Get(admin + "/log/" + v)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -175,8 +201,8 @@ func (v *Vendor) begin(s Spec) {
 	switch {
 	case slices.Contains(labels, MockOnly) && env.adminAt == "":
 		ginkgo.Skip("needs a mock's admin API; the target has none")
-	case env.cfg.Target == Live && !env.cfg.AllowMutations && !slices.Contains(labels, LiveSafe):
-		ginkgo.Skip("not live-safe; pass --allow-mutations to run it against the live vendor")
+	case env.cfg.Target != Embedded && env.adminAt == "" && !env.cfg.AllowMutations && !slices.Contains(labels, LiveSafe):
+		ginkgo.Skip("not live-safe; pass --allow-mutations (and name the records it may change) to run it against this target")
 	}
 	if slices.Contains(labels, Mutating) && env.adminAt != "" {
 		if err := v.Admin().Reset(context.Background()); err != nil {

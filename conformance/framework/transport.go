@@ -269,13 +269,15 @@ var (
 
 func (t *transport) redactBody(b []byte) string {
 	s := string(b)
-	if len(s) > maxRecordedBody {
-		s = s[:maxRecordedBody] + "…[truncated]"
-	}
+	// Redact before cutting, so a secret straddling the cut cannot survive in part.
 	// Field by field, so the recorded form keeps the order and encoding it was sent with.
 	s = secretFormRE.ReplaceAllString(s, `${1}${2}=`+apiclient.Redacted)
 	s = secretJSONRE.ReplaceAllString(s, `$1"`+apiclient.Redacted+`"`)
-	return apiclient.Scrub(s, t.secrets...)
+	s = apiclient.Scrub(s, t.secrets...)
+	if len(s) > maxRecordedBody {
+		s = strings.ToValidUTF8(s[:maxRecordedBody], "") + "…[truncated]"
+	}
+	return s
 }
 
 // evidence renders a spec's exchanges for the report, readable on a console.

@@ -7,9 +7,10 @@
 // The pipeline, per request, in this order (each step answers in the vendor's own dialect through
 // its Backend.Reject, never with a generic Go error):
 //
-//  1. body read with the vendor's size cap; over it → RejectTooLarge
-//  2. text bodies and the query must be UTF-8 → RejectEncoding
-//  3. routed with the vendor's spec → RejectNoRoute / RejectMethod
+//  1. body read (up to the vendor's size cap), then routed with the vendor's spec →
+//     RejectNoRoute / RejectMethod (an unknown path answers as such whatever its body)
+//  2. over the size cap → RejectTooLarge
+//  3. text bodies and the query must be UTF-8 → RejectEncoding
 //  4. credentials checked by the backend → RejectUnauthenticated
 //  5. validated against the spec (conformance/contract) → RejectInvalid, with kin-openapi's error
 //     for the backend to map to a catalogue entry

@@ -19,10 +19,18 @@ type Faults struct {
 	ErrorRate float64 `json:"errorRate"`
 }
 
+// MaxFaultDelay caps injected latency plus jitter.
+const MaxFaultDelay = 20 * time.Second
+
 // Validate refuses faults that cannot be applied.
 func (f Faults) Validate() error {
 	if f.Latency < 0 || f.Jitter < 0 {
 		return fmt.Errorf("latency and jitter must not be negative")
+	}
+	// Beyond the server's write timeout a delay only produces dropped answers; the cap also keeps
+	// Latency+Jitter and the jitter draw far from overflow.
+	if f.Latency+f.Jitter > MaxFaultDelay || f.Latency > MaxFaultDelay || f.Jitter > MaxFaultDelay {
+		return fmt.Errorf("latency plus jitter must stay within %v", MaxFaultDelay)
 	}
 	if f.ErrorRate < 0 || f.ErrorRate > 1 {
 		return fmt.Errorf("errorRate %v must be between 0 and 1", f.ErrorRate)

@@ -251,7 +251,7 @@ func TestAdminAPI(t *testing.T) {
 	if resp, _ := do(t, "PATCH", srv.URL+"/auregister/contacts/1", "Bearer test", "application/json", `{}`); resp.StatusCode != 500 || f.failed != 1 {
 		t.Errorf("with errorRate 1 set through the admin API: status %d, failed %d", resp.StatusCode, f.failed)
 	}
-	for body, want := range map[string]int{`{"errorRate": 2}`: 400, `{"rate": 1}`: 400, `{}`: 204} {
+	for body, want := range map[string]int{`{"errorRate": 2}`: 400, `{"rate": 1}`: 400, `{"jitter": 9223372036854775807}`: 400, `{"latency": -1}`: 400, `{}`: 204} {
 		if resp, _ := do(t, "PUT", srv.URL+"/_admin/faults/auregister", "", "", body); resp.StatusCode != want {
 			t.Errorf("faults %s: %d, want %d", body, resp.StatusCode, want)
 		}

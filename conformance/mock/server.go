@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Options configure a Server.
@@ -36,10 +37,13 @@ type Options struct {
 //
 // Admin calls need no vendor credentials and exist only in the mock.
 type Server struct {
-	vendors map[string]*vendor
-	names   []string
-	mounts  []mount
-	mux     *http.ServeMux // the admin API and everything outside a vendor
+	// fixtures serialises fixture loads, so that two loads cannot interleave their installs
+	// across vendors.
+	fixtures sync.Mutex
+	vendors  map[string]*vendor
+	names    []string
+	mounts   []mount
+	mux      *http.ServeMux // the admin API and everything outside a vendor
 }
 
 // mount is a vendor's path prefix. Vendors are dispatched by plain prefix, not by ServeMux, whose
@@ -148,6 +152,8 @@ func (s *Server) LoadFixtures(data []byte) error {
 			return fmt.Errorf("fixtures: unknown vendor %q (served: %s)", name, strings.Join(s.names, ", "))
 		}
 	}
+	s.fixtures.Lock()
+	defer s.fixtures.Unlock()
 	installs := make([]func(), 0, len(parts))
 	for _, name := range s.names {
 		if raw, ok := parts[name]; ok {
