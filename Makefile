@@ -81,8 +81,8 @@ DRIFT_BASE ?= $(shell git merge-base HEAD origin/main 2>/dev/null || git rev-par
 drift:
 	$(GO) run ./tools/drift spec --base $(DRIFT_BASE)
 	@if [ -f reports/conformance.har ]; then \
-		echo "$(GO) run ./tools/drift traffic --baseline tools/drift/suite-baseline.yaml reports/conformance.har"; \
-		$(GO) run ./tools/drift traffic --baseline tools/drift/suite-baseline.yaml reports/conformance.har; \
+		echo "$(GO) run ./tools/drift traffic reports/conformance.har"; \
+		$(GO) run ./tools/drift traffic reports/conformance.har; \
 	else \
 		echo "drift: no reports/conformance.har, traffic not checked (make conformance HAR=reports/conformance.har writes it)"; \
 	fi

@@ -39,6 +39,9 @@ type harEntry struct {
 	// Custom fields (HAR allows a leading underscore): which vendor and spec made the exchange.
 	Vendor string `json:"_vendor"`
 	Spec   string `json:"_spec,omitempty"`
+	// Negative: the request is invalid on purpose (a negative spec); tools/drift judges only its
+	// answer.
+	Negative bool `json:"_negative,omitempty"`
 }
 
 type harNV struct {
@@ -120,10 +123,10 @@ func WriteHAR(r types.Report, path string) error {
 func harEntryOf(ex Exchange, spec string) harEntry {
 	ms := float64(ex.Duration) / float64(time.Millisecond)
 	e := harEntry{
-		StartedDateTime: ex.Started.UTC().Format(time.RFC3339Nano), Time: ms, Vendor: ex.Vendor, Spec: spec,
+		StartedDateTime: ex.Started.UTC().Format(time.RFC3339Nano), Time: ms, Vendor: ex.Vendor, Spec: spec, Negative: ex.Negative,
 		Timings: harTimings{Wait: ms},
 		Request: harRequest{Method: ex.Method, URL: ex.URL, HTTPVersion: "HTTP/1.1", Headers: nvs(ex.RequestHeaders),
-			QueryString: []harNV{}, Cookies: []harNV{}, HeadersSize: -1, BodySize: len(ex.RequestBody)},
+			QueryString: []harNV{}, Cookies: []harNV{}, HeadersSize: -1, BodySize: ex.RequestBodySize},
 		Response: harResponse{Status: ex.Status, StatusText: http.StatusText(ex.Status), HTTPVersion: "HTTP/1.1",
 			Headers: nvs(ex.ResponseHeaders), Cookies: []harNV{}, HeadersSize: -1, BodySize: len(ex.ResponseBody),
 			Content: harContent{Size: len(ex.ResponseBody), MimeType: first(ex.ResponseHeaders["Content-Type"]), Text: ex.ResponseBody}},

@@ -32,19 +32,23 @@ const reportEntryExchange = "contactapis.exchange"
 
 // Exchange is one request and its response as the suite saw them, secrets redacted.
 type Exchange struct {
-	Vendor          string              `json:"vendor"`
-	Started         time.Time           `json:"started"`
-	Duration        time.Duration       `json:"durationNs"`
-	Method          string              `json:"method"`
-	URL             string              `json:"url"`
-	RequestHeaders  map[string][]string `json:"requestHeaders"`
-	RequestBody     string              `json:"requestBody,omitempty"`
+	Vendor         string              `json:"vendor"`
+	Started        time.Time           `json:"started"`
+	Duration       time.Duration       `json:"durationNs"`
+	Method         string              `json:"method"`
+	URL            string              `json:"url"`
+	RequestHeaders map[string][]string `json:"requestHeaders"`
+	RequestBody    string              `json:"requestBody,omitempty"`
+	// RequestBodySize is the body's size as sent; RequestBody may be cut (maxRecordedBody).
+	RequestBodySize int                 `json:"requestBodySize,omitempty"`
 	Status          int                 `json:"status,omitempty"`
 	ResponseHeaders map[string][]string `json:"responseHeaders,omitempty"`
 	ResponseBody    string              `json:"responseBody,omitempty"`
 	Error           string              `json:"error,omitempty"`
 	Operation       string              `json:"operation,omitempty"`
 	Violations      []string            `json:"violations,omitempty"`
+	// Negative marks a request a negative spec sent invalid on purpose.
+	Negative bool `json:"negative,omitempty"`
 }
 
 // specLog collects one spec's exchanges.
@@ -103,7 +107,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	start := time.Now()
 	resp, err := t.base.RoundTrip(req)
 	ex := Exchange{Vendor: t.vendor, Started: start, Duration: time.Since(start), Method: req.Method,
-		URL: req.URL.String(), RequestHeaders: t.redactHeaders(req.Header), RequestBody: t.redactBody(reqBody)}
+		URL: req.URL.String(), RequestHeaders: t.redactHeaders(req.Header), RequestBody: t.redactBody(reqBody), RequestBodySize: len(reqBody)}
 	log := t.current.Load()
 	if err != nil {
 		ex.Error = err.Error()
@@ -120,6 +124,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ex.Status, ex.ResponseHeaders, ex.ResponseBody = resp.StatusCode, t.redactHeaders(resp.Header), t.redactBody(respBody)
 	negative := log != nil && log.negative
+	ex.Negative = negative
 	ex.Operation, ex.Violations = t.check(req, reqBody, resp, respBody, negative)
 	if log != nil {
 		log.add(ex)

@@ -1,0 +1,141 @@
+package report
+
+import (
+	"cmp"
+	"slices"
+)
+
+// Levels of a finding, oasdiff's scale: ERR breaks clients, WARN may break some, INFO does not.
+// Go API changes and traffic findings are put on the same scale (see Finding.Level).
+const (
+	ERR  = "ERR"
+	WARN = "WARN"
+	INFO = "INFO"
+)
+
+// Kinds of finding.
+const (
+	// KindSpec is a change between two revisions of a spec, found by oasdiff.
+	KindSpec = "spec"
+	// KindGoAPI is a change of the exported API of gen/<vendor>, found by apidiff.
+	KindGoAPI = "go-api"
+	// KindTraffic is a recorded exchange that deviates from its vendor's spec.
+	KindTraffic = "traffic"
+)
+
+// Acknowledgement is an entry of an acknowledgement or baseline file, as the report shows it.
+type Acknowledgement struct {
+	// Where is the file and line of the entry ("tools/drift/acknowledged.yaml:12").
+	Where string `json:"where"`
+	// Vendor and What say what the entry matches ("response-success-status-removed",
+	// "undocumented-field updateContact /\"nickname\"/").
+	Vendor   string `json:"vendor"`
+	What     string `json:"what"`
+	Reason   string `json:"reason"`
+	Evidence string `json:"evidence,omitempty"`
+	Expires  string `json:"expires"`
+}
+
+// Finding is one thing drift noticed.
+type Finding struct {
+	Vendor string `json:"vendor"`
+	Kind   string `json:"kind"`
+	// Rule is what kind of change or deviation it is: the oasdiff rule id
+	// ("response-success-status-removed"), "go-api-incompatible"/"go-api-compatible", or a
+	// traffic finding class ("undocumented-field").
+	Rule  string `json:"rule"`
+	Level string `json:"level"`
+	// Operation is "METHOD /path" for spec changes, the operationId (or "METHOD /path" when
+	// nothing routes) for traffic; empty when the change is not about one operation.
+	Operation string `json:"operation,omitempty"`
+	// Message says what changed or deviated, in one line.
+	Message string `json:"message"`
+	// Location is where to look: "specs/iovox.yaml:70" or "capture.har entry 12".
+	Location string `json:"location,omitempty"`
+	// Count is how many exchanges showed this finding (traffic only; Location is the first).
+	Count int `json:"count,omitempty"`
+	// Breaking findings fail the run unless acknowledged.
+	Breaking     bool             `json:"breaking"`
+	Acknowledged *Acknowledgement `json:"acknowledged,omitempty"`
+}
+
+// Fails reports whether the finding fails the run.
+func (f Finding) Fails() bool { return f.Breaking && f.Acknowledged == nil }
+
+// Report is the result of one drift run.
+type Report struct {
+	// Command is "spec" or "traffic".
+	Command string `json:"command"`
+	// Subject says what was compared or validated, in one line.
+	Subject string `json:"subject"`
+	// Vendors examined, in the specs package's order.
+	Vendors  []string  `json:"vendors"`
+	Findings []Finding `json:"findings"`
+	// Expired acknowledgements fail the run whether or not they still match anything: an
+	// exception past its date must be renewed with a reason, or removed.
+	Expired []Acknowledgement `json:"expired,omitempty"`
+	// Unused acknowledgements matched nothing; they are reported, not failed (the change they
+	// excused may simply be behind the base revision now).
+	Unused []Acknowledgement `json:"unused,omitempty"`
+	// Traffic holds the counts of a traffic run.
+	Traffic *TrafficStats `json:"traffic,omitempty"`
+}
+
+// TrafficStats counts the exchanges of a traffic run.
+type TrafficStats struct {
+	Files     int `json:"files"`
+	Exchanges int `json:"exchanges"`
+	// Validated exchanges were routed to a vendor and checked.
+	Validated int `json:"validated"`
+	// Skipped exchanges were not checked: no response was recorded (status 0), or the host
+	// matched no vendor and --skip-unknown-hosts was given.
+	Skipped int `json:"skipped"`
+	// PerVendor counts validated exchanges by vendor.
+	PerVendor map[string]int `json:"perVendor"`
+}
+
+// Failing counts what fails the run: breaking findings not acknowledged, and expired
+// acknowledgements.
+func (r *Report) Failing() int {
+	n := len(r.Expired)
+	for _, f := range r.Findings {
+		if f.Fails() {
+			n++
+		}
+	}
+	return n
+}
+
+var levelRank = map[string]int{ERR: 0, WARN: 1, INFO: 2}
+
+// Sort orders findings by vendor (in the order of r.Vendors), kind, level, rule, operation and
+// message, so that output is stable whatever order they were found in.
+func (r *Report) Sort() {
+	vendorRank := map[string]int{}
+	for i, v := range r.Vendors {
+		vendorRank[v] = i
+	}
+	kindRank := map[string]int{KindSpec: 0, KindGoAPI: 1, KindTraffic: 2}
+	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
+		return cmp.Or(
+			cmp.Compare(vendorRank[a.Vendor], vendorRank[b.Vendor]),
+			cmp.Compare(kindRank[a.Kind], kindRank[b.Kind]),
+			cmp.Compare(levelRank[a.Level], levelRank[b.Level]),
+			cmp.Compare(a.Rule, b.Rule),
+			cmp.Compare(a.Operation, b.Operation),
+			cmp.Compare(a.Message, b.Message),
+			cmp.Compare(a.Location, b.Location),
+		)
+	})
+}
+
+// ForVendor returns the findings of one vendor, in report order.
+func (r *Report) ForVendor(vendor string) []Finding {
+	var out []Finding
+	for _, f := range r.Findings {
+		if f.Vendor == vendor {
+			out = append(out, f)
+		}
+	}
+	return out
+}

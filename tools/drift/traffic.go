@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/tools/drift/internal/ack"
+	"github.com/contactapis/contactapis/tools/drift/internal/traffic"
+)
+
+const trafficHelp = `usage: drift traffic [--vendor-map HOST-OR-PREFIX=VENDOR]... [--baseline FILE] [--format F] FILE.har...
+
+Validates the exchanges recorded in HAR 1.2 files against the vendors' specs. Each entry goes to
+the vendor its _vendor field names, else the first --vendor-map rule that matches (host[:port],
+host/prefix or /prefix), else the vendors' documented hosts, else tools/mockserver's prefixes
+(/iovox, /valomnia, /which50, /auregister). Findings fail (exit 1) unless the baseline excuses them.
+
+`
+
+func runTraffic(ctx context.Context, args []string, stdout, stderr io.Writer, e env) (int, error) {
+	fs := newFlagSet("traffic", trafficHelp)
+	var maps repeatFlag
+	fs.Var(&maps, "vendor-map", "route `host-or-prefix=vendor` (repeatable; tried before the defaults)")
+	baseline := fs.String("baseline", "", "baseline `file` of known deviations")
+	format := fs.String("format", "text", "output `format`: text, json, markdown or junit")
+	skipUnknown := fs.Bool("skip-unknown-hosts", false, "skip exchanges no rule routes (a browser's fonts and analytics) instead of failing")
+	workers := fs.Int("workers", 0, "exchanges validated in parallel (default: GOMAXPROCS)")
+	files, err := parse(fs, args, stdout)
+	if err != nil {
+		return exitUsage, err
+	}
+	if err := checkFormat(*format); err != nil {
+		return exitUsage, err
+	}
+	if len(files) == 0 {
+		return exitUsage, usagef("no HAR file given")
+	}
+	opts := traffic.Options{SkipUnknownHosts: *skipUnknown, Workers: *workers}
+	for _, m := range maps {
+		rule, err := traffic.ParseRule(m)
+		if err != nil {
+			return exitUsage, usageError{err.Error()}
+		}
+		opts.Rules = append(opts.Rules, rule)
+	}
+	var acks *ack.Set
+	if *baseline != "" {
+		// Read before the run: a broken baseline must not cost a long validation first.
+		if acks, err = ack.Load(*baseline, *baseline, ack.Baseline, traffic.Classes); err != nil {
+			return exitUsage, err
+		}
+	}
+	if e.isTerminal(stderr) {
+		opts.Progress = stderr
+	}
+	r, err := traffic.Run(ctx, files, opts)
+	if err != nil {
+		return exitUsage, err
+	}
+	acks.Apply(r, e.now(), specs.Vendors())
+	return finish(stdout, *format, r)
+}
