@@ -209,6 +209,10 @@ func (v *Vendor) begin(s Spec) {
 			ginkgo.Fail(fmt.Sprintf("reset %s mock: %v", v.name, err))
 		}
 	}
+	if v := stray.violations(); len(v) > 0 {
+		stray.reset()
+		ginkgo.Fail("exchanges made outside a spec body violated the contract:\n  " + strings.Join(v, "\n  "))
+	}
 	rec := &specLog{negative: slices.Contains(labels, Negative)}
 	ve.transport.current.Store(rec)
 	ginkgo.DeferCleanup(func() {

@@ -64,6 +64,12 @@ func (l *specLog) add(e Exchange) {
 	l.exchanges = append(l.exchanges, e)
 }
 
+func (l *specLog) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.exchanges = nil
+}
+
 func (l *specLog) list() []Exchange {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -128,9 +134,16 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ex.Operation, ex.Violations = t.check(req, reqBody, resp, respBody, negative)
 	if log != nil {
 		log.add(ex)
+	} else if len(ex.Violations) > 0 {
+		// Made outside a spec body (a BeforeEach before the spec began): kept, so that the
+		// next spec to begin fails on it instead of the violation vanishing.
+		stray.add(ex)
 	}
 	return resp, nil
 }
+
+// stray holds violating exchanges made while no spec was recording.
+var stray specLog
 
 // check validates an exchange. A negative spec's request is invalid on purpose, so only the
 // answer is judged: it must be declared, or, when no operation matches, be an error the vendor's
