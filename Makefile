@@ -9,6 +9,8 @@ PKGS := ./...
 # make conformance TARGET=url|live, HAR=path: see README.md.
 TARGET ?= embedded
 HAR ?=
+# More suite flags, e.g. ARGS='--vendors=iovox --iovox-url=http://127.0.0.1:8080/iovox'.
+ARGS ?=
 # Parallel processes only for the embedded target: each process has its own mocks there, while a
 # url or live target's state would be shared between them.
 GINKGO_FLAGS ?= --randomize-all --fail-on-pending --fail-on-empty $(if $(filter embedded,$(TARGET)),-p)
@@ -61,7 +63,7 @@ conformance-mockserver:
 conformance:
 	@mkdir -p reports
 	$(GO) tool ginkgo $(GINKGO_FLAGS) --junit-report=junit.xml --json-report=report.json --output-dir=reports \
-		./conformance -- --target=$(TARGET) $(if $(HAR),--har=$(abspath $(HAR)))
+		./conformance -- --target=$(TARGET) $(if $(HAR),--har=$(abspath $(HAR))) $(ARGS)
 
 ## conformance-coverage: rewrite conformance/coverage.yaml's covered lists from the declared specs
 conformance-coverage:
