@@ -184,11 +184,14 @@ func (b *Backend) check(op string, raw *rawRequest, p params) checked {
 		c.update.events = slices.Clone(*p.events)
 	}
 	if op == opUpdate {
-		// A pair without a name (`=x`) is a MatchValues entry that cannot be read: the
-		// validator refuses it ("path is not convertible to primitive"), and the mock answers
-		// it the same way with validation off.
-		if _, ok := raw.query[""]; ok {
-			c.cond = worse(c.cond, condMatchMissing)
+		// A pair without a name (`=x`), or with U+001F in its name (kin-openapi's internal key
+		// delimiter), is a MatchValues entry that cannot be read: the validator refuses it
+		// ("path is not convertible to primitive", or fails outright), and the mock answers it
+		// the same way with validation off. FuzzMatchQuery found "\x1f&match=Email&Email=0".
+		for name := range raw.query {
+			if name == "" || strings.ContainsRune(name, '\x1f') {
+				c.cond = worse(c.cond, condMatchMissing)
+			}
 		}
 		for _, n := range names {
 			// MatchValues x-assumed: a property named like one of the call's own parameters
