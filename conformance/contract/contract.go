@@ -49,6 +49,18 @@ type Match struct {
 // OperationID is the operationId of the matched operation.
 func (m *Match) OperationID() string { return m.Route.Operation.OperationID }
 
+// Secured reports whether the matched operation requires credentials.
+func (m *Match) Secured() bool { return Secured(m.Route.Spec, m.Route.Operation) }
+
+// Secured reports whether op requires credentials: its own security, else the document's.
+func Secured(doc *openapi3.T, op *openapi3.Operation) bool {
+	sec := doc.Security
+	if op.Security != nil {
+		sec = *op.Security
+	}
+	return len(sec) > 0
+}
+
 // New returns a validator for vendor whose API is called at basePath: the path part of the base
 // URL a client is configured with ("/iovox" for tools/mockserver, "/valomnia/api/v1.0", "" for a
 // vendor host whose API sits at the root). The spec's host names play no part.
@@ -195,7 +207,7 @@ var serverVarRE = regexp.MustCompile(`\{[^{}]+\}`)
 func rebase(doc *openapi3.T, basePath string) error {
 	apiPath := ""
 	if len(doc.Servers) > 0 {
-		apiPath = serverPath(doc.Servers[0].URL)
+		apiPath = ServerPath(doc.Servers[0].URL)
 	}
 	root := basePath
 	if apiPath != "" {
@@ -216,7 +228,7 @@ func rebase(doc *openapi3.T, basePath string) error {
 	for _, item := range doc.Paths.Map() {
 		for _, op := range item.Operations() {
 			if op.Servers != nil && len(*op.Servers) > 0 {
-				item.Servers = openapi3.Servers{{URL: root + serverPath((*op.Servers)[0].URL) + "/"}}
+				item.Servers = openapi3.Servers{{URL: root + ServerPath((*op.Servers)[0].URL) + "/"}}
 				break
 			}
 		}
@@ -224,9 +236,9 @@ func rebase(doc *openapi3.T, basePath string) error {
 	return nil
 }
 
-// serverPath returns the path part of a server URL template ("https://{org}.valomnia.com/api/{version}"
+// ServerPath returns the path part of a server URL template ("https://{org}.valomnia.com/api/{version}"
 // gives "/api/{version}"); a URL that is one variable ("{baseUrl}") has none.
-func serverPath(u string) string {
+func ServerPath(u string) string {
 	if _, rest, ok := strings.Cut(u, "://"); ok {
 		if i := strings.Index(rest, "/"); i >= 0 {
 			return strings.TrimSuffix(rest[i:], "/")

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/specs"
 )
 
@@ -53,7 +54,7 @@ func tamper(vendor, kind string) func(string, http.Handler) http.Handler {
 				case TamperErrorsAsOK:
 					status = http.StatusOK
 				case TamperMisspell:
-					msgs, _ := ErrorMessages(name, rec.Header().Get("Content-Type"), body)
+					msgs, _ := contract.ErrorMessages(name, rec.Header().Get("Content-Type"), body)
 					for _, m := range msgs {
 						body = misspell(body, m)
 					}

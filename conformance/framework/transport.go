@@ -3,12 +3,9 @@ package framework
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"regexp"
 	"sort"
@@ -16,8 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/contactapis/contactapis/apiclient"
 	"github.com/contactapis/contactapis/conformance/contract"
@@ -178,7 +173,7 @@ func (t *transport) check(req *http.Request, reqBody []byte, resp *http.Response
 	if err := t.validator.ValidateResponse(ctx, m, req, resp.StatusCode, resp.Header, respBody); err != nil {
 		v = append(v, "response violates the spec: "+firstLines(err.Error(), 6))
 	}
-	v = append(v, t.checkErrorMessages(t.validator.Catalogue().ForOperation(m.OperationID(), secured(m.Route.Spec, m.Route.Operation)), resp, respBody)...)
+	v = append(v, t.checkErrorMessages(t.validator.Catalogue().ForOperation(m.OperationID(), m.Secured()), resp, respBody)...)
 	return m.OperationID(), v
 }
 
@@ -188,7 +183,7 @@ func (t *transport) checkErrorMessages(cat specs.Catalogue, resp *http.Response,
 	if resp.StatusCode < 400 {
 		return nil
 	}
-	msgs, err := ErrorMessages(t.vendor, resp.Header.Get("Content-Type"), body)
+	msgs, err := contract.ErrorMessages(t.vendor, resp.Header.Get("Content-Type"), body)
 	if err != nil {
 		return []string{fmt.Sprintf("error body is not in %s's error format: %v", t.vendor, err)}
 	}
@@ -199,57 +194,6 @@ func (t *transport) checkErrorMessages(cat specs.Catalogue, resp *http.Response,
 		}
 	}
 	return v
-}
-
-// secured reports whether an operation requires credentials (its own security, else the
-// document's).
-func secured(doc *openapi3.T, op *openapi3.Operation) bool {
-	sec := doc.Security
-	if op.Security != nil {
-		sec = *op.Security
-	}
-	return len(sec) > 0
-}
-
-// ErrorMessages extracts the messages of a vendor's error body, in the vendor's format: iovox's
-// XML list, Valomnia's error_description, Which50's Message (JSON or XML), auregister's message.
-func ErrorMessages(vendor, contentType string, body []byte) ([]string, error) {
-	mt, _, _ := mime.ParseMediaType(contentType)
-	isXML := strings.HasSuffix(mt, "/xml")
-	switch {
-	case vendor == specs.Iovox:
-		var list struct {
-			Errors []struct {
-				Message string `xml:",chardata"`
-			} `xml:"error"`
-		}
-		if err := xml.Unmarshal(body, &list); err != nil || len(list.Errors) == 0 {
-			return nil, fmt.Errorf("want <errors><error status=...>: %v", err)
-		}
-		var out []string
-		for _, e := range list.Errors {
-			out = append(out, e.Message)
-		}
-		return out, nil
-	case vendor == specs.Which50 && isXML:
-		var e struct {
-			Message string `xml:"Message"`
-		}
-		if err := xml.Unmarshal(body, &e); err != nil || e.Message == "" {
-			return nil, fmt.Errorf("want an XML Message: %v", err)
-		}
-		return []string{e.Message}, nil
-	}
-	var e map[string]any
-	if err := json.Unmarshal(body, &e); err != nil {
-		return nil, fmt.Errorf("want a JSON object: %v", err)
-	}
-	key := map[string]string{specs.Valomnia: "error_description", specs.Which50: "Message", specs.Auregister: "message"}[vendor]
-	msg, _ := e[key].(string)
-	if msg == "" {
-		return nil, fmt.Errorf("no %q in the body", key)
-	}
-	return []string{msg}, nil
 }
 
 func firstLines(s string, n int) string {

@@ -92,7 +92,7 @@ func (v *vendor) serve(rec *recorder, r *http.Request, ex *Exchange) *contract.M
 		return reject(&Rejection{Kind: RejectTooLarge, Match: m, Body: body[:v.backend.MaxBodyBytes()]})
 	case !utf8.ValidString(r.URL.RawQuery) || !utf8.Valid(body) && !isMultipart(r):
 		return reject(&Rejection{Kind: RejectEncoding, Match: m, Body: body})
-	case secured(m) && !v.backend.Authenticate(r, m):
+	case m.Secured() && !v.backend.Authenticate(r, m):
 		return reject(&Rejection{Kind: RejectUnauthenticated, Match: m, Body: body})
 	}
 	if _, err := v.validator.ValidateRequest(r.Context(), r, body); err != nil {
@@ -126,14 +126,6 @@ func declaresServerError(m *contract.Match) bool {
 func isMultipart(r *http.Request) bool {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	return strings.HasPrefix(mt, "multipart/")
-}
-
-func secured(m *contract.Match) bool {
-	sec := m.Route.Spec.Security
-	if m.Route.Operation.Security != nil {
-		sec = *m.Route.Operation.Security
-	}
-	return len(sec) > 0
 }
 
 func firstLine(s string) string {

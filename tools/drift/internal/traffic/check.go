@@ -238,8 +238,7 @@ func (x *exchange) check(ctx context.Context) []Raw {
 		x.checkUndeclared(op, ct, media.Schema)
 	}
 	responseOK := len(x.out) == before
-	doc := m.Route.Spec
-	x.checkErrorMessages(op, x.v.Catalogue().ForOperation(op, secured(doc, m.Route.Operation)), responseOK)
+	x.checkErrorMessages(op, x.v.Catalogue().ForOperation(op, m.Secured()), responseOK)
 	return x.out
 }
 
@@ -269,7 +268,7 @@ func (x *exchange) checkErrorMessages(op string, cat specs.Catalogue, reportForm
 		return
 	}
 	vendor := x.v.Vendor()
-	msgs, err := errorMessages(vendor, x.header.Get("Content-Type"), x.body)
+	msgs, err := contract.ErrorMessages(vendor, x.header.Get("Content-Type"), x.body)
 	if err != nil {
 		if reportFormat {
 			x.add(ClassUnknownErrorMessage, op, fmt.Sprintf("status %d: the body carries no message in %s's error format (%v)", x.status, vendor, err))
@@ -362,13 +361,6 @@ func (x *exchange) checkUndeclared(op, ct string, schema *openapi3.SchemaRef) {
 
 // secured reports whether an operation requires credentials (its own security, else the
 // document's).
-func secured(doc *openapi3.T, op *openapi3.Operation) bool {
-	sec := doc.Security
-	if op.Security != nil {
-		sec = *op.Security
-	}
-	return len(sec) > 0
-}
 
 func declaredStatuses(r *openapi3.Responses) []string {
 	return slices.Sorted(mapsKeys(r.Map()))

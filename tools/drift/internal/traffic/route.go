@@ -11,6 +11,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/specs"
 )
 
@@ -158,7 +159,7 @@ func NewRouter(user []Rule) (*Router, error) {
 		if len(doc.Servers) == 0 {
 			continue
 		}
-		p := serverPath(doc.Servers[0].URL)
+		p := contract.ServerPath(doc.Servers[0].URL)
 		if p == "" {
 			continue
 		}
@@ -169,20 +170,6 @@ func NewRouter(user []Rule) (*Router, error) {
 		r.apiPath[v] = regexp.MustCompile(`^(` + strings.Join(parts, `[^/]+`) + `)(?:/|$)`)
 	}
 	return r, nil
-}
-
-// serverPath is the path part of a server URL template, as conformance/contract reads it.
-func serverPath(u string) string {
-	if _, rest, ok := strings.Cut(u, "://"); ok {
-		if i := strings.Index(rest, "/"); i >= 0 {
-			return strings.TrimSuffix(rest[i:], "/")
-		}
-		return ""
-	}
-	if strings.HasPrefix(u, "/") {
-		return strings.TrimSuffix(u, "/")
-	}
-	return ""
 }
 
 // ErrUnknownHost is returned (wrapped) for a request no rule routes.

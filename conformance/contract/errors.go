@@ -1,4 +1,4 @@
-package traffic
+package contract
 
 import (
 	"encoding/json"
@@ -10,13 +10,9 @@ import (
 	"github.com/contactapis/contactapis/specs"
 )
 
-// errorMessages extracts the messages of a vendor's error body, in the vendor's format: iovox's
+// ErrorMessages extracts the messages of a vendor's error body, in the vendor's format: iovox's
 // XML list, Valomnia's error_description, Which50's Message (JSON or XML), auregister's message.
-//
-// It restates conformance/framework.ErrorMessages rather than importing it: that package is the
-// ginkgo suite's framework, and importing it would link ginkgo, gomega and the mocks into this
-// command. Keep the two in step; TestErrorMessagesFormats pins this one on each vendor's format.
-func errorMessages(vendor, contentType string, body []byte) ([]string, error) {
+func ErrorMessages(vendor, contentType string, body []byte) ([]string, error) {
 	mt, _, _ := mime.ParseMediaType(contentType)
 	isXML := strings.HasSuffix(mt, "/xml")
 	switch {
@@ -27,7 +23,7 @@ func errorMessages(vendor, contentType string, body []byte) ([]string, error) {
 			} `xml:"error"`
 		}
 		if err := xml.Unmarshal(body, &list); err != nil || len(list.Errors) == 0 {
-			return nil, fmt.Errorf("want <errors><error status=...>")
+			return nil, fmt.Errorf("want <errors><error status=...>: %v", err)
 		}
 		var out []string
 		for _, e := range list.Errors {
@@ -39,13 +35,13 @@ func errorMessages(vendor, contentType string, body []byte) ([]string, error) {
 			Message string `xml:"Message"`
 		}
 		if err := xml.Unmarshal(body, &e); err != nil || e.Message == "" {
-			return nil, fmt.Errorf("want an XML Message")
+			return nil, fmt.Errorf("want an XML Message: %v", err)
 		}
 		return []string{e.Message}, nil
 	}
 	var e map[string]any
 	if err := json.Unmarshal(body, &e); err != nil {
-		return nil, fmt.Errorf("want a JSON object")
+		return nil, fmt.Errorf("want a JSON object: %v", err)
 	}
 	key := map[string]string{specs.Valomnia: "error_description", specs.Which50: "Message", specs.Auregister: "message"}[vendor]
 	msg, _ := e[key].(string)
