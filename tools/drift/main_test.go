@@ -206,7 +206,30 @@ func TestSpecGitRevisions(t *testing.T) {
 		golden(t, "spec-git-same-commit", 0, []string{"spec", "--dir", dir, "--base", "HEAD", "--head", head}, replace...)
 	})
 	t.Run("spec-git-missing-spec", func(t *testing.T) {
+		// On neither side: a vendor that does not exist in this repository.
 		golden(t, "spec-git-missing-spec", 2, []string{"spec", "--dir", dir, "--base", "HEAD~1", "--vendor", "iovox"}, replace...)
+	})
+	t.Run("spec-git-vendor-added", func(t *testing.T) {
+		// A pull request adding a vendor: new at head, so nothing to compare, and nothing fails.
+		p := filepath.Join(dir, "specs", "iovox.yaml")
+		data, err := os.ReadFile(specFile("base"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(p)
+		golden(t, "spec-git-vendor-added", 0, []string{"spec", "--dir", dir, "--base", "HEAD", "--vendor", "iovox"}, replace...)
+	})
+	t.Run("spec-git-vendor-removed", func(t *testing.T) {
+		// Removing a vendor's spec breaks every user of its client.
+		p := filepath.Join(dir, "specs", "auregister.yaml")
+		if err := os.Rename(p, p+".away"); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Rename(p+".away", p)
+		golden(t, "spec-git-vendor-removed", 1, []string{"spec", "--dir", dir, "--base", "HEAD", "--vendor", "auregister"}, replace...)
 	})
 	t.Run("spec-git-unknown-revision", func(t *testing.T) {
 		golden(t, "spec-git-unknown-revision", 2, []string{"spec", "--dir", dir, "--base", "HEAD~5"}, replace...)

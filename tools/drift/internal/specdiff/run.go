@@ -25,6 +25,14 @@ type Options struct {
 	SkipGoAPI bool
 }
 
+// Rules of the findings about a whole vendor.
+const (
+	// RuleVendorAdded: the spec exists at head only (INFO).
+	RuleVendorAdded = "vendor-added"
+	// RuleVendorRemoved: the spec exists at base only (ERR: its clients break).
+	RuleVendorRemoved = "vendor-removed"
+)
+
 // SpecPath is where a vendor's spec lives in the repository.
 func SpecPath(vendor string) string { return path.Join("specs", vendor+".yaml") }
 
@@ -32,8 +40,8 @@ func SpecPath(vendor string) string { return path.Join("specs", vendor+".yaml") 
 func GenDir(vendor string) string { return path.Join("gen", vendor) }
 
 // Compare compares every vendor's spec, and its generated package, between the two revisions.
-// Errors are about the input (no repository, unknown revision, a spec or package missing at a
-// revision, a spec that does not parse): findings are never errors.
+// Errors are about the input (no repository, unknown revision, a spec missing at both
+// revisions or a package missing where its spec exists, a spec that does not parse): findings are never errors.
 func Compare(ctx context.Context, opts Options) (*report.Report, error) {
 	repo, err := OpenRepo(ctx, opts.Dir)
 	if err != nil {
@@ -62,43 +70,59 @@ func Compare(ctx context.Context, opts Options) (*report.Report, error) {
 		return r, nil
 	}
 
-	// Read every spec first, so that a missing one is reported before anything slow runs.
+	// Read every spec first, so that a missing one is reported before anything slow runs. A
+	// vendor whose spec exists on one side only was added or removed: that is a finding (a pull
+	// request adding a vendor must pass), not an input error; only a spec on neither side is.
 	type pair struct{ base, head Document }
 	docs := map[string]pair{}
+	var compared []string
 	for _, v := range opts.Vendors {
 		p := SpecPath(v)
-		b, err := repo.Show(ctx, base, p)
-		if err != nil {
-			return nil, err
+		b, baseErr := repo.Show(ctx, base, p)
+		if baseErr != nil && !errors.Is(baseErr, ErrMissing) {
+			return nil, baseErr
 		}
 		var h Document
+		var headErr error
 		if head != nil {
-			data, err := repo.Show(ctx, *head, p)
-			if err != nil {
-				return nil, err
-			}
+			var data []byte
+			data, headErr = repo.Show(ctx, *head, p)
 			h = Document{Name: revName(*head, p), Data: data}
 		} else {
-			data, err := os.ReadFile(filepath.Join(repo.Root, filepath.FromSlash(p)))
-			if errors.Is(err, os.ErrNotExist) {
-				return nil, fmt.Errorf("%s %w in the working tree", p, ErrMissing)
-			}
-			if err != nil {
-				return nil, err
+			var data []byte
+			data, headErr = os.ReadFile(filepath.Join(repo.Root, filepath.FromSlash(p)))
+			if errors.Is(headErr, os.ErrNotExist) {
+				headErr = fmt.Errorf("%s %w in the working tree", p, ErrMissing)
 			}
 			h = Document{Name: p, Data: data}
 		}
+		if headErr != nil && !errors.Is(headErr, ErrMissing) {
+			return nil, headErr
+		}
+		switch {
+		case baseErr != nil && headErr != nil:
+			return nil, fmt.Errorf("%w; %w", baseErr, headErr)
+		case baseErr != nil:
+			r.Findings = append(r.Findings, report.Finding{Vendor: v, Kind: report.KindSpec, Rule: RuleVendorAdded, Level: report.INFO,
+				Message: fmt.Sprintf("%s is new: it does not exist at %s, so there is nothing to compare it with", p, base), Location: p})
+			continue
+		case headErr != nil:
+			r.Findings = append(r.Findings, report.Finding{Vendor: v, Kind: report.KindSpec, Rule: RuleVendorRemoved, Level: report.ERR, Breaking: true,
+				Message: fmt.Sprintf("%s was removed (%v): every client of gen/%s breaks", p, headErr, v), Location: p})
+			continue
+		}
 		docs[v] = pair{Document{Name: revName(base, p), Data: b}, h}
+		compared = append(compared, v)
 	}
-	for _, v := range opts.Vendors {
+	for _, v := range compared {
 		fs, err := CompareSpecs(v, docs[v].base, docs[v].head)
 		if err != nil {
 			return nil, err
 		}
 		r.Findings = append(r.Findings, fs...)
 	}
-	if !opts.SkipGoAPI {
-		fs, err := compareGenerated(ctx, repo, base, head, opts.Vendors)
+	if !opts.SkipGoAPI && len(compared) > 0 {
+		fs, err := compareGenerated(ctx, repo, base, head, compared)
 		if err != nil {
 			return nil, err
 		}
