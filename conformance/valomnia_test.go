@@ -212,12 +212,11 @@ func vlRootRequest(ctx context.Context, v *framework.Vendor, method, path string
 	return r
 }
 
-// vlMockLogin runs the raw login flow with the mocks' own test user (the configured credentials
-// are not exposed to specs) and returns the login's and the token page's answers and the token.
+// vlMockLogin runs the raw login flow with the configured user (the framework builds the login,
+// so the credentials are not exposed to specs) and returns the login's and the token page's
+// answers and the token.
 func vlMockLogin(ctx context.Context, v *framework.Vendor) (login *http.Response, page *http.Response, token string) {
-	creds := mockvalomnia.DefaultCredentials()
-	form := url.Values{"j_username": {creds.User}, "j_password": {creds.Password.Reveal()}, "ajax": {"true"}}
-	login, _ = v.Do(vlRootRequest(ctx, v, http.MethodPost, "/j_spring_security_check", form))
+	login, _ = v.Do(v.ValomniaLoginRequest(ctx))
 	Expect(login.StatusCode).To(Equal(http.StatusFound), "login status")
 	loc, err := login.Location()
 	Expect(err).NotTo(HaveOccurred(), "login Location")

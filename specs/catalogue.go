@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -104,7 +105,23 @@ func (e Entry) Match(message string) (map[string]string, bool) {
 	return args, true
 }
 
+// matchers caches the compiled template of each message: Identify tries every entry of a catalogue
+// on every error answer the suite, drift and the clients read, and compiling the same templates
+// again each time was most of that work. Keys are messages of the embedded documents (and of tests'
+// own entries), a bounded set.
+var matchers sync.Map // message -> *regexp.Regexp
+
 func (e Entry) matcher() *regexp.Regexp {
+	if re, ok := matchers.Load(e.Message); ok {
+		return re.(*regexp.Regexp)
+	}
+	re := compileMatcher(e.Message)
+	matchers.Store(e.Message, re)
+	return re
+}
+
+func compileMatcher(message string) *regexp.Regexp {
+	e := Entry{Message: message}
 	var b strings.Builder
 	b.WriteString(`^`)
 	last := 0

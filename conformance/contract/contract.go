@@ -66,22 +66,11 @@ func Secured(doc *openapi3.T, op *openapi3.Operation) bool {
 // vendor host whose API sits at the root). The spec's host names play no part.
 func New(vendor, basePath string) (*Validator, error) {
 	register()
-	doc, err := specs.Load(vendor)
+	c, err := compile(vendor, strings.TrimSuffix(basePath, "/"))
 	if err != nil {
 		return nil, err
 	}
-	cat, err := specs.ReadCatalogue(doc)
-	if err != nil {
-		return nil, fmt.Errorf("catalogue of %q: %w", vendor, err)
-	}
-	if err := rebase(doc, strings.TrimSuffix(basePath, "/")); err != nil {
-		return nil, fmt.Errorf("rebase %q on %q: %w", vendor, basePath, err)
-	}
-	router, err := gorillamux.NewRouter(doc)
-	if err != nil {
-		return nil, fmt.Errorf("router for %q: %w", vendor, err)
-	}
-	v := &Validator{vendor: vendor, doc: doc, router: router, catalogue: cat}
+	v := &Validator{vendor: vendor, doc: c.doc, router: c.router, catalogue: c.catalogue}
 	v.reqOpts = &openapi3filter.Options{
 		MultiError:                        true,
 		RejectWhenRequestBodyNotSpecified: true,
@@ -94,10 +83,64 @@ func New(vendor, basePath string) (*Validator, error) {
 	return v, nil
 }
 
+// compiled is what New derives from a spec for one base path: the rebased document, its routing
+// table and its catalogue. All three are only read after compile, so validators of the same vendor
+// and base path share them.
+type compiled struct {
+	doc       *openapi3.T
+	router    routers.Router
+	catalogue specs.Catalogue
+}
+
+// maxCompiled bounds the cache of compiled specs. Base paths come from users' configuration and
+// from captures (a live Valomnia tenant's version segment), so a hostile capture must not grow it
+// without end; past the bound the cache starts again.
+const maxCompiled = 64
+
+var compiledCache = struct {
+	sync.Mutex
+	m map[string]*compiled
+}{m: map[string]*compiled{}}
+
+// compile returns the compiled spec of vendor for basePath, building it on first use: each mock,
+// each suite process and drift used to parse, validate, rebase and route the same spec again for
+// every validator they built.
+func compile(vendor, basePath string) (*compiled, error) {
+	key := vendor + "\x00" + basePath
+	compiledCache.Lock()
+	defer compiledCache.Unlock()
+	if c := compiledCache.m[key]; c != nil {
+		return c, nil
+	}
+	doc, err := specs.Shared(vendor)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := specs.ReadCatalogue(doc)
+	if err != nil {
+		return nil, fmt.Errorf("catalogue of %q: %w", vendor, err)
+	}
+	if doc, err = rebase(doc, basePath); err != nil {
+		return nil, fmt.Errorf("rebase %q on %q: %w", vendor, basePath, err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("router for %q: %w", vendor, err)
+	}
+	if len(compiledCache.m) >= maxCompiled {
+		clear(compiledCache.m)
+	}
+	c := &compiled{doc: doc, router: router, catalogue: cat}
+	compiledCache.m[key] = c
+	return c, nil
+}
+
 // Vendor returns the vendor name.
 func (v *Validator) Vendor() string { return v.vendor }
 
-// Doc returns the vendor's spec as loaded (servers rebased). Treat it as read-only.
+// Doc returns the vendor's spec with its servers rebased. It is shared with every validator of the
+// same vendor and base path, and its operations and schemas with the whole process (specs.Shared):
+// never change it.
 func (v *Validator) Doc() *openapi3.T { return v.doc }
 
 // Catalogue returns the vendor's error catalogue.
@@ -124,6 +167,12 @@ func (v *Validator) ValidateRequest(ctx context.Context, r *http.Request, body [
 	if err != nil {
 		return nil, err
 	}
+	return m, v.ValidateRouted(ctx, m, r, body)
+}
+
+// ValidateRouted is ValidateRequest for a request already routed to m (by Route), for callers
+// that route first to decide what else to check: routing is not done twice.
+func (v *Validator) ValidateRouted(ctx context.Context, m *Match, r *http.Request, body []byte) (err error) {
 	// kin-openapi v0.152 panics on some hostile queries (openapi3filter.deepSet, given a name
 	// with U+001F beside the same name without it, on an exploded object parameter); a request
 	// must never take its judge down.
@@ -132,7 +181,7 @@ func (v *Validator) ValidateRequest(ctx context.Context, r *http.Request, body [
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	req.ContentLength = int64(len(body))
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: m.PathParams, Route: m.Route, Options: v.reqOpts}
-	return m, openapi3filter.ValidateRequest(ctx, in)
+	return openapi3filter.ValidateRequest(ctx, in)
 }
 
 // ValidateResponse validates a response to a request routed to m: its status must be declared,
@@ -201,10 +250,15 @@ func (v *Validator) credentialPresent(_ context.Context, in *openapi3filter.Auth
 
 var serverVarRE = regexp.MustCompile(`\{[^{}]+\}`)
 
-// rebase replaces the spec's servers with basePath. The spec's first server gives the API's path
-// below the host (Valomnia's /api/{version}); operations with their own servers (Valomnia's login
-// at the host root) are routed under basePath less that API path, when basePath ends with it.
-func rebase(doc *openapi3.T, basePath string) error {
+// rebase returns doc with its servers replaced by basePath. The spec's first server gives the
+// API's path below the host (Valomnia's /api/{version}); operations with their own servers
+// (Valomnia's login at the host root) are routed under basePath less that API path, when basePath
+// ends with it.
+//
+// doc is the process's shared document (specs.Shared), so nothing of it is changed: the result is
+// a shallow copy whose servers, paths and path items (the parts given new servers) are its own,
+// while operations, schemas and components stay shared, read-only.
+func rebase(doc *openapi3.T, basePath string) (*openapi3.T, error) {
 	apiPath := ""
 	if len(doc.Servers) > 0 {
 		apiPath = ServerPath(doc.Servers[0].URL)
@@ -218,22 +272,27 @@ func rebase(doc *openapi3.T, basePath string) error {
 		}
 		re, err := regexp.Compile(`^(.*?)` + strings.Join(parts, `[^/]+`) + `$`)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if m := re.FindStringSubmatch(basePath); m != nil {
 			root = m[1]
 		}
 	}
-	doc.Servers = openapi3.Servers{{URL: basePath + "/"}}
-	for _, item := range doc.Paths.Map() {
+	out := *doc
+	out.Servers = openapi3.Servers{{URL: basePath + "/"}}
+	out.Paths = openapi3.NewPaths()
+	out.Paths.Extensions = doc.Paths.Extensions
+	for path, item := range doc.Paths.Map() {
+		item := *item
 		for _, op := range item.Operations() {
 			if op.Servers != nil && len(*op.Servers) > 0 {
 				item.Servers = openapi3.Servers{{URL: root + ServerPath((*op.Servers)[0].URL) + "/"}}
 				break
 			}
 		}
+		out.Paths.Set(path, &item)
 	}
-	return nil
+	return &out, nil
 }
 
 // ServerPath returns the path part of a server URL template ("https://{org}.valomnia.com/api/{version}"
@@ -259,6 +318,7 @@ func register() {
 	registerOnce.Do(func() {
 		openapi3filter.RegisterBodyDecoder("application/xml", XMLDecoder)
 		openapi3filter.RegisterBodyDecoder("text/xml", XMLDecoder)
+		openapi3filter.RegisterBodyDecoder("multipart/form-data", multipartDecoder)
 		// Which50 documents text/json and application/csp-report as JSON (ASP.NET formatters).
 		jsonDecoder := openapi3filter.RegisteredBodyDecoder("application/json")
 		openapi3filter.RegisterBodyDecoder("text/json", jsonDecoder)

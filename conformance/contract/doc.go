@@ -13,4 +13,10 @@
 //     the credential a scheme names is present; whether it is right is the server's business.
 //
 // It also teaches kin-openapi the project's custom string formats (iso3166-country).
+//
+// Nothing is worked out per request that could be worked out once: validators are built on the
+// process's one parsed spec per vendor (specs.Shared), the rebased document and routing table of a
+// vendor and base path are compiled once and shared by every validator for them, and the XML
+// decoder keeps what it reads from each schema. All of it is read-only after it is built, which is
+// what makes the sharing safe; rebasing copies the parts it changes.
 package contract

@@ -1,8 +1,10 @@
 package contract
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"mime"
 	"strings"
@@ -22,6 +24,9 @@ func ErrorMessages(vendor, contentType string, body []byte) ([]string, error) {
 				Message string `xml:",chardata"`
 			} `xml:"error"`
 		}
+		if err := refusedXML(body); err != nil {
+			return nil, fmt.Errorf("want <errors><error status=...>: %w", err)
+		}
 		if err := xml.Unmarshal(body, &list); err != nil || len(list.Errors) == 0 {
 			return nil, fmt.Errorf("want <errors><error status=...>: %v", err)
 		}
@@ -33,6 +38,9 @@ func ErrorMessages(vendor, contentType string, body []byte) ([]string, error) {
 	case vendor == specs.Which50 && isXML:
 		var e struct {
 			Message string `xml:"Message"`
+		}
+		if err := refusedXML(body); err != nil {
+			return nil, fmt.Errorf("want an XML Message: %w", err)
 		}
 		if err := xml.Unmarshal(body, &e); err != nil || e.Message == "" {
 			return nil, fmt.Errorf("want an XML Message: %v", err)
@@ -49,4 +57,15 @@ func ErrorMessages(vendor, contentType string, body []byte) ([]string, error) {
 		return nil, fmt.Errorf("no %q in the body", key)
 	}
 	return []string{msg}, nil
+}
+
+// refusedXML applies the XML parser's refusals (ParseXML: no declaration, which is the only way to
+// entities, and no document beyond its limits) to an error body, which may come from anywhere (a
+// live vendor, a capture). A body that merely does not parse is left to xml.Unmarshal, whose
+// message says what the vendor's format wants.
+func refusedXML(body []byte) error {
+	if _, err := ParseXML(bytes.NewReader(body)); errors.Is(err, ErrXMLNotAllowed) {
+		return err
+	}
+	return nil
 }

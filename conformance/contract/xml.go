@@ -51,7 +51,7 @@ type element struct {
 // documents beyond the decoder's limits. Syntax errors are *XMLSyntaxError with 1-based line and
 // column.
 func ParseXML(r io.Reader) (*element, error) {
-	cr := &positionReader{r: r, line: 1, col: 1}
+	cr := &positionReader{r: byteReader(r), line: 1, col: 1}
 	dec := xml.NewDecoder(cr)
 	dec.Strict = true
 	// Only the five predefined entities exist; an undeclared one is a syntax error, never a lookup.
@@ -123,30 +123,72 @@ func firstWord(s string) string {
 
 // positionReader tracks the line and column of the bytes read so far. encoding/xml reports only
 // the line of a syntax error; the vendor's message wants the column too.
+//
+// It is an io.ByteReader, so encoding/xml takes its bytes one at a time without buffering ahead
+// of it: the position is exact when the decoder stops on an error. (An io.Reader returning one
+// byte per Read did the same through the decoder's own bufio, at a call chain per byte that made
+// XML parsing most of an iovox exchange's validation time.)
 type positionReader struct {
-	r         io.Reader
+	r         io.ByteReader
 	line, col int
+}
+
+// byteReader reads r a byte at a time. ParseXML never reads past the byte it stopped at, which
+// callers rely on to place errors the parser reports without a position (iovox's mock counts the
+// bytes read), so a reader without ReadByte is read one byte per call rather than buffered ahead.
+// Bodies from kin-openapi are bytes.Readers and take the fast path.
+func byteReader(r io.Reader) io.ByteReader {
+	if br, ok := r.(io.ByteReader); ok {
+		return br
+	}
+	return &oneByteReader{r: r}
+}
+
+type oneByteReader struct {
+	r   io.Reader
+	buf [1]byte
+}
+
+func (o *oneByteReader) ReadByte() (byte, error) {
+	for {
+		n, err := o.r.Read(o.buf[:])
+		if n == 1 {
+			return o.buf[0], nil
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
 }
 
 // column is the column of the last character read: where the decoder stood when it failed.
 func (p *positionReader) column() int { return max(1, p.col-1) }
 
-func (p *positionReader) Read(b []byte) (int, error) {
-	// One byte at a time, so the position is exact when the decoder stops on an error. The
-	// vendors' payloads are small; the bodies reaching here are capped by the server.
-	if len(b) > 1 {
-		b = b[:1]
-	}
-	n, err := p.r.Read(b)
-	if n == 1 {
-		if b[0] == '\n' {
+func (p *positionReader) ReadByte() (byte, error) {
+	c, err := p.r.ReadByte()
+	if err == nil {
+		if c == '\n' {
 			p.line++
 			p.col = 1
-		} else if b[0]&0xC0 != 0x80 { // count characters, not UTF-8 continuation bytes
+		} else if c&0xC0 != 0x80 { // count characters, not UTF-8 continuation bytes
 			p.col++
 		}
 	}
-	return n, err
+	return c, err
+}
+
+// Read serves a CharsetReader (the decoder hands it the reader it was given): a byte at a time,
+// so the position stays that of the bytes consumed.
+func (p *positionReader) Read(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	c, err := p.ReadByte()
+	if err != nil {
+		return 0, err
+	}
+	b[0] = c
+	return 1, nil
 }
 
 // XMLDecoder is a kin-openapi BodyDecoder for XML bodies: it maps the document onto the JSON shape
@@ -281,7 +323,7 @@ func allProperties(s *openapi3.Schema) openapi3.Schemas {
 }
 
 func convertObject(e *element, s *openapi3.Schema) any {
-	props := propertiesOf(s)
+	props := cachedProperties(s)
 	out := map[string]any{}
 	claimed := map[*element]bool{}
 	claimedAttr := map[string]bool{}

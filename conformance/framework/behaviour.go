@@ -50,7 +50,7 @@ func RuleID(name string) string { return KindRule + "/" + name }
 // SpecBehaviours derives every behaviour of vendor that its spec documents: catalogue entries,
 // declared statuses and request examples. Rules are added by the suite (RegisterRule).
 func SpecBehaviours(vendor string) ([]Behaviour, error) {
-	doc, err := specs.Load(vendor)
+	doc, err := specs.Shared(vendor)
 	if err != nil {
 		return nil, err
 	}

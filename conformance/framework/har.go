@@ -90,11 +90,20 @@ type harTimings struct {
 	Receive float64 `json:"receive"`
 }
 
-// WriteHAR writes every exchange of the report, in start order, as one HAR 1.2 file. The exchanges
-// were redacted when recorded.
+// WriteHAR writes every exchange of the report as one HAR 1.2 file: spec by spec, in the order the
+// specs made their first exchange, and each spec's exchanges in start order. With -p, specs of
+// different processes (each with its own embedded mocks) overlap in time; kept together, a spec's
+// exchanges replay against one mock in the state they were made in (tools/drift replay). The
+// exchanges were redacted when recorded.
 func WriteHAR(r types.Report, path string) error {
-	var entries []harEntry
+	type spec struct {
+		first     time.Time
+		exchanges []Exchange
+		text      string
+	}
+	var specs []spec
 	for _, s := range r.SpecReports {
+		var exs []Exchange
 		for _, e := range s.ReportEntries {
 			if e.Name != reportEntryExchange {
 				continue
@@ -103,12 +112,20 @@ func WriteHAR(r types.Report, path string) error {
 			if !decodeEntry(e, &ex) || ex.Error != "" {
 				continue
 			}
-			entries = append(entries, harEntryOf(ex, s.LeafNodeText))
+			exs = append(exs, ex)
 		}
+		if len(exs) == 0 {
+			continue
+		}
+		sort.SliceStable(exs, func(i, j int) bool { return exs[i].Started.Before(exs[j].Started) })
+		specs = append(specs, spec{first: exs[0].Started, exchanges: exs, text: s.LeafNodeText})
 	}
-	sort.SliceStable(entries, func(i, j int) bool { return entries[i].StartedDateTime < entries[j].StartedDateTime })
-	if entries == nil {
-		entries = []harEntry{}
+	sort.SliceStable(specs, func(i, j int) bool { return specs[i].first.Before(specs[j].first) })
+	entries := []harEntry{}
+	for _, s := range specs {
+		for _, ex := range s.exchanges {
+			entries = append(entries, harEntryOf(ex, s.text))
+		}
 	}
 	data, err := json.MarshalIndent(harFile{Log: harLog{Version: "1.2", Creator: harCreator{Name: "contactapis conformance", Version: "1"}, Entries: entries}}, "", "  ")
 	if err != nil {

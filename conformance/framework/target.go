@@ -193,8 +193,8 @@ func (v *Vendor) env() *vendorEnv {
 	return ve
 }
 
-// begin prepares a spec: skips what the target may not run, resets a mock for a mutating spec,
-// and starts the spec's exchange log, checked and attached as evidence when the spec ends.
+// begin prepares a spec: skips what the target may not run, resets a mock, and starts the spec's
+// exchange log, checked and attached as evidence when the spec ends.
 func (v *Vendor) begin(s Spec) {
 	ve := v.env()
 	labels := s.Labels
@@ -204,7 +204,12 @@ func (v *Vendor) begin(s Spec) {
 	case env.cfg.Target != Embedded && env.adminAt == "" && !env.cfg.AllowMutations && !slices.Contains(labels, LiveSafe):
 		ginkgo.Skip("not live-safe; pass --allow-mutations (and name the records it may change) to run it against this target")
 	}
-	if slices.Contains(labels, Mutating) && env.adminAt != "" {
+	// Every spec on a mock starts from the fixtures, not only the mutating ones: a read-only spec
+	// after a mutating one in random order would otherwise see the records that one changed (an
+	// iovox spec sending contact 333 after another renamed it got "Contact ID 1 of 1 does not
+	// exist" besides its own error), and its recording would not replay against fresh fixtures
+	// (tools/drift replay resets per spec).
+	if env.adminAt != "" {
 		if err := v.Admin().Reset(context.Background()); err != nil {
 			ginkgo.Fail(fmt.Sprintf("reset %s mock: %v", v.name, err))
 		}
@@ -368,13 +373,7 @@ func (v *Vendor) valomniaSession(ctx context.Context) string {
 	if tok, ok := valomniaSessions.Load(ve.baseURL); ok {
 		return tok.(string)
 	}
-	// The login lives at the host root: the base URL less its /api/{version}, whatever the version
-	// (the typed client derives it the same way).
-	root := valomniaAPIPath.ReplaceAllString(ve.baseURL, "")
-	form := url.Values{"j_username": {env.cfg.Valomnia.User}, "j_password": {env.cfg.Valomnia.Password.Reveal()}, "ajax": {"true"}}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, root+"/j_spring_security_check", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := ve.http.Do(req)
+	resp, err := ve.http.Do(v.ValomniaLoginRequest(ctx))
 	if err != nil {
 		ginkgo.Fail(fmt.Sprintf("valomnia login: %v", err))
 	}
@@ -400,6 +399,19 @@ func (v *Vendor) valomniaSession(ctx context.Context) string {
 	}
 	valomniaSessions.Store(ve.baseURL, body.Token)
 	return body.Token
+}
+
+// ValomniaLoginRequest is the raw login with the configured credentials: the form post at the host
+// root, which the login's own specs send through Do. The credentials stay inside the framework
+// (specs against a tools/mockserver started with other credentials than the defaults log in too).
+func (v *Vendor) ValomniaLoginRequest(ctx context.Context) *http.Request {
+	// The login lives at the host root: the base URL less its /api/{version}, whatever the version
+	// (the typed client derives it the same way).
+	root := valomniaAPIPath.ReplaceAllString(v.env().baseURL, "")
+	form := url.Values{"j_username": {env.cfg.Valomnia.User}, "j_password": {env.cfg.Valomnia.Password.Reveal()}, "ajax": {"true"}}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, root+"/j_spring_security_check", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return req
 }
 
 // Do sends a raw request through the checking transport and returns the response with its body

@@ -44,7 +44,8 @@ func newVendor(b Backend, f Faults, seed uint64, logger *slog.Logger) (*vendor, 
 // host root (the /<vendor> mount stripped).
 func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	rec := &recorder{header: http.Header{}}
+	rec := newRecorder()
+	defer rec.release()
 	ex := Exchange{Time: start, Method: r.Method, Path: r.URL.Path}
 	m := v.serve(rec, r, &ex)
 	if m != nil {
@@ -65,8 +66,12 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(rec.body.Bytes())
 	ex.Status, ex.Duration = rec.status(), time.Since(start)
 	v.log.add(ex)
-	v.logger.Info("request", "method", ex.Method, "path", ex.Path, "operation", ex.Operation, "status", ex.Status,
-		"rejected", ex.Rejected, "fault", ex.Fault, "duration", ex.Duration)
+	// Checked first: the arguments would be boxed (allocated) on every request even for a
+	// logger that drops the record, as the default discarding one does.
+	if v.logger.Enabled(r.Context(), slog.LevelInfo) {
+		v.logger.Info("request", "method", ex.Method, "path", ex.Path, "operation", ex.Operation, "status", ex.Status,
+			"rejected", ex.Rejected, "fault", ex.Fault, "duration", ex.Duration)
+	}
 }
 
 // serve answers into rec and returns the matched operation, if any, for response validation.
@@ -76,7 +81,7 @@ func (v *vendor) serve(rec *recorder, r *http.Request, ex *Exchange) *contract.M
 		v.backend.Reject(rec, r, rej)
 		return rej.Match
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, v.backend.MaxBodyBytes()+1))
+	body, err := rec.readBody(r.Body, v.backend.MaxBodyBytes()+1)
 	if err != nil {
 		// The client went away or sent a broken chunked body: nothing to answer to but the
 		// vendor's own refusal, which no one may read.
@@ -95,7 +100,7 @@ func (v *vendor) serve(rec *recorder, r *http.Request, ex *Exchange) *contract.M
 	case m.Secured() && !v.backend.Authenticate(r, m):
 		return reject(&Rejection{Kind: RejectUnauthenticated, Match: m, Body: body})
 	}
-	if _, err := v.validator.ValidateRequest(r.Context(), r, body); err != nil {
+	if err := v.validator.ValidateRouted(r.Context(), m, r, body); err != nil {
 		return reject(&Rejection{Kind: RejectInvalid, Match: m, Err: err, Body: body})
 	}
 	delay, fail := v.faults.draw()
@@ -107,7 +112,7 @@ func (v *vendor) serve(rec *recorder, r *http.Request, ex *Exchange) *contract.M
 		v.backend.Fail(rec, r)
 		return m
 	}
-	r = r.WithContext(withMatch(r.Context(), m))
+	r = r.WithContext(context.WithValue(r.Context(), matchKey{}, &routed{match: m, validated: true}))
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	v.backend.Handler().ServeHTTP(rec, r)
@@ -143,22 +148,70 @@ func (v *vendor) takeViolations() []string {
 
 type matchKey struct{}
 
-func withMatch(ctx context.Context, m *contract.Match) context.Context {
-	return context.WithValue(ctx, matchKey{}, m)
+// routed is what the pipeline tells the backend's handler about a request: one context value
+// for both, so that passing them costs one allocation.
+type routed struct {
+	match *contract.Match
+	// validated: the request, body included, passed the spec's validation.
+	validated bool
 }
 
 // MatchFrom returns the operation the pipeline routed a request to, for handlers that need the
 // spec's view of it (Which50's free-form match values).
 func MatchFrom(ctx context.Context) *contract.Match {
-	m, _ := ctx.Value(matchKey{}).(*contract.Match)
-	return m
+	if rt, _ := ctx.Value(matchKey{}).(*routed); rt != nil {
+		return rt.match
+	}
+	return nil
 }
 
-// recorder buffers an answer so that it can be validated before it is sent.
+// Validated reports whether the pipeline validated the request against the spec before handing it
+// to the handler (parameters, credentials' presence and body). A backend may then skip checks of
+// its own that only repeat the spec's validation, on the body's decoded value for instance; a
+// handler served alone, without the pipeline, sees false and checks everything itself.
+func Validated(ctx context.Context) bool {
+	rt, _ := ctx.Value(matchKey{}).(*routed)
+	return rt != nil && rt.validated
+}
+
+// recorder buffers an answer so that it can be validated before it is sent. Recorders and their
+// buffers are pooled: every request needs a body buffer and an answer buffer, which would
+// otherwise be allocated and grown afresh each time.
 type recorder struct {
 	header http.Header
 	code   int
 	body   bytes.Buffer
+	in     bytes.Buffer // the request body as read
+}
+
+var recorders = sync.Pool{New: func() any { return &recorder{header: http.Header{}} }}
+
+// maxPooledBuffer keeps an exceptional large body (up to a vendor's cap) from being held by the
+// pool for good.
+const maxPooledBuffer = 64 << 10
+
+func newRecorder() *recorder { return recorders.Get().(*recorder) }
+
+// release returns r to the pool. Nothing may use r, its header or its buffers afterwards: the
+// answer has been written, and the backend's handler has returned (handlers finish with the
+// request, no goroutine of theirs outlives it).
+func (r *recorder) release() {
+	if r.body.Cap() > maxPooledBuffer || r.in.Cap() > maxPooledBuffer {
+		return
+	}
+	// Emptied, not replaced: only its value slices went to the ResponseWriter's header, and
+	// writers of the next answer make new slices (Set), or append to ones of their own (Add).
+	clear(r.header)
+	r.code = 0
+	r.body.Reset()
+	r.in.Reset()
+	recorders.Put(r)
+}
+
+// readBody reads the request body, at most limit bytes, into the recorder's pooled buffer.
+func (r *recorder) readBody(body io.Reader, limit int64) ([]byte, error) {
+	_, err := r.in.ReadFrom(io.LimitReader(body, limit))
+	return r.in.Bytes(), err
 }
 
 func (r *recorder) Header() http.Header { return r.header }

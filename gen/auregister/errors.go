@@ -61,9 +61,9 @@ func (e *APIError) Is(target error) bool {
 	return target == apiclient.StatusSentinel(e.StatusCode)
 }
 
-// spec is the auregister document, loaded and validated once for the catalogue and the rule
-// table alike.
-var spec = sync.OnceValues(func() (*openapi3.T, error) { return specs.Load(specs.Auregister) })
+// spec is the auregister document, the process's shared one (only read), for the catalogue and
+// the rule table alike.
+var spec = sync.OnceValues(func() (*openapi3.T, error) { return specs.Shared(specs.Auregister) })
 
 var catalogue = sync.OnceValues(func() (specs.Catalogue, error) {
 	doc, err := spec()

@@ -77,7 +77,7 @@ func (e *APIError) Has(id string) bool {
 
 // catalogue is the iovox error catalogue, read once from the embedded spec.
 var catalogue = sync.OnceValues(func() (specs.Catalogue, error) {
-	doc, err := specs.Load(specs.Iovox)
+	doc, err := specs.Shared(specs.Iovox)
 	if err != nil {
 		return nil, err
 	}

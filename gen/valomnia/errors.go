@@ -73,7 +73,7 @@ type errorSpec struct {
 
 // loadErrorSpec reads the error catalogue once from the embedded spec.
 var loadErrorSpec = sync.OnceValues(func() (errorSpec, error) {
-	doc, err := specs.Load(specs.Valomnia)
+	doc, err := specs.Shared(specs.Valomnia)
 	if err != nil {
 		return errorSpec{}, err
 	}

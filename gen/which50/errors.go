@@ -88,7 +88,7 @@ func (e *APIError) ListNotFound() bool { return slices.Contains(listNotFoundIDs,
 
 // catalogue is the Which50 error catalogue, read once from the embedded spec.
 var catalogue = sync.OnceValues(func() (specs.Catalogue, error) {
-	doc, err := specs.Load(specs.Which50)
+	doc, err := specs.Shared(specs.Which50)
 	if err != nil {
 		return nil, err
 	}

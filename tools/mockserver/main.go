@@ -88,11 +88,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	valomniaPass := fs.String("valomnia-password", creds.Valomnia.Password.Reveal(), "Valomnia login password")
 	which50Token := fs.String("which50-token", "test", "Which50 bearer token with rights to every list (the token readonly has none, for the documented 403)")
 	fs.StringVar(&creds.Auregister.Token, "auregister-token", creds.Auregister.Token, "auregister bearer token")
+	// A slow or stalled client must not hold a connection: the headers within 5s, the whole
+	// request within 30s (Valomnia's multipart photos reach 4 MiB), the answer within 30s (the
+	// fault latency is capped below that, mock.MaxFaultDelay), and an idle keep-alive connection
+	// for at most 2 minutes. Tests set them to fractions of a second.
+	readHeaderTimeout := fs.Duration("read-header-timeout", 5*time.Second, "time to read a request's headers")
+	readTimeout := fs.Duration("read-timeout", 30*time.Second, "time to read a whole request, body included")
+	writeTimeout := fs.Duration("write-timeout", 30*time.Second, "time from the end of the request headers to the end of the answer")
+	idleTimeout := fs.Duration("idle-timeout", 2*time.Minute, "time a keep-alive connection may wait for its next request")
+	// No vendor request needs more than a few kilobytes of headers; net/http's default is 1 MiB
+	// per connection, which a crowd of slow clients would multiply.
+	maxHeaderBytes := fs.Int("max-header-bytes", 64<<10, "largest request line plus headers (bigger ones get 431)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	for name, d := range map[string]time.Duration{"-read-header-timeout": *readHeaderTimeout, "-read-timeout": *readTimeout,
+		"-write-timeout": *writeTimeout, "-idle-timeout": *idleTimeout} {
+		// Zero means "no limit" to net/http: exactly what this flag exists to prevent.
+		if d <= 0 {
+			return fmt.Errorf("%s %v: must be positive", name, d)
+		}
+	}
+	if *maxHeaderBytes < 4<<10 {
+		return fmt.Errorf("-max-header-bytes %d: at least 4096, or ordinary requests are refused", *maxHeaderBytes)
 	}
 	creds.Iovox.SecureKey = apiclient.NewSecret(*iovoxKey)
 	creds.Valomnia.Password = apiclient.NewSecret(*valomniaPass)
@@ -116,22 +137,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		return err
 	}
 	hs := &http.Server{
-		Handler: srv,
-		// A slow or stalled client must not hold a connection: headers within 5s, whole request
-		// within 30s (multipart images up to the documented 2 MB), answers within 30s.
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
+		Handler:           closeUnread(srv),
+		ReadHeaderTimeout: *readHeaderTimeout,
+		ReadTimeout:       *readTimeout,
+		WriteTimeout:      *writeTimeout,
+		IdleTimeout:       *idleTimeout,
+		MaxHeaderBytes:    *maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	base := "http://" + ln.Addr().String()
 	printBanner(stdout, base, creds)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	// After the serving goroutine exists, so that a test's goroutine baseline taken on ready
+	// includes it.
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err
@@ -174,3 +196,62 @@ func which50Token(creds mocks.Credentials) string {
 	}
 	return ""
 }
+
+// closeUnread answers "Connection: close" when the handler leaves part of the request body
+// unread, which the mocks do only with a body over the vendor's cap (they read up to the cap and
+// answer in the vendor's dialect). Without it net/http, before sending the answer, reads up to
+// 256 KiB more of the body to keep the connection, and for a chunked body whose client stalls it
+// waits for the read timeout: the answer a client is owed would wait on bytes no one wants.
+func closeUnread(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			h.ServeHTTP(w, r)
+			return
+		}
+		body := &eofBody{ReadCloser: r.Body}
+		r.Body = body
+		h.ServeHTTP(&closeIfUnread{ResponseWriter: w, body: body}, r)
+	})
+}
+
+// eofBody notes whether its reader reached the end.
+type eofBody struct {
+	io.ReadCloser
+	eof bool
+}
+
+func (b *eofBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF {
+		b.eof = true
+	}
+	return n, err
+}
+
+// closeIfUnread adds "Connection: close" to the answer when the body's end was not reached by
+// the time the answer starts.
+type closeIfUnread struct {
+	http.ResponseWriter
+	body  *eofBody
+	wrote bool
+}
+
+func (w *closeIfUnread) WriteHeader(code int) {
+	if !w.wrote {
+		w.wrote = true
+		if !w.body.eof {
+			w.Header().Set("Connection", "close")
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *closeIfUnread) Write(p []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (w *closeIfUnread) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -70,9 +70,9 @@ type Backend struct {
 	handler    http.Handler
 }
 
-// loadSpec loads and validates the spec once per process: every Backend only reads it (its
-// schemas, catalogue and rule table), and validation is the costly part of building one.
-var loadSpec = sync.OnceValues(func() (*openapi3.T, error) { return specs.Load(specs.Auregister) })
+// loadSpec reads the process's shared spec (specs.Shared, parsed once for the mocks, validators
+// and clients alike): every Backend only reads it (its schemas, catalogue and rule table).
+var loadSpec = sync.OnceValues(func() (*openapi3.T, error) { return specs.Shared(specs.Auregister) })
 
 // New builds the mock with the default fixtures loaded.
 func New(opts Options) (*Backend, error) {

@@ -103,13 +103,16 @@ func checkValue(field string, s *openapi3.Schema, raw json.RawMessage) (json.Raw
 	}
 	switch {
 	case s.Type.Is(openapi3.TypeString):
-		var str string
-		if json.Unmarshal(raw, &str) != nil {
+		str, plain := plainString(raw)
+		if !plain && json.Unmarshal(raw, &str) != nil {
 			p := typeProblem(field, s)
 			return nil, &p
 		}
 		if !validFormat(s.Format, str) {
 			return nil, formatProblem(field, s)
+		}
+		if plain {
+			return raw, nil // canonical already
 		}
 		return canonical(str), nil
 	case s.Type.Is(openapi3.TypeInteger):
@@ -145,6 +148,22 @@ func checkValue(field string, s *openapi3.Schema, raw json.RawMessage) (json.Raw
 		return nil, &p
 	}
 	return canonical(v), nil
+}
+
+// plainString reads a JSON string whose encoding json.Marshal would write the same: printable
+// ASCII, nothing it escapes (" \\ < > &). Most values are such strings, and they need neither
+// decoding nor encoding again; any other string (escapes, non-ASCII) is left to encoding/json.
+func plainString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	inner := raw[1 : len(raw)-1]
+	for _, c := range inner {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return "", false
+		}
+	}
+	return string(inner), true
 }
 
 // canonical re-encodes a decoded value. Only strings, integers, slices of canonical values and

@@ -171,13 +171,49 @@ func (s *Store) notAViolation(value, stored json.RawMessage) bool {
 
 // contactOf is a stored record as the generated Contact.
 func contactOf(rec record) (api.Contact, error) {
-	raw, err := json.Marshal(rec)
-	if err != nil {
-		return api.Contact{}, err
-	}
 	var c api.Contact
-	err = json.Unmarshal(raw, &c)
+	err := json.Unmarshal(encodeRecord(rec), &c)
 	return c, err
+}
+
+// encodeRecord is a record as a JSON object, for decoding into a struct, without json.Marshal's
+// cost: the values are canonical already (encoding/json's own output), so they are copied as they
+// are rather than parsed and compacted again, and keys are not sorted, which a decoder does not
+// need. A value that were not valid JSON would make the decoding fail, as json.Marshal would.
+func encodeRecord(rec record) []byte {
+	n := 2
+	for name, v := range rec {
+		n += len(name) + len(v) + 4
+	}
+	out := make([]byte, 0, n)
+	out = append(out, '{')
+	for name, v := range rec {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		out = appendKey(out, name)
+		out = append(out, ':')
+		if v != nil {
+			out = append(out, v...)
+		} else {
+			out = append(out, "null"...) // json.Marshal's encoding of a nil RawMessage
+		}
+	}
+	return append(out, '}')
+}
+
+// appendKey appends a property name as a JSON string: as it is when it needs no escaping (the
+// spec's names all do not), else as encoding/json writes it.
+func appendKey(out []byte, name string) []byte {
+	for i := 0; i < len(name); i++ {
+		if c := name[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			k, _ := json.Marshal(name)
+			return append(out, k...)
+		}
+	}
+	out = append(out, '"')
+	out = append(out, name...)
+	return append(out, '"')
 }
 
 // State is the whole store, ordered by id; its JSON is a fixtures file.

@@ -68,15 +68,15 @@ var (
 	_ mock.Backend = (*Backend)(nil)
 )
 
-// spec is the vendor's spec as this package reads it: loaded and validated once per process
-// (specs.Load validates every example, which is most of a mock's start-up time), then only read.
+// spec is the vendor's spec as this package reads it: the process's shared document
+// (specs.Shared, parsed once for the mocks, validators and clients alike), only ever read.
 type spec struct {
 	doc       *openapi3.T
 	catalogue specs.Catalogue
 }
 
 var loadSpec = sync.OnceValues(func() (spec, error) {
-	doc, err := specs.Load(specs.Iovox)
+	doc, err := specs.Shared(specs.Iovox)
 	if err != nil {
 		return spec{}, fmt.Errorf("iovox mock: %w", err)
 	}

@@ -133,7 +133,7 @@ type spec struct {
 }
 
 var loadSpec = sync.OnceValues(func() (spec, error) {
-	doc, err := specs.Load(specs.Valomnia)
+	doc, err := specs.Shared(specs.Valomnia)
 	if err != nil {
 		return spec{}, err
 	}

@@ -42,7 +42,10 @@
 //  1. missing-param: the first of the spec's required properties (firstName, lastName,
 //     customerId, in the table's order) that is absent or empty. A body that cannot be read to
 //     its end (truncated multipart, malformed escapes, no multipart boundary) or in another media
-//     type carries no parameter the vendor reads, so the first one is missing.
+//     type carries no parameter the vendor reads, so the first one is missing. So does a multipart
+//     body beyond the framing limits a servlet container's parser sets (contract.CheckMultipart:
+//     more than 100 parts, a part's header lines over 10 KiB, no closing delimiter), checked
+//     before any part is read. A part without a form-data name sets no parameter.
 //  2. invalid-param-type: useExternalId that is not a boolean (it decides how ids are read); then,
 //     without useExternalId=true, a path id or customerId that is not a Long (an optional sign and
 //     decimal digits, 64 bits, as Java parses it); then the first parameter, in wire order, whose

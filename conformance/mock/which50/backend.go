@@ -105,7 +105,7 @@ type spec struct {
 }
 
 var loadSpec = sync.OnceValues(func() (*spec, error) {
-	doc, err := specs.Load(specs.Which50)
+	doc, err := specs.Shared(specs.Which50)
 	if err != nil {
 		return nil, fmt.Errorf("which50 mock: %w", err)
 	}

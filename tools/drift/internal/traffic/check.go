@@ -198,7 +198,7 @@ func (x *exchange) check(ctx context.Context) []Raw {
 	}
 	op := m.OperationID()
 	if !x.negative {
-		if _, err := x.v.ValidateRequest(ctx, x.req, x.reqBody); err != nil {
+		if err := x.v.ValidateRouted(ctx, m, x.req, x.reqBody); err != nil {
 			for _, d := range describe(err) {
 				x.add(ClassRequestRejected, op, d)
 			}
@@ -238,7 +238,9 @@ func (x *exchange) check(ctx context.Context) []Raw {
 		x.checkUndeclared(op, ct, media.Schema)
 	}
 	responseOK := len(x.out) == before
-	x.checkErrorMessages(op, x.v.Catalogue().ForOperation(op, m.Secured()), responseOK)
+	if x.status >= 400 { // only error answers carry messages; the entries are built per call
+		x.checkErrorMessages(op, x.v.Catalogue().ForOperation(op, m.Secured()), responseOK)
+	}
 	return x.out
 }
 

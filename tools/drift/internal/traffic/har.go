@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"reflect"
 	"strings"
 )
 
@@ -117,9 +118,34 @@ func (s *streamer) fail(err error) error {
 	case errors.As(err, &syn):
 		return fmt.Errorf("not valid JSON at byte %d: %v", syn.Offset, syn)
 	case errors.As(err, &typ):
-		return fmt.Errorf("entry %d: %s is a JSON %s, HAR wants a %s", s.entries+1, typ.Field, typ.Value, typ.Type)
+		if typ.Field == "" {
+			return fmt.Errorf("entry %d is a JSON %s, HAR wants an object", s.entries+1, typ.Value)
+		}
+		return fmt.Errorf("entry %d: %s is a JSON %s, HAR wants %s", s.entries+1, typ.Field, typ.Value, jsonKind(typ.Type))
 	}
 	return err
+}
+
+// jsonKind names the JSON value a Go type decodes from, for messages about the file: "a number",
+// not the Go type "int".
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another kind of value"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16,
+		reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return "another kind of value"
 }
 
 // token reads one token; the end of input is "truncated" once a document has started.

@@ -69,7 +69,7 @@ func DefaultRules() ([]Rule, error) {
 var loadSpecs = sync.OnceValues(func() (map[string]*openapi3.T, error) {
 	docs := map[string]*openapi3.T{}
 	for _, v := range specs.Vendors() {
-		doc, err := specs.Load(v)
+		doc, err := specs.Shared(v)
 		if err != nil {
 			return nil, err
 		}
