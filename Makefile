@@ -74,17 +74,81 @@ ADDR ?= 127.0.0.1:8080
 mockserver:
 	$(GO) run ./tools/mockserver -addr $(ADDR)
 
+## load: drive tools/mockserver (on a free loopback port, a fresh one per run) with tools/load:
+## LOAD_REQUESTS updates by LOAD_WORKERS concurrent clients across the four vendors, bounded by
+## LOAD_TIME_LIMIT, then check the final state is exactly what the answers imply. Runs without
+## and then with fault injection (latency and documented 500s, retried by the clients);
+## FAULTS=0 runs only without, FAULTS=1 only with. LOAD_ARGS=-json prints JSON reports.
+LOAD_REQUESTS ?= 20000
+LOAD_WORKERS ?= 16
+LOAD_TIME_LIMIT ?= 60s
+LOAD_ARGS ?=
+FAULTS ?= both
+.PHONY: load
+load:
+	@set -euo pipefail; pid=; dir=$$(mktemp -d); trap '[ -z "$$pid" ] || kill $$pid 2>/dev/null; rm -rf "$$dir"' EXIT; \
+	case "$(FAULTS)" in both) modes="plain faults";; 0) modes=plain;; 1) modes=faults;; \
+		*) echo "FAULTS=$(FAULTS): want both (the default), 0 or 1"; exit 2;; esac; \
+	$(GO) build -o "$$dir/mockserver" ./tools/mockserver; \
+	$(GO) build -o "$$dir/load" ./tools/load; \
+	status=0; \
+	for mode in $$modes; do \
+		: >"$$dir/banner"; \
+		"$$dir/mockserver" -addr 127.0.0.1:0 -log-level warn >"$$dir/banner" 2>"$$dir/log" & pid=$$!; \
+		base=; for i in $$(seq 100); do base=$$(sed -n 's/^contactapis mockserver on //p' "$$dir/banner"); [ -n "$$base" ] && break; sleep 0.1; done; \
+		[ -n "$$base" ] || { echo "mockserver did not start:"; cat "$$dir/log"; exit 1; }; \
+		"$$dir/load" -server "$$base" -server-pid $$pid -requests $(LOAD_REQUESTS) -workers $(LOAD_WORKERS) \
+			-time-limit $(LOAD_TIME_LIMIT) $$([ $$mode = faults ] && echo -faults) $(LOAD_ARGS) || status=1; \
+		kill $$pid; wait $$pid || status=1; pid=; \
+		if [ -s "$$dir/log" ]; then echo "mockserver log ($$mode run):"; cat "$$dir/log"; fi; \
+	done; \
+	exit $$status
+
 ## drift: compare specs/ and the Go API of gen/ with the merge base (origin/main; HEAD~1 without
 ## it; HEAD on a one-commit clone, which compares nothing), then, when the suite's recording
 ## reports/conformance.har exists (make conformance HAR=reports/conformance.har), validate it
-## against the specs. See tools/drift.
+## against the specs and replay it against the mocks (both run; either failing fails). See
+## tools/drift.
 DRIFT_BASE ?= $(shell git merge-base HEAD origin/main 2>/dev/null || git rev-parse --verify --quiet HEAD~1 || git rev-parse HEAD)
 .PHONY: drift
 drift:
 	$(GO) run ./tools/drift spec --base $(DRIFT_BASE)
 	@if [ -f reports/conformance.har ]; then \
+		rc=0; \
 		echo "$(GO) run ./tools/drift traffic reports/conformance.har"; \
-		$(GO) run ./tools/drift traffic reports/conformance.har; \
+		$(GO) run ./tools/drift traffic reports/conformance.har || rc=1; \
+		echo "$(GO) run ./tools/drift replay reports/conformance.har"; \
+		$(GO) run ./tools/drift replay reports/conformance.har || rc=1; \
+		exit $$rc; \
 	else \
-		echo "drift: no reports/conformance.har, traffic not checked (make conformance HAR=reports/conformance.har writes it)"; \
+		echo "drift: no reports/conformance.har, traffic not checked nor replayed (make conformance HAR=reports/conformance.har writes it)"; \
 	fi
+
+## bench: the benchmarks of issue 8, BENCH_COUNT runs each (go test -p 1, so that no two packages
+## measure at once): validation cost of one exchange and a loopback round trip with and without
+## validation (conformance/contract), mock throughput against a bare handler answering the same
+## bytes (conformance/mock/mocks), drift traffic on a 100,000-exchange capture, and the suite's
+## wall time serial and -p (conformance). Raw output goes to reports/bench/new.txt; benchstat
+## compares it with reports/bench/old.txt when there is one (cp reports/bench/new.txt
+## reports/bench/old.txt before a change, then make bench after it); tools/benchgoals prints each
+## goal figure with its ratio to the goal. Benchmarks report: a missed goal does not fail the target.
+BENCH_COUNT ?= 6
+BENCH_TIME ?= 500ms
+.PHONY: bench
+bench:
+	@mkdir -p reports/bench
+	@set -euo pipefail; { \
+		$(GO) test -p 1 -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) -benchtime $(BENCH_TIME) \
+			./conformance/contract ./conformance/mock/mocks; \
+		$(GO) test -p 1 -run '^$$' -bench '^BenchmarkTraffic$$' -benchmem -count $(BENCH_COUNT) -benchtime 1x \
+			./tools/drift/internal/traffic; \
+		$(GO) test -p 1 -run '^$$' -bench '^BenchmarkSuite$$' -count $(BENCH_COUNT) -benchtime 1x ./conformance; \
+	} | tee reports/bench/new.txt
+	@echo; if [ -f reports/bench/old.txt ]; then \
+		echo "benchstat reports/bench/old.txt reports/bench/new.txt"; \
+		$(GO) tool benchstat reports/bench/old.txt reports/bench/new.txt; \
+	else \
+		$(GO) tool benchstat reports/bench/new.txt; \
+		echo "(no reports/bench/old.txt to compare with: cp reports/bench/new.txt reports/bench/old.txt before a change)"; \
+	fi
+	@echo; $(GO) run ./tools/benchgoals reports/bench/new.txt

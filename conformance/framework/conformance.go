@@ -77,7 +77,7 @@ func Behaviours(vendor string) ([]Behaviour, error) {
 }
 
 // ConformanceIt declares a spec of vendor inside a ginkgo container. body runs with the vendor's
-// handle, already set up for this spec (fresh exchange log, mock state reset when mutating).
+// handle, already set up for this spec (fresh exchange log, a mock's state reset to its fixtures).
 func (v *Vendor) ConformanceIt(s Spec, body func(ctx ginkgo.SpecContext)) bool {
 	registry.Lock()
 	registry.specs = append(registry.specs, declared{Vendor: v.name, Spec: s, Location: location(2)})
@@ -89,7 +89,8 @@ func (v *Vendor) ConformanceIt(s Spec, body func(ctx ginkgo.SpecContext)) bool {
 	for _, l := range s.Labels {
 		labels = append(labels, string(l))
 	}
-	return ginkgo.It(s.Must, ginkgo.Label(labels...), func(ctx ginkgo.SpecContext) {
+	// Offset(1): the spec's location in reports is the vendor file that declares it, not this line.
+	return ginkgo.It(s.Must, ginkgo.Offset(1), ginkgo.Label(labels...), func(ctx ginkgo.SpecContext) {
 		// First, so that a spec begin skips or fails still counts in the matrix as what it is.
 		ginkgo.AddReportEntry(reportEntryBehaviour, behaviourEntry{Vendor: v.name, Covers: s.Covers, Must: s.Must}, ginkgo.ReportEntryVisibilityNever)
 		v.begin(s)
@@ -122,7 +123,7 @@ func ValidateTree() error {
 	known := map[string]map[string]bool{}
 	ops := map[string][]string{}
 	for _, vendor := range specs.Vendors() {
-		doc, err := specs.Load(vendor)
+		doc, err := specs.Shared(vendor)
 		if err != nil {
 			return err
 		}

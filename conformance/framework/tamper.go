@@ -4,40 +4,25 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/contactapis/contactapis/conformance/contract"
-	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/conformance/suiteconfig"
 )
 
 // Ways to break an embedded mock on purpose (--tamper vendor:kind), for the suite's self-test:
 // the suite must fail, with evidence naming the page row, when a mock stops doing what the page
-// says.
+// says. The kinds are parsed with the rest of the configuration (conformance/suiteconfig).
 const (
 	// TamperErrorsAsOK answers 200 where the mock answered a 4xx, body unchanged.
-	TamperErrorsAsOK = "errors-as-ok"
+	TamperErrorsAsOK = suiteconfig.TamperErrorsAsOK
 	// TamperMisspell changes the last character of every error message of a 4xx answer.
-	TamperMisspell = "misspell"
+	TamperMisspell = suiteconfig.TamperMisspell
 )
-
-var tamperKinds = []string{TamperErrorsAsOK, TamperMisspell}
-
-func parseTamper(s string) (vendor, kind string, err error) {
-	if s == "" {
-		return "", "", nil
-	}
-	vendor, kind, _ = strings.Cut(s, ":")
-	if !slices.Contains(specs.Vendors(), vendor) || !slices.Contains(tamperKinds, kind) {
-		return "", "", fmt.Errorf("--tamper %q: want vendor:%s", s, strings.Join(tamperKinds, "|"))
-	}
-	return vendor, kind, nil
-}
 
 // tamper returns the mock.Options.Tamper function for the configured breakage.
 func tamper(vendor, kind string) func(string, http.Handler) http.Handler {

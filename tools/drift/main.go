@@ -17,6 +17,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/tools/drift/internal/probe"
 	"github.com/contactapis/contactapis/tools/drift/internal/report"
 )
 
@@ -39,11 +40,35 @@ func main() {
 type env struct {
 	now        func() time.Time
 	isTerminal func(io.Writer) bool
+	// getenv and environ read the environment (drift probe's credentials, and what the suite it
+	// runs inherits); nil means an empty one.
+	getenv  func(string) string
+	environ func() []string
+	// probes, when set, replaces the registered discrepancy probes of a vendor (tests).
+	probes func(vendor string) ([]probe.Probe, map[string]string)
+}
+
+// lookup reads one variable of the environment.
+func (e env) lookup(name string) string {
+	if e.getenv == nil {
+		return ""
+	}
+	return e.getenv(name)
+}
+
+// environment is the whole environment, for a child process.
+func (e env) environment() []string {
+	if e.environ == nil {
+		return []string{}
+	}
+	return e.environ()
 }
 
 func defaultEnv() env {
 	return env{
-		now: time.Now,
+		now:     time.Now,
+		getenv:  os.Getenv,
+		environ: os.Environ,
 		isTerminal: func(w io.Writer) bool {
 			f, ok := w.(*os.File)
 			return ok && term.IsTerminal(int(f.Fd()))
@@ -55,18 +80,12 @@ const usage = `usage:
   drift spec --base REV [--head REV] [--vendor V]... [--ack FILE] [--format F]
   drift spec --base-file OLD.yaml --head-file NEW.yaml --vendor V [--ack FILE] [--format F]
   drift traffic [--vendor-map HOST-OR-PREFIX=VENDOR]... [--baseline FILE] [--format F] FILE.har...
-  drift probe     (not implemented yet)
-  drift replay    (not implemented yet)
+  drift probe --vendor V... [--target live|url] [--url BASE] [--suite PATH] [--allow-mutations] [--request-budget N] [--har FILE] [--baseline FILE] [--format F]
+  drift replay [--url BASE] [--fixtures FILE] [--vendor-map HOST-OR-PREFIX=VENDOR]... [--baseline FILE] [--format F] FILE.har...
 
 Formats: text, json, markdown, junit. Exit status: 0 clean, 1 findings, 2 usage or input error.
-Run "drift spec -h" or "drift traffic -h" for the flags.
+Run "drift <command> -h" for the flags.
 `
-
-// notImplemented says what the planned subcommands will do.
-var notImplemented = map[string]string{
-	"probe":  "run the conformance suite's live-safe specs against the live vendor, turn results and recorded traffic into findings, and report which reading of each x-doc-discrepancy the vendor follows",
-	"replay": "send the requests of a HAR recording to the mock and compare status, media type, error messages and body shape with what the vendor answered",
-}
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, e env) int {
 	if len(args) == 0 {
@@ -81,8 +100,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, e env) in
 		code, err = runSpec(ctx, rest, stdout, stderr, e)
 	case "traffic":
 		code, err = runTraffic(ctx, rest, stdout, stderr, e)
-	case "probe", "replay":
-		err = fmt.Errorf("not implemented yet: it will %s; see issue 7", notImplemented[cmd])
+	case "replay":
+		code, err = runReplay(ctx, rest, stdout, stderr, e)
+	case "probe":
+		code, err = runProbe(ctx, rest, stdout, stderr, e)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitClean

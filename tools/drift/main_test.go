@@ -29,10 +29,26 @@ func testEnv() env {
 // machine-independent.
 func golden(t *testing.T, name string, wantCode int, args []string, replace ...string) {
 	t.Helper()
+	goldenEnv(t, name, wantCode, testEnv(), args, replace...)
+}
+
+// goldenEnv is golden with the command's surroundings given.
+func goldenEnv(t *testing.T, name string, wantCode int, e env, args []string, replace ...string) {
+	t.Helper()
+	goldenNormalised(t, name, wantCode, e, args, nil, replace...)
+}
+
+// goldenNormalised is goldenEnv with normalise applied to the output after replace, for what
+// varies with files the golden is not about.
+func goldenNormalised(t *testing.T, name string, wantCode int, e env, args []string, normalise func(string) string, replace ...string) {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), args, &stdout, &stderr, testEnv())
+	code := run(context.Background(), args, &stdout, &stderr, e)
 	r := strings.NewReplacer(replace...)
 	got := fmt.Sprintf("$ drift %s\nexit %d\n--- stdout\n%s--- stderr\n%s", r.Replace(strings.Join(args, " ")), code, r.Replace(stdout.String()), r.Replace(stderr.String()))
+	if normalise != nil {
+		got = normalise(got)
+	}
 	path := filepath.Join("testdata", "golden", name+".golden")
 	if *update {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {

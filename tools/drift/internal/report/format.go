@@ -55,12 +55,32 @@ func countFindings(fs []Finding) counts {
 }
 
 func (c counts) summary(command string) string {
-	if command == "traffic" {
+	if command == "traffic" || command == "replay" || command == "probe" {
 		n := c.byLevel[ERR] + c.byLevel[WARN] + c.byLevel[INFO]
 		return fmt.Sprintf("%d %s (%d baselined)", n, plural(n, "finding", "findings"), c.acknowledged)
 	}
 	return fmt.Sprintf("spec: %d ERR, %d WARN, %d INFO; Go API: %d incompatible, %d compatible; %d acknowledged",
 		c.byLevel[ERR], c.byLevel[WARN], c.byLevel[INFO], c.goIncompatible, c.goCompatible, c.acknowledged)
+}
+
+// line is the replay counts in one line: what was replayed, what was skipped and why, and what
+// the replay did to the mock besides.
+func (s *ReplayStats) line() string {
+	out := fmt.Sprintf("%d %s in %d %s: %d replayed, %d skipped", s.Exchanges, plural(s.Exchanges, "exchange", "exchanges"),
+		s.Files, plural(s.Files, "file", "files"), s.Replayed, s.Skipped())
+	var why []string
+	for _, c := range []struct {
+		n    int
+		what string
+	}{{s.NoResponse, "without a response"}, {s.BodyNotAsSent, "with a request body not recorded as sent"}, {s.UnknownHost, "to an unknown host"}} {
+		if c.n > 0 {
+			why = append(why, fmt.Sprintf("%d %s", c.n, c.what))
+		}
+	}
+	if len(why) > 0 {
+		out += " (" + strings.Join(why, ", ") + ")"
+	}
+	return out + fmt.Sprintf("; mock reset %d %s, %d %s by the replay", s.Resets, plural(s.Resets, "time", "times"), s.Logins, plural(s.Logins, "login", "logins"))
 }
 
 func plural(n int, one, many string) string {
@@ -95,6 +115,12 @@ func writeText(w io.Writer, r *Report) error {
 	if t := r.Traffic; t != nil {
 		fmt.Fprintf(&b, "%d %s in %d %s: %d validated, %d skipped\n", t.Exchanges, plural(t.Exchanges, "exchange", "exchanges"),
 			t.Files, plural(t.Files, "file", "files"), t.Validated, t.Skipped)
+	}
+	if rs := r.Replay; rs != nil {
+		fmt.Fprintf(&b, "%s\n", rs.line())
+	}
+	if ps := r.Probe; ps != nil {
+		fmt.Fprintf(&b, "%s\n", ps.line())
 	}
 	for _, v := range r.Vendors {
 		fs := r.ForVendor(v)
@@ -170,6 +196,12 @@ func writeMarkdown(w io.Writer, r *Report) error {
 	fmt.Fprintf(&b, "**%s**\n\n", verdict(r))
 	if t := r.Traffic; t != nil {
 		fmt.Fprintf(&b, "%d exchanges in %d files: %d validated, %d skipped.\n\n", t.Exchanges, t.Files, t.Validated, t.Skipped)
+	}
+	if rs := r.Replay; rs != nil {
+		fmt.Fprintf(&b, "%s.\n\n", md(rs.line()))
+	}
+	if ps := r.Probe; ps != nil {
+		fmt.Fprintf(&b, "%s.\n\n", md(ps.line()))
 	}
 	b.WriteString("| vendor | summary | failing |\n|---|---|---|\n")
 	for _, v := range r.Vendors {

@@ -21,6 +21,12 @@ const (
 	KindGoAPI = "go-api"
 	// KindTraffic is a recorded exchange that deviates from its vendor's spec.
 	KindTraffic = "traffic"
+	// KindReplay is a recorded exchange the mock, sent the same request, answers otherwise than
+	// the vendor did.
+	KindReplay = "replay"
+	// KindProbe is what drift probe saw of a vendor: a conformance spec that failed against it,
+	// or which reading of an x-doc-discrepancy it follows.
+	KindProbe = "probe"
 )
 
 // Acknowledgement is an entry of an acknowledgement or baseline file, as the report shows it.
@@ -64,7 +70,7 @@ func (f Finding) Fails() bool { return f.Breaking && f.Acknowledged == nil }
 
 // Report is the result of one drift run.
 type Report struct {
-	// Command is "spec" or "traffic".
+	// Command is the subcommand: "spec", "traffic", "probe" or "replay".
 	Command string `json:"command"`
 	// Subject says what was compared or validated, in one line.
 	Subject string `json:"subject"`
@@ -79,6 +85,10 @@ type Report struct {
 	Unused []Acknowledgement `json:"unused,omitempty"`
 	// Traffic holds the counts of a traffic run.
 	Traffic *TrafficStats `json:"traffic,omitempty"`
+	// Replay holds the counts of a replay run.
+	Replay *ReplayStats `json:"replay,omitempty"`
+	// Probe holds the counts of a probe run (its Traffic, those of the suite's recording).
+	Probe *ProbeStats `json:"probe,omitempty"`
 }
 
 // TrafficStats counts the exchanges of a traffic run.
@@ -93,6 +103,51 @@ type TrafficStats struct {
 	// PerVendor counts validated exchanges by vendor.
 	PerVendor map[string]int `json:"perVendor"`
 }
+
+// ProbeStats counts what a probe run did.
+type ProbeStats struct {
+	// Target is what was probed: "live", or "url".
+	Target string     `json:"target"`
+	Suite  SuiteStats `json:"suite"`
+	// Discrepancies counts the x-doc-discrepancy outcomes by reading: spec, page, neither,
+	// unsettled.
+	Discrepancies map[string]int `json:"discrepancies"`
+}
+
+// SuiteStats count the conformance specs of a probe run. Skipped specs are those the label
+// filter or the target left out (other vendors', mock-only, mutating without --allow-mutations).
+type SuiteStats struct {
+	Ran     int `json:"ran"`
+	Passed  int `json:"passed"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
+}
+
+// ReplayStats counts the exchanges of a replay run.
+type ReplayStats struct {
+	Files     int `json:"files"`
+	Exchanges int `json:"exchanges"`
+	// Replayed exchanges were sent to the mock and its answer compared.
+	Replayed int `json:"replayed"`
+	// NoResponse exchanges were skipped: no response was recorded (status 0 or -1).
+	NoResponse int `json:"noResponse"`
+	// BodyNotAsSent exchanges were skipped: the recorder kept only part of the request body, or
+	// not its bytes (a photo or a non-UTF-8 form, which JSON cannot hold).
+	BodyNotAsSent int `json:"bodyNotAsSent"`
+	// UnknownHost exchanges were skipped: no rule routes them and --skip-unknown-hosts was given.
+	UnknownHost int `json:"unknownHost"`
+	// Resets of the mock's state: one before the first exchange, one each time the recording's
+	// _spec changes.
+	Resets int `json:"resets"`
+	// Logins the replay made by itself: a session-cookie exchange came with no session of the
+	// mock's open (the recording began mid-session, or a reset ended it).
+	Logins int `json:"logins"`
+	// PerVendor counts replayed exchanges by vendor.
+	PerVendor map[string]int `json:"perVendor"`
+}
+
+// Skipped is the number of exchanges not replayed.
+func (s *ReplayStats) Skipped() int { return s.NoResponse + s.BodyNotAsSent + s.UnknownHost }
 
 // Failing counts what fails the run: breaking findings not acknowledged, and expired
 // acknowledgements.
@@ -115,7 +170,7 @@ func (r *Report) Sort() {
 	for i, v := range r.Vendors {
 		vendorRank[v] = i
 	}
-	kindRank := map[string]int{KindSpec: 0, KindGoAPI: 1, KindTraffic: 2}
+	kindRank := map[string]int{KindSpec: 0, KindGoAPI: 1, KindTraffic: 2, KindReplay: 3, KindProbe: 4}
 	slices.SortStableFunc(r.Findings, func(a, b Finding) int {
 		return cmp.Or(
 			cmp.Compare(vendorRank[a.Vendor], vendorRank[b.Vendor]),

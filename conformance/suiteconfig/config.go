@@ -1,0 +1,285 @@
+package suiteconfig
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/contactapis/contactapis/apiclient"
+	"github.com/contactapis/contactapis/specs"
+)
+
+// TargetKind says what the suite runs against.
+type TargetKind string
+
+const (
+	// Embedded runs the four mocks in process, one set per ginkgo process (so -p works).
+	Embedded TargetKind = "embedded"
+	// URL runs against servers already listening (tools/mockserver, say).
+	URL TargetKind = "url"
+	// Live runs against the vendors themselves, with credentials from the environment.
+	Live TargetKind = "live"
+)
+
+// Config is the suite's configuration, read once from flags and the environment.
+type Config struct {
+	Target  TargetKind
+	Vendors []string
+	// BaseURL per vendor: what a client is configured with (for Valomnia the API base,
+	// .../api/v1.0; its login is derived from it).
+	BaseURL map[string]string
+	// Credentials per vendor.
+	Iovox    IovoxCredentials
+	Valomnia ValomniaCredentials
+	Which50  apiclient.Secret
+	// Which50Header is the header a live Which50 account authenticates with
+	// (CONTACTAPIS_WHICH50_AUTH_HEADER); empty means "Authorization: Bearer <token>". Nothing public
+	// says which header Which50 uses.
+	Which50Header string
+	Auregister    apiclient.Secret
+	// Fixture ids per vendor for mutating specs on a live target: the records the user allows the
+	// suite to change (CONTACTAPIS_<VENDOR>_<KEY>, e.g. CONTACTAPIS_IOVOX_CONTACT_ID).
+	Fixtures map[string]map[string]string
+	// AllowMutations lets specs that write run on a live target.
+	AllowMutations bool
+	// RequestBudget caps the requests of a run (per ginkgo process); 0 means no cap.
+	RequestBudget int
+	// HAR is where to write every exchange as HAR 1.2 ("" for none).
+	HAR string
+	// ReportsDir receives the coverage matrix.
+	ReportsDir string
+	// CoverageFile is the golden coverage file; UpdateCoverage rewrites it instead of checking.
+	CoverageFile   string
+	UpdateCoverage bool
+	// TamperVendor and TamperKind break one embedded mock on purpose (the suite's self-test).
+	TamperVendor, TamperKind string
+}
+
+// IovoxCredentials are iovox's two auth headers.
+type IovoxCredentials struct {
+	Username  string
+	SecureKey apiclient.Secret
+}
+
+// ValomniaCredentials are a Valomnia user's login.
+type ValomniaCredentials struct {
+	User     string
+	Password apiclient.Secret
+}
+
+// Secrets lists every credential value of the configuration, for redaction.
+func (c *Config) Secrets() []apiclient.Secret {
+	return []apiclient.Secret{c.Iovox.SecureKey, c.Valomnia.Password, c.Which50, c.Auregister}
+}
+
+// Flags are the suite's command-line flags (after -- on the ginkgo command line).
+type Flags struct {
+	target, vendors, har, reports, coverage, tamper string
+	allowMutations, updateCoverage                  bool
+	budget                                          int
+	urls                                            map[string]*string
+}
+
+// RegisterFlags defines the suite's flags on fs.
+func RegisterFlags(fs *flag.FlagSet) *Flags {
+	f := &Flags{urls: map[string]*string{}}
+	fs.StringVar(&f.target, "target", string(Embedded), "what to run against: embedded (in-process mocks), url (running servers) or live (the vendors)")
+	fs.StringVar(&f.vendors, "vendors", strings.Join(specs.Vendors(), ","), "comma-separated vendors to check")
+	fs.BoolVar(&f.allowMutations, "allow-mutations", false, "let specs that write data run against a live target (on the fixture records you name)")
+	fs.IntVar(&f.budget, "request-budget", 0, "cap on requests per ginkgo process (default: 300 for live, none otherwise)")
+	fs.StringVar(&f.har, "har", "", "write every exchange, secrets redacted, as a HAR 1.2 file at this path")
+	fs.StringVar(&f.reports, "reports", "../reports", "directory for the coverage matrix (coverage.md, coverage.html)")
+	fs.StringVar(&f.coverage, "coverage-file", "coverage.yaml", "golden coverage file")
+	fs.BoolVar(&f.updateCoverage, "update-coverage", false, "rewrite the golden coverage file from the declared specs instead of checking it")
+	fs.StringVar(&f.tamper, "tamper", "", "self-test only: break the embedded mock of a vendor on purpose (vendor:errors-as-ok or vendor:misspell)")
+	for _, v := range specs.Vendors() {
+		f.urls[v] = fs.String(v+"-url", "", fmt.Sprintf("base URL of %s for --target url or live (overrides %s)", v, EnvName(v, "BASE_URL")))
+	}
+	return f
+}
+
+// EnvName is the environment variable of a vendor's setting: CONTACTAPIS_<VENDOR>_<KEY>.
+func EnvName(vendor, key string) string {
+	return "CONTACTAPIS_" + strings.ToUpper(vendor) + "_" + key
+}
+
+// liveDefaults are the hosts public material gives, used when a live run names none.
+var liveDefaults = map[string]string{
+	specs.Iovox:   "https://sandboxapi.iovox.com:444",
+	specs.Which50: "https://app.which50.com/Which50API",
+}
+
+// FixtureKeys are the records a mutating live spec may change, per vendor: the <KEY> of
+// CONTACTAPIS_<VENDOR>_<KEY>. Read-only: every user of the configuration keys on them.
+var FixtureKeys = map[string][]string{
+	specs.Iovox:      {"CONTACT_ID"},
+	specs.Valomnia:   {"CONTACT_ID", "CUSTOMER_ID"},
+	specs.Which50:    {"LIST_ID", "MATCH"}, // MATCH is a query string of match values: Email=a%40b.example
+	specs.Auregister: {"CONTACT_ID"},
+}
+
+// Load validates the flags and reads the environment through getenv. Every problem is reported
+// at once, each with how to fix it.
+func (f *Flags) Load(getenv func(string) string) (*Config, error) {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	c := &Config{
+		Target: TargetKind(f.target), BaseURL: map[string]string{}, Fixtures: map[string]map[string]string{},
+		AllowMutations: f.allowMutations, RequestBudget: f.budget, HAR: f.har, ReportsDir: f.reports,
+		CoverageFile: f.coverage, UpdateCoverage: f.updateCoverage,
+	}
+	if !slices.Contains([]TargetKind{Embedded, URL, Live}, c.Target) {
+		bad("--target %q: use embedded, url or live", f.target)
+	}
+	for _, v := range strings.Split(f.vendors, ",") {
+		v = strings.TrimSpace(v)
+		if !slices.Contains(specs.Vendors(), v) {
+			bad("--vendors: unknown vendor %q (known: %s)", v, strings.Join(specs.Vendors(), ", "))
+			continue
+		}
+		if !slices.Contains(c.Vendors, v) {
+			c.Vendors = append(c.Vendors, v)
+		}
+	}
+	var err error
+	if c.TamperVendor, c.TamperKind, err = ParseTamper(f.tamper); err != nil {
+		bad("%v", err)
+	} else if c.TamperVendor != "" && c.Target != Embedded {
+		bad("--tamper works on the embedded target only")
+	}
+	if c.RequestBudget < 0 {
+		bad("--request-budget %d: must be 0 (no cap) or more", c.RequestBudget)
+	}
+	if c.Target == Live && c.RequestBudget == 0 {
+		c.RequestBudget = 300
+	}
+	if c.Target == Embedded {
+		if len(errs) > 0 {
+			return nil, errors.Join(errs...)
+		}
+		return c, nil
+	}
+	for _, v := range c.Vendors {
+		u := *f.urls[v]
+		if u == "" {
+			u = getenv(EnvName(v, "BASE_URL"))
+		}
+		if u == "" && c.Target == Live {
+			u = liveDefaults[v]
+		}
+		if u == "" {
+			bad("%s: no base URL: pass --%s-url or set %s", v, v, EnvName(v, "BASE_URL"))
+			continue
+		}
+		if _, _, err := apiclient.BaseURL(u); err != nil {
+			bad("%s: %v", v, err)
+			continue
+		}
+		c.BaseURL[v] = strings.TrimSuffix(u, "/")
+	}
+	secret := func(vendor, key string) (string, bool) {
+		name := EnvName(vendor, key)
+		val := getenv(name)
+		if val == "" && c.Target == Live {
+			bad("%s: %s is not set; export it to run against the live vendor (or leave %s out of --vendors)", vendor, name, vendor)
+		}
+		return val, val != ""
+	}
+	// The url target defaults to tools/mockserver's test credentials; the environment overrides.
+	mockCreds := c.Target == URL
+	for _, v := range c.Vendors {
+		switch v {
+		case specs.Iovox:
+			user, ok1 := secret(v, "USERNAME")
+			key, ok2 := secret(v, "SECURE_KEY")
+			if mockCreds && !ok1 && !ok2 {
+				user, key = "test", "test"
+			} else if ok1 != ok2 {
+				bad("%s: set both %s and %s, or neither", v, EnvName(v, "USERNAME"), EnvName(v, "SECURE_KEY"))
+			}
+			c.Iovox = IovoxCredentials{Username: user, SecureKey: apiclient.NewSecret(key)}
+		case specs.Valomnia:
+			user, ok1 := secret(v, "USER")
+			pass, ok2 := secret(v, "PASSWORD")
+			if mockCreds && !ok1 && !ok2 {
+				user, pass = "test@example.com", "test"
+			} else if ok1 != ok2 {
+				bad("%s: set both %s and %s, or neither", v, EnvName(v, "USER"), EnvName(v, "PASSWORD"))
+			}
+			c.Valomnia = ValomniaCredentials{User: user, Password: apiclient.NewSecret(pass)}
+		case specs.Which50:
+			tok, ok := secret(v, "TOKEN")
+			if mockCreds && !ok {
+				tok = "test"
+			}
+			c.Which50 = apiclient.NewSecret(tok)
+			c.Which50Header = getenv(EnvName(v, "AUTH_HEADER"))
+		case specs.Auregister:
+			tok, ok := secret(v, "TOKEN")
+			if mockCreds && !ok {
+				tok = "test"
+			}
+			c.Auregister = apiclient.NewSecret(tok)
+		}
+		c.Fixtures[v] = map[string]string{}
+		for _, key := range FixtureKeys[v] {
+			val := getenv(EnvName(v, key))
+			if val == "" && c.Target == Live && c.AllowMutations {
+				bad("%s: --allow-mutations needs the record the suite may change: set %s", v, EnvName(v, key))
+			}
+			if val != "" {
+				c.Fixtures[v][key] = val
+			}
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// Ways to break an embedded mock on purpose (--tamper vendor:kind), for the suite's self-test:
+// the suite must fail, with evidence naming the page row, when a mock stops doing what the page
+// says. conformance/framework implements them.
+const (
+	// TamperErrorsAsOK answers 200 where the mock answered a 4xx, body unchanged.
+	TamperErrorsAsOK = "errors-as-ok"
+	// TamperMisspell changes the last character of every error message of a 4xx answer.
+	TamperMisspell = "misspell"
+)
+
+// TamperKinds lists the --tamper kinds.
+var TamperKinds = []string{TamperErrorsAsOK, TamperMisspell}
+
+// ParseTamper reads --tamper: "" (no tampering) or vendor:kind.
+func ParseTamper(s string) (vendor, kind string, err error) {
+	if s == "" {
+		return "", "", nil
+	}
+	vendor, kind, _ = strings.Cut(s, ":")
+	if !slices.Contains(specs.Vendors(), vendor) || !slices.Contains(TamperKinds, kind) {
+		return "", "", fmt.Errorf("--tamper %q: want vendor:%s", s, strings.Join(TamperKinds, "|"))
+	}
+	return vendor, kind, nil
+}
+
+// FlagsFor returns the Flags a command line setting values would give ({"target": "live",
+// "vendors": "iovox", "iovox-url": "https://..."}, names without dashes), for tools that
+// configure the suite's targets without its command line. Load them as usual.
+func FlagsFor(values map[string]string) (*Flags, error) {
+	fs := flag.NewFlagSet("suiteconfig", flag.ContinueOnError)
+	f := RegisterFlags(fs)
+	names := make([]string, 0, len(values))
+	for name := range values {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if err := fs.Set(name, values[name]); err != nil {
+			return nil, fmt.Errorf("--%s=%s: %w", name, values[name], err)
+		}
+	}
+	return f, nil
+}

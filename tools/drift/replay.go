@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"io"
+
+	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/tools/drift/internal/ack"
+	"github.com/contactapis/contactapis/tools/drift/internal/replay"
+	"github.com/contactapis/contactapis/tools/drift/internal/traffic"
+)
+
+const replayHelp = `usage: drift replay [--url BASE] [--fixtures FILE] [--vendor-map HOST-OR-PREFIX=VENDOR]... [--baseline FILE] [--format F] FILE.har...
+
+Sends the requests recorded in HAR 1.2 files to the mock, in order and one at a time, and compares
+the mock's answers with the recorded ones: status, media type, error messages and body shape.
+The mock is the four mocks served in process, or a running tools/mockserver at --url (its root
+URL). The mock is reset before the first exchange and whenever the entry's _spec changes; a
+capture of a live vendor needs its records in the mock (--fixtures). Routing is drift traffic's.
+Findings fail (exit 1) unless the baseline excuses them.
+
+`
+
+func runReplay(ctx context.Context, args []string, stdout, _ io.Writer, e env) (int, error) {
+	fs := newFlagSet("replay", replayHelp)
+	mockURL := fs.String("url", "", "root `URL` of a running tools/mockserver (default: the mocks in process)")
+	fixtures := fs.String("fixtures", "", "fixtures `file` loaded into the mock first (conformance/mock's format, one member per vendor)")
+	var maps repeatFlag
+	fs.Var(&maps, "vendor-map", "route `host-or-prefix=vendor` (repeatable; tried before the defaults)")
+	baseline := fs.String("baseline", "", "baseline `file` of known deviations")
+	format := fs.String("format", "text", "output `format`: text, json, markdown or junit")
+	skipUnknown := fs.Bool("skip-unknown-hosts", false, "skip exchanges no rule routes (a browser's fonts and analytics) instead of failing")
+	files, err := parse(fs, args, stdout)
+	if err != nil {
+		return exitUsage, err
+	}
+	if err := checkFormat(*format); err != nil {
+		return exitUsage, err
+	}
+	if len(files) == 0 {
+		return exitUsage, usagef("no HAR file given")
+	}
+	opts := replay.Options{URL: *mockURL, Fixtures: *fixtures, SkipUnknownHosts: *skipUnknown}
+	for _, m := range maps {
+		rule, err := traffic.ParseRule(m)
+		if err != nil {
+			return exitUsage, usageError{err.Error()}
+		}
+		opts.Rules = append(opts.Rules, rule)
+	}
+	var acks *ack.Set
+	if *baseline != "" {
+		// Read before the run: a broken baseline must not cost a replay first.
+		if acks, err = ack.Load(*baseline, *baseline, ack.Baseline, replay.Classes); err != nil {
+			return exitUsage, err
+		}
+	}
+	r, err := replay.Run(ctx, files, opts)
+	if err != nil {
+		return exitUsage, err
+	}
+	acks.Apply(r, e.now(), specs.Vendors())
+	return finish(stdout, *format, r)
+}
