@@ -123,7 +123,8 @@ func (e Entry) matcher() *regexp.Regexp {
 func compileMatcher(message string) *regexp.Regexp {
 	e := Entry{Message: message}
 	var b strings.Builder
-	b.WriteString(`^`)
+	// (?s): a value echoed into a message (a parameter name a client sent) may hold a newline.
+	b.WriteString(`(?s)^`)
 	last := 0
 	for _, loc := range placeholderRE.FindAllStringIndex(e.Message, -1) {
 		b.WriteString(regexp.QuoteMeta(e.Message[last:loc[0]]))

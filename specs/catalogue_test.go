@@ -22,6 +22,16 @@ func TestEntryRenderAndMatch(t *testing.T) {
 	if !ok || !maps.Equal(got, args) {
 		t.Errorf("Match(%q) = %v, %v; want %v", msg, got, ok, args)
 	}
+	// A value the vendor echoes from the request (a form key, say) may hold a newline or bytes
+	// that are not UTF-8; the message is still an instance of the template.
+	echoed := map[string]string{"detail": "bad name \"\xa5\n\"", "line": "1", "column": "2"}
+	msg, err = e.Render(echoed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok := e.Match(msg); !ok || !maps.Equal(got, echoed) {
+		t.Errorf("Match(%q) = %v, %v; want %v", msg, got, ok, echoed)
+	}
 	if _, ok := e.Match("XML parse error. unexpected EOF"); ok {
 		t.Error("a message missing the template's literal tail must not match")
 	}

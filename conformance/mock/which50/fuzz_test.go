@@ -121,7 +121,7 @@ func FuzzMatchQuery(f *testing.F) {
 		string(golden(f, "customevents.query")),
 		"", "match=", "match=,", "match=a&match=b", "match=match&match=x", "match=Email&Email=%zz",
 		"match=Email;Email=x", "match=Email&Email=\xff", "customevents=&match=Email&Email=jdoe@example.com",
-		"match=ReferanceAccountId&ReferanceAccountId=1e3", "match=%00&%00=1",
+		"match=ReferanceAccountId&ReferanceAccountId=1e3", "match=%00&%00=1", "match=Email&Email=a%1Fb",
 	} {
 		f.Add(seed)
 	}

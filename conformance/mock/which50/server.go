@@ -184,12 +184,13 @@ func (b *Backend) check(op string, raw *rawRequest, p params) checked {
 		c.update.events = slices.Clone(*p.events)
 	}
 	if op == opUpdate {
-		// A pair without a name (`=x`), or with U+001F in its name (kin-openapi's internal key
-		// delimiter), is a MatchValues entry that cannot be read: the validator refuses it
+		// A pair without a name (`=x`), or with U+001F (kin-openapi's internal key delimiter) in
+		// its name or value, is a MatchValues entry that cannot be read: the validator refuses it
 		// ("path is not convertible to primitive", or fails outright), and the mock answers it
-		// the same way with validation off. FuzzMatchQuery found "\x1f&match=Email&Email=0".
-		for name := range raw.query {
-			if name == "" || strings.ContainsRune(name, '\x1f') {
+		// the same way with validation off. FuzzMatchQuery found "\x1f&match=Email&Email=0" and
+		// "match=%00&%00=\x1f".
+		for name, values := range raw.query {
+			if name == "" || strings.ContainsRune(name, '\x1f') || slices.ContainsFunc(values, func(v string) bool { return strings.ContainsRune(v, '\x1f') }) {
 				c.cond = worse(c.cond, condMatchMissing)
 			}
 		}
