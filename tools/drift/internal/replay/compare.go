@@ -8,10 +8,10 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/tools/drift/internal/report"
 )
 
 // Finding classes of a replay.
@@ -104,14 +104,14 @@ func compareMessages(vendor string, cat specs.Catalogue, rec, got answer) string
 	case rerr != nil && gerr != nil:
 		return "" // neither is in the error format: the shape and media type speak for them
 	case rerr != nil:
-		return clip(fmt.Sprintf("status %d: the vendor's body carries no message in %s's error format, the mock answered %s", rec.status, vendor, quoteAll(gm)))
+		return report.Clip(fmt.Sprintf("status %d: the vendor's body carries no message in %s's error format, the mock answered %s", rec.status, vendor, quoteAll(gm)))
 	case gerr != nil:
-		return clip(fmt.Sprintf("status %d: the vendor answered %s, the mock's body carries no message in %s's error format", rec.status, quoteAll(rm), vendor))
+		return report.Clip(fmt.Sprintf("status %d: the vendor answered %s, the mock's body carries no message in %s's error format", rec.status, quoteAll(rm), vendor))
 	}
 	if slices.Equal(messageKeys(cat, rec, rm), messageKeys(cat, got, gm)) {
 		return ""
 	}
-	return clip(fmt.Sprintf("status %d: the vendor answered %s, the mock %s", rec.status, quoteAll(rm), quoteAll(gm)))
+	return report.Clip(fmt.Sprintf("status %d: the vendor answered %s, the mock %s", rec.status, quoteAll(rm), quoteAll(gm)))
 }
 
 // messageKeys turns messages into what is compared, as a sorted set: a message that is an
@@ -208,7 +208,7 @@ func compareShapes(mt string, rec, got answer) string {
 		}
 		parts = append(parts, d.String())
 	}
-	return clip(fmt.Sprintf("status %d %s: %s", rec.status, mt, strings.Join(parts, "; ")))
+	return report.Clip(fmt.Sprintf("status %d %s: %s", rec.status, mt, strings.Join(parts, "; ")))
 }
 
 // errorPhrase is a parse error without its detail, which can quote the body's bytes.
@@ -218,19 +218,4 @@ func errorPhrase(err error) string {
 		msg = msg[:i]
 	}
 	return msg
-}
-
-// maxDetail bounds a finding's text: a vendor's error message can be long, and a finding is one
-// line of a report.
-const maxDetail = 300
-
-func clip(s string) string {
-	if len(s) <= maxDetail {
-		return s
-	}
-	cut := maxDetail
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"cmp"
 	"slices"
+	"unicode/utf8"
 )
 
 // Levels of a finding, oasdiff's scale: ERR breaks clients, WARN may break some, INFO does not.
@@ -193,4 +194,20 @@ func (r *Report) ForVendor(vendor string) []Finding {
 		}
 	}
 	return out
+}
+
+// MaxDetail bounds the text of a finding: a vendor's error message can be long, and a finding is
+// one line of a report.
+const MaxDetail = 300
+
+// Clip cuts s to at most MaxDetail bytes on a rune boundary, marking the cut with "…".
+func Clip(s string) string {
+	if len(s) <= MaxDetail {
+		return s
+	}
+	cut := MaxDetail
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

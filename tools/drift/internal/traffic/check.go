@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -20,6 +19,7 @@ import (
 	"github.com/contactapis/contactapis/apiclient"
 	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/tools/drift/internal/report"
 )
 
 // Finding classes of recorded traffic.
@@ -279,7 +279,7 @@ func (x *exchange) checkErrorMessages(op string, cat specs.Catalogue, reportForm
 	}
 	for _, msg := range msgs {
 		if _, _, ok := cat.Identify(x.status, msg); !ok {
-			x.add(ClassUnknownErrorMessage, op, clip(fmt.Sprintf("status %d: %q matches no catalogue entry", x.status, msg)))
+			x.add(ClassUnknownErrorMessage, op, report.Clip(fmt.Sprintf("status %d: %q matches no catalogue entry", x.status, msg)))
 		}
 	}
 }
@@ -495,16 +495,16 @@ func describe(err error) []string {
 			detail += firstLine(reqErr.Err.Error())
 		}
 		if detail == "" || detail == prefix {
-			return []string{clip(prefix)}
+			return []string{report.Clip(prefix)}
 		}
-		return []string{clip(prefix + ": " + detail)}
+		return []string{report.Clip(prefix + ": " + detail)}
 	case errors.As(err, &secErr):
 		var parts []string
 		for _, e := range secErr.Errors {
 			parts = append(parts, firstLine(e.Error()))
 		}
 		slices.Sort(parts)
-		return []string{clip("security requirements not met: " + strings.Join(slices.Compact(parts), "; "))}
+		return []string{report.Clip("security requirements not met: " + strings.Join(slices.Compact(parts), "; "))}
 	case errors.As(err, &respErr):
 		if ses := schemaErrors(respErr.Err); len(ses) > 0 {
 			var out []string
@@ -517,11 +517,11 @@ func describe(err error) []string {
 		if respErr.Err != nil {
 			msg += ": " + firstLine(respErr.Err.Error())
 		}
-		return []string{clip(msg)}
+		return []string{report.Clip(msg)}
 	case errors.As(err, &se):
 		return []string{schemaLine(se)}
 	}
-	return []string{clip(firstLine(err.Error()))}
+	return []string{report.Clip(firstLine(err.Error()))}
 }
 
 func firstLine(s string) string {
@@ -530,19 +530,4 @@ func firstLine(s string) string {
 		s = s[:i]
 	}
 	return s
-}
-
-// maxDetail bounds a finding's text: a vendor's error message can be long, and a finding is one
-// line of a report.
-const maxDetail = 300
-
-func clip(s string) string {
-	if len(s) <= maxDetail {
-		return s
-	}
-	cut := maxDetail
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }
