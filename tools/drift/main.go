@@ -17,8 +17,10 @@ import (
 	"golang.org/x/term"
 
 	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/tools/drift/internal/ack"
 	"github.com/contactapis/contactapis/tools/drift/internal/probe"
 	"github.com/contactapis/contactapis/tools/drift/internal/report"
+	"github.com/contactapis/contactapis/tools/drift/internal/traffic"
 )
 
 // Exit statuses.
@@ -228,4 +230,26 @@ func newFlagSet(name, help string) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// parseRules reads --vendor-map values.
+func parseRules(maps []string) ([]traffic.Rule, error) {
+	var rules []traffic.Rule
+	for _, m := range maps {
+		rule, err := traffic.ParseRule(m)
+		if err != nil {
+			return nil, usageError{err.Error()}
+		}
+		rules = append(rules, rule)
+	}
+	return rules, nil
+}
+
+// loadBaseline reads a --baseline file whose entries may name the given classes; none given is
+// an empty set. Commands read it before they run: a broken baseline must not cost a long run first.
+func loadBaseline(path string, classes []string) (*ack.Set, error) {
+	if path == "" {
+		return nil, nil
+	}
+	return ack.Load(path, path, ack.Baseline, classes)
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/contactapis/contactapis/conformance/suiteconfig"
 	"github.com/contactapis/contactapis/specs"
-	"github.com/contactapis/contactapis/tools/drift/internal/ack"
 	"github.com/contactapis/contactapis/tools/drift/internal/probe"
 	"github.com/contactapis/contactapis/tools/drift/internal/report"
 	"github.com/contactapis/contactapis/tools/drift/internal/suite"
@@ -87,11 +86,9 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer, e en
 	}
 
 	classes := slices.Concat(traffic.Classes, suite.Rules, probe.Rules)
-	var acks *ack.Set
-	if *baseline != "" {
-		if acks, err = ack.Load(*baseline, *baseline, ack.Baseline, classes); err != nil {
-			return exitUsage, err
-		}
+	acks, err := loadBaseline(*baseline, classes)
+	if err != nil {
+		return exitUsage, err
 	}
 
 	// The configuration the suite itself will read: same flags, same environment.

@@ -5,9 +5,7 @@ import (
 	"io"
 
 	"github.com/contactapis/contactapis/specs"
-	"github.com/contactapis/contactapis/tools/drift/internal/ack"
 	"github.com/contactapis/contactapis/tools/drift/internal/replay"
-	"github.com/contactapis/contactapis/tools/drift/internal/traffic"
 )
 
 const replayHelp = `usage: drift replay [--url BASE] [--fixtures FILE] [--vendor-map HOST-OR-PREFIX=VENDOR]... [--baseline FILE] [--format F] FILE.har...
@@ -41,19 +39,12 @@ func runReplay(ctx context.Context, args []string, stdout, _ io.Writer, e env) (
 		return exitUsage, usagef("no HAR file given")
 	}
 	opts := replay.Options{URL: *mockURL, Fixtures: *fixtures, SkipUnknownHosts: *skipUnknown}
-	for _, m := range maps {
-		rule, err := traffic.ParseRule(m)
-		if err != nil {
-			return exitUsage, usageError{err.Error()}
-		}
-		opts.Rules = append(opts.Rules, rule)
+	if opts.Rules, err = parseRules(maps); err != nil {
+		return exitUsage, err
 	}
-	var acks *ack.Set
-	if *baseline != "" {
-		// Read before the run: a broken baseline must not cost a replay first.
-		if acks, err = ack.Load(*baseline, *baseline, ack.Baseline, replay.Classes); err != nil {
-			return exitUsage, err
-		}
+	acks, err := loadBaseline(*baseline, replay.Classes)
+	if err != nil {
+		return exitUsage, err
 	}
 	r, err := replay.Run(ctx, files, opts)
 	if err != nil {

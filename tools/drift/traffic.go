@@ -5,7 +5,6 @@ import (
 	"io"
 
 	"github.com/contactapis/contactapis/specs"
-	"github.com/contactapis/contactapis/tools/drift/internal/ack"
 	"github.com/contactapis/contactapis/tools/drift/internal/traffic"
 )
 
@@ -37,19 +36,12 @@ func runTraffic(ctx context.Context, args []string, stdout, stderr io.Writer, e 
 		return exitUsage, usagef("no HAR file given")
 	}
 	opts := traffic.Options{SkipUnknownHosts: *skipUnknown, Workers: *workers}
-	for _, m := range maps {
-		rule, err := traffic.ParseRule(m)
-		if err != nil {
-			return exitUsage, usageError{err.Error()}
-		}
-		opts.Rules = append(opts.Rules, rule)
+	if opts.Rules, err = parseRules(maps); err != nil {
+		return exitUsage, err
 	}
-	var acks *ack.Set
-	if *baseline != "" {
-		// Read before the run: a broken baseline must not cost a long validation first.
-		if acks, err = ack.Load(*baseline, *baseline, ack.Baseline, traffic.Classes); err != nil {
-			return exitUsage, err
-		}
+	acks, err := loadBaseline(*baseline, traffic.Classes)
+	if err != nil {
+		return exitUsage, err
 	}
 	if e.isTerminal(stderr) {
 		opts.Progress = stderr
