@@ -245,3 +245,18 @@ func TestOutcome(t *testing.T) {
 		}
 	}
 }
+
+// Examples come from the process's shared spec document: what a spec changes in its copy must not
+// reach the document.
+func TestDeepCopyLeavesTheOriginal(t *testing.T) {
+	orig := map[string]any{"a": []any{map[string]any{"b": "c"}, 1.0}, "d": map[string]any{"e": nil}}
+	c := deepCopy(orig).(map[string]any)
+	c["a"].([]any)[0].(map[string]any)["b"] = "changed"
+	c["a"].([]any)[1] = 2.0
+	c["d"].(map[string]any)["e"] = "set"
+	c["new"] = true
+	if orig["a"].([]any)[0].(map[string]any)["b"] != "c" || orig["a"].([]any)[1] != 1.0 ||
+		orig["d"].(map[string]any)["e"] != nil || len(orig) != 2 {
+		t.Errorf("changing the copy changed the original: %v", orig)
+	}
+}

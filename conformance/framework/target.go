@@ -270,12 +270,33 @@ func (v *Vendor) Example(operationID, name string) any {
 		}
 		for _, media := range op.Operation.RequestBody.Value.Content {
 			if ex, ok := media.Examples[name]; ok && ex.Value != nil {
-				return ex.Value.Value
+				// A copy: the document is shared read-only by every mock and spec of the process
+				// (specs.Shared), and specs change the example before sending it.
+				return deepCopy(ex.Value.Value)
 			}
 		}
 	}
 	ginkgo.Fail(fmt.Sprintf("%s: operation %q has no request example %q", v.name, operationID, name))
 	return nil
+}
+
+// deepCopy copies a JSON-shaped value (maps, slices, scalars), as examples are stored.
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = deepCopy(e)
+		}
+		return m
+	case []any:
+		s := make([]any, len(x))
+		for i, e := range x {
+			s[i] = deepCopy(e)
+		}
+		return s
+	}
+	return v
 }
 
 // Fixture returns the record id a spec should use: the one the user named for a live run

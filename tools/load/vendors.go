@@ -415,7 +415,7 @@ func (d *auregisterDriver) multi() (bool, bool) { return false, false }
 func (d *auregisterDriver) fixtures(groups, size int) (any, error) {
 	// A fixture contact carries every property of the spec's Contact, null when unset: the
 	// property list comes from the spec, not from here.
-	doc, err := specs.Load(specs.Auregister)
+	doc, err := specs.Shared(specs.Auregister)
 	if err != nil {
 		return nil, err
 	}
