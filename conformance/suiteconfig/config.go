@@ -40,7 +40,8 @@ type Config struct {
 	Which50Header string
 	Auregister    apiclient.Secret
 	// Fixture ids per vendor for mutating specs on a live target: the records the user allows the
-	// suite to change (CONTACTAPIS_<VENDOR>_<KEY>, e.g. CONTACTAPIS_IOVOX_CONTACT_ID).
+	// suite to change (CONTACTAPIS_<VENDOR>_<KEY>, e.g. CONTACTAPIS_IOVOX_CONTACT_ID), the
+	// OptionalFixtureKeys that are set included.
 	Fixtures map[string]map[string]string
 	// AllowMutations lets specs that write run on a live target.
 	AllowMutations bool
@@ -118,6 +119,15 @@ var FixtureKeys = map[string][]string{
 	specs.Valomnia:   {"CONTACT_ID", "CUSTOMER_ID"},
 	specs.Which50:    {"LIST_ID", "MATCH"}, // MATCH is a query string of match values: Email=a%40b.example
 	specs.Auregister: {"CONTACT_ID"},
+}
+
+// OptionalFixtureKeys are records a vendor's mutating probes may change besides FixtureKeys,
+// read when set and never required by --allow-mutations. auregister's rules depend on a
+// contact's type, so tools/drift's probes of one type use CONTACT_ID_<TYPE> (the type upper-cased,
+// spaces as underscores) when it is set and fall back to CONTACT_ID: with one contact of each type
+// named, a single run settles every probe. Read-only, as FixtureKeys.
+var OptionalFixtureKeys = map[string][]string{
+	specs.Auregister: {"CONTACT_ID_PEOPLE", "CONTACT_ID_JOINT_MEMBER", "CONTACT_ID_COMPANY", "CONTACT_ID_OTHER_ENTITY"},
 }
 
 // Load validates the flags and reads the environment through getenv. Every problem is reported
@@ -230,6 +240,11 @@ func (f *Flags) Load(getenv func(string) string) (*Config, error) {
 				bad("%s: --allow-mutations needs the record the suite may change: set %s", v, EnvName(v, key))
 			}
 			if val != "" {
+				c.Fixtures[v][key] = val
+			}
+		}
+		for _, key := range OptionalFixtureKeys[v] {
+			if val := getenv(EnvName(v, key)); val != "" {
 				c.Fixtures[v][key] = val
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/contactapis/contactapis/conformance/suiteconfig"
 	"github.com/contactapis/contactapis/gen/auregister"
 	"github.com/contactapis/contactapis/internal/country"
 	"github.com/contactapis/contactapis/specs"
@@ -19,12 +20,14 @@ import (
 
 // auregisterProbes settle the x-doc-discrepancy entries of specs/auregister.yaml that a live run can decide.
 //
-// Every question is about what an update does to a stored contact, so every probe updates the
-// fixture contact (CONTACTAPIS_AUREGISTER_CONTACT_ID) and mutates. Most need a contact of one type
-// (the rules depend on it): a probe first reads the fixture with an empty update, which the spec
-// answers with the stored contact, and reports Unsettled, naming the type it needs, when the
-// fixture is of another type. Running drift again with the fixture set to a contact of each type
-// settles them all.
+// Every question is about what an update does to a stored contact, so every probe updates a
+// fixture contact and mutates. Each needs a contact of given types (the rules depend on it): it
+// updates the contact of the first of them named by CONTACTAPIS_AUREGISTER_CONTACT_ID_<TYPE>
+// (suiteconfig.OptionalFixtureKeys), else CONTACTAPIS_AUREGISTER_CONTACT_ID. It first reads that
+// contact with an empty update, which the spec answers with the stored contact, and reports
+// Unsettled, naming the per-type variable to set, when the contact is of another type; a per-type
+// variable naming a contact of another type is Unsettled the same way, never read as an answer.
+// With a contact of each type named, one run settles them all.
 var auregisterProbes = []Probe{
 	{Vendor: specs.Auregister, ID: "update-all-versus-partial", Mutates: true, Run: aurPartialUpdate},
 	{Vendor: specs.Auregister, ID: "joint-member-spelling", Mutates: true, Run: aurJointMember},
@@ -42,8 +45,27 @@ var auregisterUnsettleable = map[string]string{
 	"request-example-ruby-hash": "the Ruby notation is how the page prints its example, not something a vendor answers; the JSON it stands for is probed by request-example-breaks-type-rules",
 }
 
-// aurFixtureKey names the contact the probes may update (CONTACTAPIS_AUREGISTER_CONTACT_ID).
+// aurFixtureKey names the contact the probes update when no contact of the type a probe needs is
+// named (CONTACTAPIS_AUREGISTER_CONTACT_ID); it is the one --allow-mutations requires.
 const aurFixtureKey = "CONTACT_ID"
+
+// aurTypeKey is the optional fixture key of a contact of type typ: CONTACT_ID_PEOPLE,
+// CONTACT_ID_JOINT_MEMBER, ... (suiteconfig.OptionalFixtureKeys lists them, so they are read).
+func aurTypeKey(typ string) string {
+	return aurFixtureKey + "_" + strings.ToUpper(strings.ReplaceAll(typ, " ", "_"))
+}
+
+// aurVar is the environment variable of fixture key.
+func aurVar(key string) string { return suiteconfig.EnvName(specs.Auregister, key) }
+
+// aurTypeVars names the per-type variables of types, for a message: "X or Y".
+func aurTypeVars(types []string) string {
+	vars := make([]string, len(types))
+	for i, ty := range types {
+		vars[i] = aurVar(aurTypeKey(ty))
+	}
+	return strings.Join(vars, " or ")
+}
 
 // Values the probes send that the spec holds nowhere; each has a second value for a contact that
 // already stores the first, so that the update is a change.
@@ -215,15 +237,29 @@ func (x *aurExchange) undecided() (Outcome, bool) {
 
 // aurRecord is the fixture contact as the probe found it.
 type aurRecord struct {
-	id     string
-	idNum  int64
-	typ    string
-	stored map[string]any
+	id    string
+	idNum int64
+	key   string // the fixture key that named it: CONTACT_ID or CONTACT_ID_<TYPE>
+	// keyType is the type a CONTACT_ID_<TYPE> key promises ("" for CONTACT_ID): the contact must
+	// be of it, even where the probe would take another type.
+	keyType string
+	typ     string
+	stored  map[string]any
+}
+
+// aurTypeNames turns contact types into the strings the spec and the answers use.
+func aurTypeNames(types []auregister.ContactType) []string {
+	names := make([]string, len(types))
+	for i, ty := range types {
+		names[i] = string(ty)
+	}
+	return names
 }
 
 // aurFixture checks what every probe needs before it sends anything: the spec, leave to mutate,
-// and an integer fixture id.
-func aurFixture(t *Target) (*aurSpecData, *aurRecord, *Outcome) {
+// and an integer fixture id. The fixture is the contact of the first of types whose per-type key
+// is set, else CONTACT_ID's.
+func aurFixture(t *Target, types ...string) (*aurSpecData, *aurRecord, *Outcome) {
 	d, err := aurSpec()
 	if err != nil {
 		return nil, nil, &Outcome{Reading: Unsettled, Evidence: "specs/auregister.yaml: " + err.Error()}
@@ -231,21 +267,40 @@ func aurFixture(t *Target) (*aurSpecData, *aurRecord, *Outcome) {
 	if !t.AllowMutations {
 		return nil, nil, &Outcome{Reading: Unsettled, Evidence: "not sent: the probe updates the fixture contact, so it runs only with --allow-mutations"}
 	}
-	id, ok := t.Fixture(aurFixtureKey)
+	key, keyType := aurFixtureKey, ""
+	for _, ty := range types {
+		if _, ok := t.Fixture(aurTypeKey(ty)); ok {
+			key, keyType = aurTypeKey(ty), ty
+			break
+		}
+	}
+	id, ok := t.Fixture(key)
 	if !ok {
-		return nil, nil, &Outcome{Reading: Unsettled, Evidence: "not sent: set CONTACTAPIS_AUREGISTER_CONTACT_ID to the contact the probe may update"}
+		return nil, nil, &Outcome{Reading: Unsettled, Evidence: fmt.Sprintf("not sent: set %s (or %s) to the contact of type %s the probe may update",
+			aurTypeVars(types), aurVar(aurFixtureKey), strings.Join(types, " or "))}
 	}
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil {
-		return nil, nil, &Outcome{Reading: Unsettled, Evidence: fmt.Sprintf("not sent: CONTACTAPIS_AUREGISTER_CONTACT_ID %q must be an integer contact id", id)}
+		return nil, nil, &Outcome{Reading: Unsettled, Evidence: fmt.Sprintf("not sent: %s %q must be an integer contact id", aurVar(key), id)}
 	}
-	return d, &aurRecord{id: id, idNum: n}, nil
+	return d, &aurRecord{id: id, idNum: n, key: key, keyType: keyType}, nil
+}
+
+// aurWrongType is the outcome of a fixture of type got for a probe that needs one of types (the
+// type its per-type key promises, when one named the fixture).
+func aurWrongType(x *aurExchange, rec *aurRecord, types []string, got string) Outcome {
+	if rec.keyType != "" {
+		types = []string{rec.keyType}
+	}
+	return x.outcome(Unsettled, fmt.Sprintf("needs a contact of type %s: %s names a contact of type %s; run again with %s set to one",
+		strings.Join(types, " or "), aurVar(rec.key), got, aurTypeVars(types)))
 }
 
 // aurStart reads the fixture contact with an empty update (the spec's no-op) and checks that its
 // type is one of types.
 func aurStart(ctx context.Context, t *Target, types ...auregister.ContactType) (*aurSpecData, *aurRecord, *Outcome) {
-	d, rec, stop := aurFixture(t)
+	need := aurTypeNames(types)
+	d, rec, stop := aurFixture(t, need...)
 	if stop != nil {
 		return nil, nil, stop
 	}
@@ -253,22 +308,17 @@ func aurStart(ctx context.Context, t *Target, types ...auregister.ContactType) (
 	if o, ok := x.undecided(); ok {
 		return nil, nil, &o
 	}
-	var need []string
-	for _, ty := range types {
-		need = append(need, string(ty))
-	}
-	wanted := "needs a contact of type " + strings.Join(need, " or ")
 	if x.has(d.message(d.rules.Errors.NotUpdatable, map[string]string{"contactId": rec.id})) {
-		o := x.outcome(Unsettled, wanted+": the fixture is a "+d.rules.NotUpdatable[0]+"; run again with CONTACTAPIS_AUREGISTER_CONTACT_ID set to one")
+		o := aurWrongType(x, rec, need, d.rules.NotUpdatable[0])
 		return nil, nil, &o
 	}
 	typ, _ := x.contact["contactType"].(string)
 	if !x.ok() || typ == "" {
-		o := x.outcome(Unsettled, "reading the fixture contact with an empty update failed; set CONTACTAPIS_AUREGISTER_CONTACT_ID to an existing contact")
+		o := x.outcome(Unsettled, fmt.Sprintf("reading the fixture contact with an empty update failed; set %s to an existing contact", aurVar(rec.key)))
 		return nil, nil, &o
 	}
-	if !slices.Contains(need, typ) {
-		o := x.outcome(Unsettled, fmt.Sprintf("%s: the fixture is %s; run again with CONTACTAPIS_AUREGISTER_CONTACT_ID set to one", wanted, typ))
+	if !slices.Contains(need, typ) || rec.keyType != "" && typ != rec.keyType {
+		o := aurWrongType(x, rec, need, typ)
 		return nil, nil, &o
 	}
 	rec.typ, rec.stored = typ, x.contact
@@ -350,7 +400,7 @@ func aurPartialUpdate(ctx context.Context, t *Target) Outcome {
 // joint-member-not-updatable, spelling the type "Joint Member"; the summary line's "Joint-member"
 // is the page's other spelling.
 func aurJointMember(ctx context.Context, t *Target) Outcome {
-	d, rec, stop := aurFixture(t)
+	d, rec, stop := aurFixture(t, string(auregister.ContactTypeJointMember))
 	if stop != nil {
 		return *stop
 	}
@@ -373,9 +423,9 @@ func aurJointMember(ctx context.Context, t *Target) Outcome {
 		case fold(typ) == fold(jm):
 			return x.outcome(Page, "the contact's type is spelt "+strconv.Quote(typ))
 		}
-		return x.outcome(Unsettled, fmt.Sprintf("needs a contact of type %s: the fixture is %s; run again with CONTACTAPIS_AUREGISTER_CONTACT_ID set to one", jm, typ))
+		return aurWrongType(x, rec, []string{jm}, typ)
 	case x.status() == http.StatusNotFound:
-		return x.outcome(Unsettled, "set CONTACTAPIS_AUREGISTER_CONTACT_ID to an existing contact")
+		return x.outcome(Unsettled, fmt.Sprintf("set %s to an existing contact", aurVar(rec.key)))
 	}
 	for _, m := range x.msgs {
 		if strings.Contains(strings.ToLower(m), hyphened) {

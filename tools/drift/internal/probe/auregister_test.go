@@ -14,7 +14,9 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/contactapis/contactapis/conformance/suiteconfig"
 	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/tools/drift/internal/report"
 )
 
 // The fake auregister account below holds a contact of each type, the People one being the
@@ -582,33 +584,170 @@ func TestAuregisterProbesUnsettled(t *testing.T) {
 	}
 }
 
-// aurMockFixture is the mock contact (conformance/mock/auregister/fixtures.json) of the type
-// each probe needs; the rest use the page's People contact, mockTarget's default.
-var aurMockFixture = map[string]string{
-	"joint-member-spelling":           "1941878", // Joint Member
-	"email-row-unnamed":               "1941879", // Company
-	"place-of-incorporation-spelling": "1941879",
-	"other-entity-company-fields":     "1941880", // Other Entity
+// aurMockContacts are the mock's contacts of each type (conformance/mock/auregister/
+// fixtures.json), keyed by the per-type variable a live run would name them with.
+var aurMockContacts = map[string]string{
+	"CONTACTAPIS_AUREGISTER_CONTACT_ID_PEOPLE":       "1941877",
+	"CONTACTAPIS_AUREGISTER_CONTACT_ID_JOINT_MEMBER": "1941878",
+	"CONTACTAPIS_AUREGISTER_CONTACT_ID_COMPANY":      "1941879",
+	"CONTACTAPIS_AUREGISTER_CONTACT_ID_OTHER_ENTITY": "1941880",
 }
 
-// TestAuregisterProbesOnTheMock: the mock follows the spec by construction, so every probe reads
-// Spec there on a contact of the type it needs; without leave to mutate, all are Unsettled.
-func TestAuregisterProbesOnTheMock(t *testing.T) {
-	for _, allow := range []bool{true, false} {
-		for _, p := range auregisterProbes {
-			tg := mockTarget(t, specs.Auregister, allow)
-			if id, ok := aurMockFixture[p.ID]; ok {
-				tg.Fixtures["CONTACT_ID"] = id
-			}
-			o := p.Run(context.Background(), tg)
-			want := Spec
-			if !allow {
-				want = Unsettled
-			}
-			if o.Reading != want {
-				t.Errorf("allow mutations %v, %s: %s, want %s: %s", allow, p.ID, o.Reading, want, o.Evidence)
-			}
-			oneLineEvidence(t, o)
+// aurConfigFixtures are the fixtures drift probe gives an auregister url target when the
+// environment is env: read by suiteconfig as the suite reads them, then SettingsFrom.
+func aurConfigFixtures(t testing.TB, env map[string]string) map[string]string {
+	t.Helper()
+	flags, err := suiteconfig.FlagsFor(map[string]string{"target": "url", "vendors": specs.Auregister, "auregister-url": "http://127.0.0.1:1/auregister", "allow-mutations": "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := flags.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("configuration: %v", err)
+	}
+	return SettingsFrom(cfg, specs.Auregister).Fixtures
+}
+
+// aurRunAll runs every auregister probe once, in one run against one mock (each probe finds the
+// mock as the earlier ones left it, as on a live vendor), and returns each probe's finding.
+func aurRunAll(t *testing.T, fixtures map[string]string) map[string]report.Finding {
+	t.Helper()
+	tg := mockTarget(t, specs.Auregister, true)
+	tg.Fixtures = fixtures
+	findings, _, err := Run(context.Background(), tg, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]report.Finding{}
+	for _, f := range findings {
+		byID[f.Operation] = f
+		if strings.Contains(f.Message, "\n") {
+			t.Errorf("%s: evidence on several lines: %q", f.Operation, f.Message)
 		}
+	}
+	for _, p := range auregisterProbes {
+		if _, ok := byID[p.ID]; !ok {
+			t.Fatalf("no finding for probe %s", p.ID)
+		}
+	}
+	return byID
+}
+
+// TestAuregisterTypeKeysAreRead: every contact type of the spec has its per-type variable, and
+// the suite's configuration passes it to the probes; otherwise a type could never be named.
+func TestAuregisterTypeKeysAreRead(t *testing.T) {
+	types := aurRules(t).Types
+	if got := suiteconfig.OptionalFixtureKeys[specs.Auregister]; len(got) != len(types) {
+		t.Errorf("suiteconfig.OptionalFixtureKeys[auregister] = %v, want one key per contact type %v", got, types)
+	}
+	if len(types) != len(aurMockContacts) {
+		t.Fatalf("the spec has types %v; this test names a mock contact of %d", types, len(aurMockContacts))
+	}
+	fixtures := aurConfigFixtures(t, aurMockContacts)
+	for _, ty := range types {
+		name := aurVar(aurTypeKey(ty))
+		want, ok := aurMockContacts[name]
+		if !ok {
+			t.Errorf("type %q: its variable %s is not the one this test expects", ty, name)
+			continue
+		}
+		if got := fixtures[aurTypeKey(ty)]; got != want {
+			t.Errorf("type %q: %s=%s reaches the probes as %q", ty, name, want, got)
+		}
+	}
+}
+
+// TestAuregisterProbesOnTheMock: the mock follows the spec by construction, so with a contact of
+// each type named, one run reads Spec for every probe. CONTACT_ID is left unset, so a probe that
+// fell back to it instead of its type's contact would not be sent.
+func TestAuregisterProbesOnTheMock(t *testing.T) {
+	for id, f := range aurRunAll(t, aurConfigFixtures(t, aurMockContacts)) {
+		if _, probed := auregisterUnsettleable[id]; !probed && f.Rule != RuleSpec {
+			t.Errorf("%s: %s, want %s: %s", id, f.Rule, RuleSpec, f.Message)
+		}
+	}
+	// Without leave to mutate, nothing is read.
+	tg := mockTarget(t, specs.Auregister, false)
+	for _, p := range auregisterProbes {
+		if o := p.Run(context.Background(), tg); o.Reading != Unsettled {
+			t.Errorf("without --allow-mutations, %s: %s, want unsettled: %s", p.ID, o.Reading, o.Evidence)
+		}
+	}
+}
+
+// TestAuregisterOneContactOneType: with only CONTACT_ID, a People contact, the probes a person
+// settles read Spec and the others stay Unsettled, naming the per-type variable to set. The
+// types are the discrepancies' own: Joint Member's spelling, an email on a business, a
+// Company's place of incorporation, an Other Entity's businessNumber.
+func TestAuregisterOneContactOneType(t *testing.T) {
+	needs := map[string][]string{
+		"joint-member-spelling":           {"CONTACTAPIS_AUREGISTER_CONTACT_ID_JOINT_MEMBER"},
+		"email-row-unnamed":               {"CONTACTAPIS_AUREGISTER_CONTACT_ID_COMPANY", "CONTACTAPIS_AUREGISTER_CONTACT_ID_OTHER_ENTITY"},
+		"place-of-incorporation-spelling": {"CONTACTAPIS_AUREGISTER_CONTACT_ID_COMPANY"},
+		"other-entity-company-fields":     {"CONTACTAPIS_AUREGISTER_CONTACT_ID_OTHER_ENTITY"},
+	}
+	all := []string{"PEOPLE", "JOINT_MEMBER", "COMPANY", "OTHER_ENTITY"}
+	findings := aurRunAll(t, aurConfigFixtures(t, map[string]string{"CONTACTAPIS_AUREGISTER_CONTACT_ID": "1941877"}))
+	for _, p := range auregisterProbes {
+		f := findings[p.ID]
+		vars, other := needs[p.ID]
+		if !other {
+			if f.Rule != RuleSpec {
+				t.Errorf("%s on a People contact: %s, want %s: %s", p.ID, f.Rule, RuleSpec, f.Message)
+			}
+			continue
+		}
+		if f.Rule != RuleUnsettled {
+			t.Errorf("%s on a People contact: %s, want %s: %s", p.ID, f.Rule, RuleUnsettled, f.Message)
+			continue
+		}
+		for _, suffix := range all {
+			name := "CONTACTAPIS_AUREGISTER_CONTACT_ID_" + suffix
+			if named := strings.Contains(f.Message, name+" "); named != slices.Contains(vars, name) {
+				t.Errorf("%s: names %s: %v, want %v: %s", p.ID, name, named, !named, f.Message)
+			}
+		}
+	}
+}
+
+// TestAuregisterTypeKeyOfAnotherType: a per-type variable naming a contact of another type is
+// Unsettled, naming that variable, even where the probe could use the contact's own type (a
+// Company named as the People contact, for update-all-versus-partial); CONTACT_ID, a contact of
+// the right type, does not stand in for it.
+func TestAuregisterTypeKeyOfAnotherType(t *testing.T) {
+	env := map[string]string{
+		"CONTACTAPIS_AUREGISTER_CONTACT_ID":              "1941877",
+		"CONTACTAPIS_AUREGISTER_CONTACT_ID_PEOPLE":       "1941879", // a Company
+		"CONTACTAPIS_AUREGISTER_CONTACT_ID_JOINT_MEMBER": "1941877", // People
+		"CONTACTAPIS_AUREGISTER_CONTACT_ID_COMPANY":      "1941880", // an Other Entity
+		"CONTACTAPIS_AUREGISTER_CONTACT_ID_OTHER_ENTITY": "1941878", // a Joint Member
+	}
+	// The variable each probe reads: that of the first type it takes (the discrepancy's subject).
+	reads := map[string]string{
+		"update-all-versus-partial":         "PEOPLE",
+		"joint-member-spelling":             "JOINT_MEMBER",
+		"request-example-breaks-type-rules": "PEOPLE",
+		"id-and-contact-type-in-body":       "PEOPLE",
+		"email-row-unnamed":                 "COMPANY",
+		"place-of-incorporation-spelling":   "COMPANY",
+		"example-only-fields":               "COMPANY",
+		"other-entity-company-fields":       "OTHER_ENTITY",
+		"null-enum-values":                  "PEOPLE",
+	}
+	findings := aurRunAll(t, aurConfigFixtures(t, env))
+	for _, p := range auregisterProbes {
+		f := findings[p.ID]
+		name := "CONTACTAPIS_AUREGISTER_CONTACT_ID_" + reads[p.ID]
+		if f.Rule != RuleUnsettled || !strings.Contains(f.Message, name+" names a contact of type") {
+			t.Errorf("%s: %s, want %s naming %s: %s", p.ID, f.Rule, RuleUnsettled, name, f.Message)
+		}
+	}
+	// A per-type value that is not an id is not sent.
+	f := newAurFake(t, aurSpecWay(t, nil))
+	tg := f.target(aurPeople)
+	tg.Fixtures["CONTACT_ID_PEOPLE"] = "../admin"
+	if o := aurProbe(t, "null-enum-values").Run(context.Background(), tg); o.Reading != Unsettled || len(f.bodies) > 0 ||
+		!strings.Contains(o.Evidence, "CONTACTAPIS_AUREGISTER_CONTACT_ID_PEOPLE") {
+		t.Errorf("%s after %d requests, want unsettled before any, naming the variable: %s", o.Reading, len(f.bodies), o.Evidence)
 	}
 }
