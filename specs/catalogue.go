@@ -47,6 +47,8 @@ type Entry struct {
 	Doc           string        `json:"doc"`
 	Assumed       string        `json:"x-assumed,omitempty"`
 	Discrepancies []Discrepancy `json:"x-doc-discrepancy,omitempty"`
+	// When lists the failures the mock engine answers with this entry (see Condition).
+	When []Condition `json:"when,omitempty"`
 
 	// OperationID is the operation whose catalogue holds the entry; empty for root entries.
 	OperationID string `json:"-"`

@@ -3,6 +3,7 @@ package contract
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -323,6 +325,13 @@ func register() {
 		jsonDecoder := openapi3filter.RegisteredBodyDecoder("application/json")
 		openapi3filter.RegisterBodyDecoder("text/json", jsonDecoder)
 		openapi3filter.RegisterBodyDecoder("application/csp-report", jsonDecoder)
+		// kin-openapi's date pattern takes 2001-02-30; a calendar date must exist.
+		openapi3.DefineStringFormatValidator("date", openapi3.NewCallbackValidator(func(s string) error {
+			if _, err := time.Parse(time.DateOnly, s); err != nil {
+				return fmt.Errorf("%q is not a calendar date (YYYY-MM-DD)", s)
+			}
+			return nil
+		}))
 		openapi3.DefineStringFormatValidator("iso3166-country", openapi3.NewCallbackValidator(func(s string) error {
 			if _, ok := country.ByCodeOrName(s); !ok {
 				return fmt.Errorf("%q is not an ISO 3166 country code or English country name", s)
@@ -330,4 +339,179 @@ func register() {
 			return nil
 		}))
 	})
+}
+
+// ErrTrailingData is the cause of a body refused by ValidateDecoded's strict JSON decoding: data
+// follows the JSON value ({"a":1}x), which kin-openapi's decoder would ignore.
+var ErrTrailingData = errors.New("data after the JSON value")
+
+// ValidateDecoded is ValidateRouted for a server that needs the body's value: the body is decoded
+// once, by the decoder registered for its media type, validated against the operation's schema and
+// returned (nil for an operation without a body). The errors have the shapes ValidateRouted's have
+// (a MultiError of *openapi3filter.RequestError), so one mapping serves both. strictJSON refuses
+// JSON bodies with data after the value.
+func (v *Validator) ValidateDecoded(ctx context.Context, m *Match, r *http.Request, body []byte, strictJSON bool) (value any, err error) {
+	defer recoverAs(&err, "request")
+	opts := *v.reqOpts
+	opts.ExcludeRequestBody = true
+	req := r.Clone(ctx)
+	req.Body, req.ContentLength = http.NoBody, int64(len(body))
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: m.PathParams, Route: m.Route, Options: &opts}
+	var multi openapi3.MultiError
+	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+		if !errors.As(err, &multi) {
+			multi = openapi3.MultiError{err}
+		}
+	}
+	rb := m.Route.Operation.RequestBody
+	if rb == nil || rb.Value == nil {
+		return nil, multiOrNil(multi)
+	}
+	value, bodyErr := decodeBody(in, rb.Value, r.Header, body, strictJSON)
+	if bodyErr != nil {
+		multi = append(multi, bodyErr)
+	}
+	return value, multiOrNil(multi)
+}
+
+func multiOrNil(m openapi3.MultiError) error {
+	if len(m) == 0 {
+		return nil
+	}
+	return m
+}
+
+// decodeBody decodes and validates body as kin-openapi's ValidateRequestBody does, keeping the value.
+func decodeBody(in *openapi3filter.RequestValidationInput, rb *openapi3.RequestBody, header http.Header, body []byte, strictJSON bool) (any, error) {
+	fail := func(reason string, err error) error {
+		return &openapi3filter.RequestError{Input: in, RequestBody: rb, Reason: reason, Err: err}
+	}
+	if len(body) == 0 {
+		if rb.Required {
+			return nil, fail("", openapi3filter.ErrInvalidRequired)
+		}
+		return nil, nil
+	}
+	ct := header.Get("Content-Type")
+	media := rb.Content.Get(ct)
+	if media == nil {
+		return nil, fail(fmt.Sprintf("header Content-Type has unexpected value: %q", ct), nil)
+	}
+	if media.Schema == nil || media.Schema.Value == nil {
+		return nil, nil
+	}
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	decoder := openapi3filter.RegisteredBodyDecoder(mt)
+	if decoder == nil && strings.HasSuffix(mt, "+json") {
+		decoder = openapi3filter.RegisteredBodyDecoder("application/json")
+	}
+	if decoder == nil {
+		return nil, fail("failed to decode request body", &openapi3filter.ParseError{Kind: openapi3filter.KindUnsupportedFormat, Reason: "unsupported content type " + mt})
+	}
+	var value any
+	var err error
+	if strictJSON && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+		value, err = decodeStrictJSON(body)
+	} else {
+		value, err = decoder(bytes.NewReader(body), header, media.Schema, func(name string) *openapi3.Encoding { return media.Encoding[name] })
+	}
+	if err != nil {
+		return nil, fail("failed to decode request body", err)
+	}
+	var errs openapi3.MultiError
+	if err := media.Schema.Value.VisitJSON(value, openapi3.VisitAsRequest(), openapi3.MultiErrors()); err != nil {
+		if !errors.As(err, &errs) {
+			errs = openapi3.MultiError{err}
+		}
+	}
+	errs = append(errs, inexactIntegers(media.Schema.Value, value)...)
+	if len(errs) > 0 {
+		return nil, fail("doesn't match schema", errs)
+	}
+	return value, nil
+}
+
+// InexactIntegerError is a body property declared integer whose number is past 2^53 and not
+// written in plain digits (1e16): JSON Schema takes it as an integer, but a float64 on the way
+// (JavaScript, many JSON libraries) would not keep it exact, so a server should not guess.
+type InexactIntegerError struct {
+	// Property is the top-level property holding the number.
+	Property string
+	Value    string
+}
+
+func (e *InexactIntegerError) Error() string {
+	return fmt.Sprintf("property %q: %s is not an exact integer", e.Property, e.Value)
+}
+
+// inexactIntegers finds InexactIntegerErrors among the top-level properties of an object body
+// and the items of its integer arrays.
+func inexactIntegers(s *openapi3.Schema, value any) []error {
+	obj, ok := value.(map[string]any)
+	if !ok {
+		return nil
+	}
+	var out []error
+	for name, v := range obj {
+		ps := s.Properties[name]
+		if ps == nil || ps.Value == nil {
+			continue
+		}
+		check := func(schema *openapi3.Schema, v any) {
+			n, ok := v.(json.Number)
+			if !ok || !schema.Type.Is(openapi3.TypeInteger) {
+				return
+			}
+			if _, err := n.Int64(); err == nil || !strings.ContainsAny(string(n), ".eE") {
+				return
+			}
+			if f, err := n.Float64(); err == nil && (f >= 1<<53 || f <= -(1<<53)) {
+				out = append(out, &InexactIntegerError{Property: name, Value: string(n)})
+			}
+		}
+		check(ps.Value, v)
+		if items, ok := v.([]any); ok && ps.Value.Items != nil && ps.Value.Items.Value != nil {
+			for _, item := range items {
+				check(ps.Value.Items.Value, item)
+			}
+		}
+	}
+	return out
+}
+
+// decodeStrictJSON decodes one JSON value (numbers as json.Number, as kin-openapi's decoder keeps
+// them) and refuses anything after it.
+func decodeStrictJSON(body []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var value any
+	if err := dec.Decode(&value); err != nil {
+		return nil, &openapi3filter.ParseError{Kind: openapi3filter.KindInvalidFormat, Cause: err}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &openapi3filter.ParseError{Kind: openapi3filter.KindInvalidFormat, Cause: ErrTrailingData}
+	}
+	return value, nil
+}
+
+// NewForDoc is New for a document that is not one of the embedded specs (a test's copy of a spec
+// with a property added, a fifth vendor's spec): compiled afresh, not cached.
+func NewForDoc(vendor string, doc *openapi3.T, basePath string) (*Validator, error) {
+	register()
+	cat, err := specs.ReadCatalogue(doc)
+	if err != nil {
+		return nil, fmt.Errorf("catalogue of %q: %w", vendor, err)
+	}
+	if doc, err = rebase(doc, strings.TrimSuffix(basePath, "/")); err != nil {
+		return nil, fmt.Errorf("rebase %q on %q: %w", vendor, basePath, err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("router for %q: %w", vendor, err)
+	}
+	v := &Validator{vendor: vendor, doc: doc, router: router, catalogue: cat}
+	v.reqOpts = &openapi3filter.Options{MultiError: true, RejectWhenRequestBodyNotSpecified: true, AuthenticationFunc: v.credentialPresent}
+	v.respOpts = &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true}
+	return v, nil
 }

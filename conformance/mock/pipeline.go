@@ -33,9 +33,14 @@ type vendor struct {
 }
 
 func newVendor(b Backend, f Faults, seed uint64, logger *slog.Logger) (*vendor, error) {
-	v, err := contract.New(b.Vendor(), b.APIPath())
-	if err != nil {
-		return nil, err
+	var v *contract.Validator
+	if e, ok := b.(*Engine); ok {
+		v = e.validator // built for the engine's own document, which may not be an embedded spec
+	} else {
+		var err error
+		if v, err = contract.New(b.Vendor(), b.APIPath()); err != nil {
+			return nil, err
+		}
 	}
 	return &vendor{backend: b, validator: v, faults: newFaultState(f, seed), logger: logger.With("vendor", b.Vendor())}, nil
 }
@@ -100,7 +105,15 @@ func (v *vendor) serve(rec *recorder, r *http.Request, ex *Exchange) *contract.M
 	case m.Secured() && !v.backend.Authenticate(r, m):
 		return reject(&Rejection{Kind: RejectUnauthenticated, Match: m, Body: body})
 	}
-	if err := v.validator.ValidateRouted(r.Context(), m, r, body); err != nil {
+	rt := &routed{match: m, validated: true}
+	if d, ok := v.backend.(decoder); ok {
+		// The engine takes the body's value from here: decoded and validated once.
+		value, err := v.validator.ValidateDecoded(r.Context(), m, r, body, d.StrictJSON())
+		if err != nil {
+			return reject(&Rejection{Kind: RejectInvalid, Match: m, Err: err, Body: body})
+		}
+		rt.value, rt.decoded = value, true
+	} else if err := v.validator.ValidateRouted(r.Context(), m, r, body); err != nil {
 		return reject(&Rejection{Kind: RejectInvalid, Match: m, Err: err, Body: body})
 	}
 	delay, fail := v.faults.draw()
@@ -112,7 +125,7 @@ func (v *vendor) serve(rec *recorder, r *http.Request, ex *Exchange) *contract.M
 		v.backend.Fail(rec, r)
 		return m
 	}
-	r = r.WithContext(context.WithValue(r.Context(), matchKey{}, &routed{match: m, validated: true}))
+	r = r.WithContext(context.WithValue(r.Context(), matchKey{}, rt))
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	r.ContentLength = int64(len(body))
 	v.backend.Handler().ServeHTTP(rec, r)
@@ -154,6 +167,25 @@ type routed struct {
 	match *contract.Match
 	// validated: the request, body included, passed the spec's validation.
 	validated bool
+	// decoded: value is the body's decoded value (for backends that are decoders).
+	decoded bool
+	value   any
+}
+
+// decoder is a backend that takes the request body's decoded value from the pipeline (the
+// engine) instead of decoding it again.
+type decoder interface {
+	// StrictJSON refuses JSON bodies with data after the value.
+	StrictJSON() bool
+}
+
+// decodedBody returns the body's value as the pipeline decoded and validated it.
+func decodedBody(ctx context.Context) (any, bool) {
+	rt, _ := ctx.Value(matchKey{}).(*routed)
+	if rt == nil || !rt.decoded {
+		return nil, false
+	}
+	return rt.value, true
 }
 
 // MatchFrom returns the operation the pipeline routed a request to, for handlers that need the

@@ -295,7 +295,7 @@ func TestBodiesOverTheCapAnswerInTheVendorsForm(t *testing.T) {
 		{specs.Which50, "update-contact-null", http.MethodPatch, "/which50/contactLists/3/contact?match=Email&Email=" + url.QueryEscape("jdoe@example.com"), "application/json",
 			pad(`{"Values": {"Mobile": "`, which50.MaxBodyBytes), http.Header{"Authorization": {"Bearer test"}}},
 		{specs.Auregister, "malformed-body", http.MethodPatch, "/auregister/contacts/1941877", "application/json",
-			pad(`{"email": "`, auregister.MaxBodyBytes), http.Header{"Authorization": {"Bearer " + creds.Auregister.Token}}},
+			pad(`{"email": "`, int64(auregister.MaxBodyBytes)), http.Header{"Authorization": {"Bearer " + creds.Auregister.Token}}},
 	} {
 		t.Run(tt.vendor+"/"+tt.id, func(t *testing.T) {
 			req, _ := http.NewRequest(tt.method, "http://"+addr+tt.path, bytes.NewReader(tt.body))

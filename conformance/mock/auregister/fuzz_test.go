@@ -35,7 +35,7 @@ func bodyCorpus(t testing.TB) []string {
 // pair is the same backend twice: behind the pipeline (validation on) and served alone.
 type pair struct {
 	onMock   *mock.Server
-	on, off  *auregister.Backend
+	on, off  *mock.Engine
 	onURL    string
 	offURL   string
 	shutdown func()

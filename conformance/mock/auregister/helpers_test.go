@@ -54,7 +54,7 @@ var (
 // harness is the mock behind the shared pipeline on a real HTTP server, as users reach it.
 type harness struct {
 	t       *testing.T
-	backend *auregister.Backend
+	backend *mock.Engine
 	mock    *mock.Server
 	srv     *httptest.Server
 	base    string // the API's base URL: the mock serves auregister under /auregister
@@ -154,12 +154,28 @@ func (h *harness) clientAt(t *testing.T, base, tok string) *api.ContactsClient {
 	return c
 }
 
+// State is the store as GET /_admin/state/auregister shows it.
+type State struct {
+	Addresses []Address     `json:"addresses"`
+	Contacts  []api.Contact `json:"contacts"`
+}
+
+// Address is a stored address.
+type Address struct {
+	ID    int64  `json:"id"`
+	Label string `json:"label,omitempty"`
+}
+
 // state is the store as the admin API would show it.
-func (h *harness) state() auregister.State {
+func (h *harness) state() State {
 	h.t.Helper()
-	st, ok := h.backend.State().(auregister.State)
-	if !ok {
-		h.t.Fatalf("State() is %T", h.backend.State())
+	raw, err := json.Marshal(h.backend.State())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	var st State
+	if err := json.Unmarshal(raw, &st); err != nil {
+		h.t.Fatalf("state %s: %v", raw, err)
 	}
 	return st
 }

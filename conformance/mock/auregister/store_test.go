@@ -94,7 +94,7 @@ func TestConcurrentUpdatesAreWhole(t *testing.T) {
 }
 
 // fixtures returns the default fixtures with one change applied to a copy.
-func fixtures(t *testing.T, h *harness, change func(st *auregister.State)) string {
+func fixtures(t *testing.T, h *harness, change func(st *State)) string {
 	t.Helper()
 	st := h.state()
 	change(&st)
@@ -116,16 +116,14 @@ func TestFixtures(t *testing.T) {
 		{"not an object", `[]`, "want a JSON object"},
 		{"unknown key", `{"contacts":[],"people":[]}`, "people"},
 		{"trailing data", `{"contacts":[]} {}`, "data after"},
-		{"address id twice", `{"addresses":[{"id":1},{"id":1}]}`, "addresses[1]: id 1 given twice"},
-		{"address id zero", `{"addresses":[{"id":0}]}`, "addresses[0]"},
+		{"address id twice", `{"addresses":[{"id":1},{"id":1}]}`, "addresses[1] (id 1): id 1 given twice"},
 		{"contact not an object", `{"contacts":[1]}`, "contacts[0]: not a JSON object"},
 		{"contact missing properties", `{"contacts":[{"id":5,"contactType":"People"}]}`, "contacts[0] (id 5): missing addressId"},
 		{"unknown property", `{"contacts":[` + strings.Replace(string(golden(t, "update-contact-response.json")), `"title":null`, `"title":null,"nickname":"x"`, 1) + `]}`, `contacts[0] (id 1941877): unknown property "nickname"`},
 		{"bad date", `{"contacts":[` + strings.Replace(string(golden(t, "update-contact-response.json")), `"2001-08-01"`, `"2001-02-30"`, 1) + `]}`, "contacts[0] (id 1941877): birthday must be"},
 		{"bad type", `{"contacts":[` + strings.Replace(string(golden(t, "update-contact-response.json")), `"contactType":"People"`, `"contactType":"Person"`, 1) + `]}`, "contacts[0] (id 1941877): contactType must be one of"},
 		{"unknown address", `{"contacts":[` + string(golden(t, "update-contact-response.json")) + `]}`, "contacts[0] (id 1941877): addressId 1675073 is not among the addresses"},
-		{"contact id twice", fixtures(t, h, func(st *auregister.State) { st.Contacts[1].ID = st.Contacts[0].ID }), "contacts[1] (id 1941877): id 1941877 given twice"},
-		{"contact id zero", fixtures(t, h, func(st *auregister.State) { st.Contacts[0].ID = 0 }), "contacts[0]"},
+		{"contact id twice", fixtures(t, h, func(st *State) { st.Contacts[1].ID = st.Contacts[0].ID }), "contacts[1] (id 1941877): id 1941877 given twice"},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {
@@ -146,7 +144,7 @@ func TestFixtures(t *testing.T) {
 	}
 
 	// A state is a fixtures file: load the defaults minus the Company, then reset to them.
-	smaller := fixtures(t, h, func(st *auregister.State) {
+	smaller := fixtures(t, h, func(st *State) {
 		st.Contacts = append(st.Contacts[:2], st.Contacts[3:]...)
 	})
 	if err := h.mock.LoadFixtures([]byte(`{"auregister":` + smaller + `}`)); err != nil {
@@ -157,7 +155,7 @@ func TestFixtures(t *testing.T) {
 	if err := h.mock.Reset(); err != nil {
 		t.Fatal(err)
 	}
-	var want auregister.State
+	var want State
 	json.Unmarshal([]byte(smaller), &want)
 	if diff := cmp.Diff(want, h.state()); diff != "" {
 		t.Errorf("Reset did not restore the loaded fixtures:\n%s", diff)

@@ -1,0 +1,198 @@
+package specs
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// Extensions the spec-driven mock engine (conformance/mock) reads; see README.md, "The mock engine".
+const (
+	// ExtMock is the engine's configuration: on the document (Mock) and on an operation
+	// (MockOperation).
+	ExtMock = "x-mock"
+	// ExtMockRef on a property schema names the collection whose record the property's value
+	// must be the key of ("addressId" refers to "addresses").
+	ExtMockRef = "x-mock-ref"
+)
+
+// Mock is the document's x-mock: what the engine needs beyond the schemas and the catalogue.
+type Mock struct {
+	// MaxBodyBytes caps request bodies; a larger body is answered by the malformed entry.
+	MaxBodyBytes int64 `json:"maxBodyBytes"`
+	// StrictJSON refuses JSON bodies with data after the value, which kin-openapi's decoder
+	// ignores.
+	StrictJSON bool `json:"strictJSON,omitempty"`
+	// Errors says how an error answer looks and which one a request with several faults gets.
+	Errors MockErrors `json:"errors"`
+	// Collections are the stored records, by name.
+	Collections map[string]MockCollection `json:"collections"`
+}
+
+// MockErrors is the vendor's error-body format and the order of its checks.
+type MockErrors struct {
+	// Schema is the component schema of a JSON error body.
+	Schema string `json:"schema"`
+	// Fields maps each property of Schema to what fills it: "code", "message" (rendered),
+	// "field" (the offending field, omitted when none) or "status".
+	Fields map[string]string `json:"fields"`
+	// Order lists condition kinds (Condition.On, or On/In as "invalid/path") from the first
+	// checked to the last: a request with several faults is answered for the earliest kind, and
+	// within a kind for the first field in byte order of its name.
+	Order []string `json:"order"`
+	// Separator joins the allowed values of an enum in {allowedValues}.
+	Separator string `json:"separator,omitempty"`
+}
+
+// MockCollection is one kind of stored record.
+type MockCollection struct {
+	// Schema is the component schema each record is checked against and rendered from.
+	Schema string `json:"schema"`
+	// Key is the property that identifies a record.
+	Key string `json:"key"`
+}
+
+// MockOperation is an operation's x-mock.
+type MockOperation struct {
+	// Update makes the operation a partial update of one record: absent properties are kept,
+	// null clears, a value replaces. Its 2xx answer renders the record from the response schema.
+	Update *MockUpdate `json:"update,omitempty"`
+}
+
+// MockUpdate names the record an update changes.
+type MockUpdate struct {
+	Collection string `json:"collection"`
+	// Param is the path parameter holding the record's key.
+	Param string `json:"param"`
+}
+
+// Condition kinds: what a catalogue entry's `when` answers.
+const (
+	OnNoRoute         = "no-route"        // no path matches
+	OnMethod          = "method"          // the path exists, the method does not (falls back to no-route)
+	OnUnauthenticated = "unauthenticated" // credentials missing or wrong
+	OnMediaType       = "media-type"      // a body media type the operation does not declare
+	OnMalformed       = "malformed"       // the body does not decode (also too large, not UTF-8)
+	OnInvalid         = "invalid"         // a parameter or body value fails the schema
+	OnNotFound        = "not-found"       // no record has the key the request names
+	OnReference       = "reference"       // an x-mock-ref property names no record
+	OnRule            = "rule"            // the adapter's business rule (Condition.Rule)
+	OnInternal        = "internal"        // injected server failure
+)
+
+// Condition is one case a catalogue entry answers (the entry's `when`). Unset fields match
+// anything; among entries matching a failure, the one naming more fields wins, then the first.
+type Condition struct {
+	On string `json:"on"`
+	// In is where an invalid value sits: "body", "path", "query", "header".
+	In string `json:"in,omitempty"`
+	// Keyword is the failing JSON Schema keyword of an invalid body value ("enum", "format").
+	Keyword string `json:"keyword,omitempty"`
+	// Format is the failing schema's format ("date").
+	Format string `json:"format,omitempty"`
+	// Rule names an adapter rule.
+	Rule string `json:"rule,omitempty"`
+}
+
+// Specificity is how many fields beyond On the condition sets.
+func (c Condition) Specificity() int {
+	n := 0
+	for _, f := range []string{c.In, c.Keyword, c.Format, c.Rule} {
+		if f != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// Matches reports whether the condition covers failure f (f's fields are all set where known).
+func (c Condition) Matches(f Condition) bool {
+	return c.On == f.On && (c.In == "" || c.In == f.In) && (c.Keyword == "" || c.Keyword == f.Keyword) &&
+		(c.Format == "" || c.Format == f.Format) && (c.Rule == "" || c.Rule == f.Rule)
+}
+
+var conditionKinds = []string{OnNoRoute, OnMethod, OnUnauthenticated, OnMediaType, OnMalformed, OnInvalid,
+	OnNotFound, OnReference, OnRule, OnInternal}
+
+// ReadMock returns doc's x-mock, checked against the document: every schema and collection it
+// names exists, every order kind is known. ok is false when doc has none.
+func ReadMock(doc *openapi3.T) (m Mock, ok bool, err error) {
+	ext, ok := doc.Extensions[ExtMock]
+	if !ok {
+		return Mock{}, false, nil
+	}
+	if err := decodeStrict(ext, &m); err != nil {
+		return Mock{}, true, fmt.Errorf("%s: %w", ExtMock, err)
+	}
+	schema := func(name string) error {
+		if doc.Components == nil || doc.Components.Schemas[name] == nil {
+			return fmt.Errorf("%s: no component schema %q", ExtMock, name)
+		}
+		return nil
+	}
+	if m.MaxBodyBytes <= 0 {
+		return Mock{}, true, fmt.Errorf("%s: maxBodyBytes must be positive", ExtMock)
+	}
+	if err := schema(m.Errors.Schema); err != nil {
+		return Mock{}, true, err
+	}
+	for prop, src := range m.Errors.Fields {
+		if !slices.Contains([]string{"code", "message", "field", "status"}, src) {
+			return Mock{}, true, fmt.Errorf("%s: errors.fields.%s: %q is not code, message, field or status", ExtMock, prop, src)
+		}
+	}
+	for _, kind := range m.Errors.Order {
+		kind, _, _ = strings.Cut(kind, "/") // "invalid/path": invalid, in the path
+		if !slices.Contains(conditionKinds, kind) {
+			return Mock{}, true, fmt.Errorf("%s: errors.order: unknown kind %q (known: %s)", ExtMock, kind, strings.Join(conditionKinds, ", "))
+		}
+	}
+	for name, c := range m.Collections {
+		if err := schema(c.Schema); err != nil {
+			return Mock{}, true, fmt.Errorf("collection %s: %w", name, err)
+		}
+		if doc.Components.Schemas[c.Schema].Value.Properties[c.Key] == nil {
+			return Mock{}, true, fmt.Errorf("%s: collection %s: schema %s has no key property %q", ExtMock, name, c.Schema, c.Key)
+		}
+	}
+	return m, true, nil
+}
+
+// ReadMockOperation returns op's x-mock (the zero value when it has none).
+func ReadMockOperation(op *openapi3.Operation) (MockOperation, error) {
+	var m MockOperation
+	ext, ok := op.Extensions[ExtMock]
+	if !ok {
+		return m, nil
+	}
+	if err := decodeStrict(ext, &m); err != nil {
+		return m, fmt.Errorf("%s %s: %w", op.OperationID, ExtMock, err)
+	}
+	return m, nil
+}
+
+// ConditionKinds lists the valid Condition.On values.
+func ConditionKinds() []string { return slices.Clone(conditionKinds) }
+
+func decodeStrict(ext any, out any) error {
+	raw, err := json.Marshal(ext)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	dec.DisallowUnknownFields()
+	return dec.Decode(out)
+}
+
+// BodyCap is the x-mock maxBodyBytes of vendor's spec, 0 when it has none.
+func BodyCap(vendor string) int64 {
+	doc, err := Shared(vendor)
+	if err != nil {
+		return 0
+	}
+	m, _, _ := ReadMock(doc)
+	return m.MaxBodyBytes
+}
