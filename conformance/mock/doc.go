@@ -1,8 +1,8 @@
 // Package mock is the plumbing every vendor mock shares: the request pipeline in front of a
-// vendor's handler, fault injection, the exchange log and the admin API. The vendors themselves
-// (store + strict handler implementing gen/<vendor>'s StrictServerInterface) live in
-// mock/<vendor>; package mock/mocks assembles all four, for the conformance suite and for
-// tools/mockserver alike.
+// vendor's Backend, the spec-driven Engine that is a Backend, fault injection, the exchange log
+// and the admin API. mock/<vendor> holds each vendor's adapter (its page's business rules) or,
+// for vendors not yet moved to the engine, its hand-written backend; package mock/mocks
+// assembles all four, for the conformance suite and for tools/mockserver alike.
 //
 // The pipeline, per request, in this order (each step answers in the vendor's own dialect through
 // its Backend.Reject, never with a generic Go error):
@@ -19,4 +19,25 @@
 //  7. the backend's handler; its answer is validated against the spec before it is sent. An answer
 //     the spec forbids is a bug of the mock: it is logged, marked with the X-Contract-Violation
 //     header and kept in Violations, so every test that sees it can fail.
+//
+// # The engine
+//
+// Engine serves a vendor from its spec alone, plus an Adapter holding the business rules the page
+// states (specs/README.md, "The mock engine", lists the extensions it reads):
+//
+//   - x-mock on the document: the body cap, the error body (a component schema and what fills
+//     each of its properties: the entry's code, its rendered message, the field), the order of
+//     checks that decides which of several faults is answered, and the collections of records
+//     (a component schema and a key property each), which the fixtures fill;
+//   - x-mock on an operation: which record it changes (update: collection, path parameter);
+//   - `when` on each x-error-catalogue entry: the failures it answers ({on: invalid, in: body,
+//     keyword: enum}); among entries that match, the one naming more fields wins;
+//   - x-mock-ref on a property: the collection its value must be a key of.
+//
+// Bodies are decoded once, by the pipeline (contract.ValidateDecoded), and validated once; the
+// engine gets the value. Credentials are checked as securitySchemes declares them. Records are the
+// JSON values of their schemas (integers canonical as int64), so a property added to the spec is
+// stored, answered and shown by GET /_admin/state with no Go change, and a property removed from
+// the request schema is no longer applied. A failure no entry's `when` covers is a gap in the spec:
+// the engine answers a bare 500, which the pipeline reports as a contract violation.
 package mock

@@ -107,4 +107,3 @@ func (e *Engine) entryFor(m *contract.Match, c specs.Condition) (specs.Entry, bo
 	}
 	return best, bestScore >= 0
 }
-
