@@ -155,8 +155,8 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if len(doc.Servers) > 0 {
 		e.apiPath = contract.ServerPath(doc.Servers[0].URL)
 	}
-	if cfg.Doc == nil {
-		e.validator, err = contract.New(cfg.Vendor, e.apiPath)
+	if shared, _ := specs.Shared(cfg.Vendor); doc == shared {
+		e.validator, err = contract.New(cfg.Vendor, e.apiPath) // compiled once per process
 	} else {
 		e.validator, err = contract.NewForDoc(cfg.Vendor, doc, e.apiPath)
 	}
@@ -297,10 +297,13 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 	op := e.ops[m.OperationID()].Update
 	coll := e.conf.Collections[op.Collection]
 	recordSchema := e.schema(coll.Schema)
+	// An update applies what the request's schema declares and the record can hold; other
+	// properties of the body are ignored, as kin-openapi's validation ignores them.
 	body, _ := value.(map[string]any)
+	reqSchema := requestSchema(m.Route.Operation, r.Header.Get("Content-Type"))
 	changes := map[string]any{}
 	for name, v := range body {
-		if s := recordSchema.Properties[name]; s != nil && s.Value != nil {
+		if s := recordSchema.Properties[name]; s != nil && s.Value != nil && reqSchema != nil && reqSchema.Properties[name] != nil {
 			changes[name] = canonical(s.Value, v)
 		}
 	}
@@ -331,6 +334,17 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 	maps.Copy(next, u.Changes)
 	e.data[op.Collection][key] = next
 	e.answerRecord(w, m, next)
+}
+
+// requestSchema is the schema of the operation's body in the request's media type.
+func requestSchema(op *openapi3.Operation, contentType string) *openapi3.Schema {
+	if op.RequestBody == nil || op.RequestBody.Value == nil {
+		return nil
+	}
+	if mt := op.RequestBody.Value.Content.Get(contentType); mt != nil && mt.Schema != nil {
+		return mt.Schema.Value
+	}
+	return nil
 }
 
 // checkReferences refuses a change whose property carries x-mock-ref and names no record of that

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"slices"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/contactapis/contactapis/conformance/mock"
 	"github.com/contactapis/contactapis/specs"
 )
@@ -46,14 +48,19 @@ type Options struct {
 	Credentials Credentials
 	// Logger receives mock bugs; nil discards.
 	Logger *slog.Logger
+	// Doc replaces the embedded spec: a test's changed copy.
+	Doc *openapi3.T
 }
 
 // New returns the auregister mock: the engine serving specs/auregister.yaml with the page's
 // contact-type rules.
 func New(opts Options) (*mock.Engine, error) {
-	doc, err := specs.Shared(specs.Auregister)
-	if err != nil {
-		return nil, err
+	doc := opts.Doc
+	if doc == nil {
+		var err error
+		if doc, err = specs.Shared(specs.Auregister); err != nil {
+			return nil, err
+		}
 	}
 	rules, err := specs.ReadContactTypeRules(doc, updateSchema)
 	if err != nil {
