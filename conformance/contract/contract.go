@@ -200,6 +200,23 @@ func (v *Validator) ValidateResponse(ctx context.Context, m *Match, r *http.Requ
 	return openapi3filter.ValidateResponse(ctx, in)
 }
 
+// ValidateStatus is ValidateResponse without the body: the status must be declared (or a default
+// answer), and the Content-Type one of its media types when it declares any. For servers that
+// render bodies from the response schema and keep their data valid against it.
+func (v *Validator) ValidateStatus(_ context.Context, m *Match, _ *http.Request, status int, header http.Header, _ []byte) error {
+	ref := m.Route.Operation.Responses.Status(status)
+	if ref == nil {
+		ref = m.Route.Operation.Responses.Default()
+	}
+	if ref == nil || ref.Value == nil {
+		return fmt.Errorf("status %d is not declared by %s", status, m.OperationID())
+	}
+	if len(ref.Value.Content) > 0 && ref.Value.Content.Get(header.Get("Content-Type")) == nil {
+		return fmt.Errorf("status %d: Content-Type %q is not declared by %s", status, header.Get("Content-Type"), m.OperationID())
+	}
+	return nil
+}
+
 // ErrValidatorPanic is returned (wrapped) when kin-openapi panicked on an exchange: the exchange is
 // treated as invalid.
 var ErrValidatorPanic = errors.New("the validator failed on this input")
