@@ -362,7 +362,8 @@ func register() {
 // follows the JSON value ({"a":1}x), which kin-openapi's decoder would ignore.
 var ErrTrailingData = errors.New("data after the JSON value")
 
-// ValidateDecoded is ValidateRouted for a server that needs the body's value: the body is decoded
+// ValidateDecoded is ValidateRouted for a server that needs the body's value and has checked the
+// credentials itself (their presence is not checked again): the body is decoded
 // once, by the decoder registered for its media type, validated against the operation's schema and
 // returned (nil for an operation without a body). The errors have the shapes ValidateRouted's have
 // (a MultiError of *openapi3filter.RequestError), so one mapping serves both. strictJSON refuses
@@ -371,7 +372,11 @@ func (v *Validator) ValidateDecoded(ctx context.Context, m *Match, r *http.Reque
 	defer recoverAs(&err, "request")
 	opts := *v.reqOpts
 	opts.ExcludeRequestBody = true
-	req := r.Clone(ctx)
+	// Its callers are servers, which have judged the credentials themselves before.
+	opts.AuthenticationFunc = openapi3filter.NoopAuthenticationFunc
+	// A shallow copy: only the body differs, and cloning the headers cost as much as validating
+	// the parameters.
+	req := r.WithContext(ctx)
 	req.Body, req.ContentLength = http.NoBody, int64(len(body))
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: m.PathParams, Route: m.Route, Options: &opts}
 	var multi openapi3.MultiError
