@@ -354,6 +354,17 @@ func (v *Vendor) Fixture(key, mockDefault string) string {
 // Target is the kind of target the run uses.
 func (v *Vendor) Target() TargetKind { return env.cfg.Target }
 
+// HasAdmin reports whether the target has a mock's admin API (embedded mocks, or a url target
+// that is a tools/mockserver). Without one, specs must read state through the vendor's own API
+// and take their records from the configured fixtures, as on a live target.
+func (v *Vendor) HasAdmin() bool { return env.adminAt != "" }
+
+// FixtureSet reports whether the user named a record for key (CONTACTAPIS_<VENDOR>_<KEY>).
+func (v *Vendor) FixtureSet(key string) (string, bool) {
+	val := env.cfg.Fixtures[v.name][key]
+	return val, val != ""
+}
+
 func client[T any](v *Vendor, build func(ve *vendorEnv) (T, error)) T {
 	ve := v.env()
 	ve.mu.Lock()
