@@ -75,6 +75,13 @@ type auregSpec struct {
 	pageAnswer      map[string]any
 }
 
+// The operations this file covers: the page's update, and the read the spec assumes (through which
+// the suite reads state back on every target).
+const (
+	auregUpdateOp = "updateContact"
+	auregReadOp   = "getContact"
+)
+
 // auregRuleSchema is the component schema that carries x-contact-type-rules: the update body.
 const auregRuleSchema = "ContactUpdate"
 
@@ -92,11 +99,18 @@ func aureadSpec() *auregSpec {
 		fail(err)
 	}
 	s.update = doc.Components.Schemas[auregRuleSchema].Value
-	ops := specs.Operations(doc)
-	if len(ops) != 1 {
-		fail(fmt.Errorf("this file covers one operation, the spec has %d", len(ops)))
+	for _, o := range specs.Operations(doc) {
+		switch o.Operation.OperationID {
+		case auregUpdateOp:
+			s.op, s.opID = o, o.Operation.OperationID
+		case auregReadOp:
+		default:
+			fail(fmt.Errorf("this file covers %s and %s; the spec has %s too", auregUpdateOp, auregReadOp, o.Operation.OperationID))
+		}
 	}
-	s.op, s.opID = ops[0], ops[0].Operation.OperationID
+	if s.opID == "" {
+		fail(fmt.Errorf("no operation %s", auregUpdateOp))
+	}
 	for _, media := range s.op.Operation.RequestBody.Value.Content {
 		for name, ex := range media.Examples {
 			s.requestExamples[name] = ex.Value.Value
@@ -454,10 +468,12 @@ func (h *auregHelper) update(ctx context.Context, id int64, u auregister.Contact
 	return *got
 }
 
-// read is the stored contact, read with an empty update (a no-op that answers the contact).
+// read is the stored contact, read through the vendor's own API (getContact), on every target.
 func (h *auregHelper) read(ctx context.Context, id int64) auregister.Contact {
 	GinkgoHelper()
-	return h.update(ctx, id, auregister.ContactUpdate{})
+	got, err := h.client().GetContact(ctx, id)
+	Expect(err).NotTo(HaveOccurred(), "read of contact %d", id)
+	return *got
 }
 
 // state is the mock's whole store.
@@ -523,17 +539,10 @@ func (h *auregHelper) typedFixtures(ctx context.Context) []auregister.Contact {
 	return out
 }
 
-// readAny is read for a contact of any type: the empty update that reads a contact is refused
-// for the types no update may touch (Joint Member), and that refusal, the rule table's own
-// entry, names the type.
+// readAny is read: getContact reads contacts of every type, Joint Members included.
 func (h *auregHelper) readAny(ctx context.Context, id int64) auregister.Contact {
 	GinkgoHelper()
-	got, err := h.client().UpdateContact(ctx, id, auregister.ContactUpdate{})
-	if errors.Is(err, apiclient.CatalogueID(aureg.rules.Errors.NotUpdatable)) && len(aureg.rules.NotUpdatable) > 0 {
-		return auregister.Contact{ID: id, ContactType: auregister.ContactType(aureg.rules.NotUpdatable[0])}
-	}
-	Expect(err).NotTo(HaveOccurred(), "read of contact %d", id)
-	return *got
+	return h.read(ctx, id)
 }
 
 // contactOfType is a contact of type typ to update. Without an admin API (live, or a url target
@@ -1223,6 +1232,53 @@ var _ = Describe("auregister", func() {
 				h.expectEntry(resp, body, t.entry, args, "")
 			})
 		}
+
+		// The read the spec assumes (getContact): its answers, on every target.
+		readPath := func(id int64) string { return aureg.path(strconv.FormatInt(id, 10)) }
+		v.ConformanceIt(framework.Spec{
+			Must:      "a read of a contact MUST answer it as stored: what an update that changes nothing answers",
+			Operation: auregReadOp,
+			Covers:    []string{framework.StatusID(auregReadOp, http.StatusOK)},
+			Labels:    []framework.Label{framework.Mutating, framework.Assumed},
+		}, func(ctx SpecContext) {
+			id := h.fixtureID()
+			resp, body := h.send(ctx, http.MethodGet, readPath(id), "", nil, true)
+			got := auregExpectContact(resp, body)
+			Expect(got.ID).To(Equal(id))
+			Expect(auregJSON(got)).To(MatchJSON(auregJSON(h.update(ctx, id, auregister.ContactUpdate{}))))
+		})
+		v.ConformanceIt(framework.Spec{
+			Must:      "a read of a contact that does not exist MUST be refused with contact-not-found",
+			Operation: auregReadOp,
+			Covers:    []string{framework.CatalogueID("contact-not-found"), framework.StatusID(auregReadOp, http.StatusNotFound)},
+			Labels:    []framework.Label{framework.LiveSafe, framework.Assumed},
+		}, func(ctx SpecContext) {
+			resp, body := h.send(ctx, http.MethodGet, readPath(auregUnknownID), "", nil, true)
+			h.expectEntry(resp, body, "contact-not-found", map[string]string{"contactId": strconv.FormatInt(auregUnknownID, 10)}, "")
+			_, err := h.client().GetContact(ctx, auregUnknownID)
+			Expect(errors.Is(err, apiclient.CatalogueID("contact-not-found"))).To(BeTrue(), "typed client: %v", err)
+		})
+		v.ConformanceIt(framework.Spec{
+			Must:      "a read without an Authorization header MUST be refused with unauthorized",
+			Operation: auregReadOp,
+			Covers:    []string{framework.CatalogueID("unauthorized"), framework.StatusID(auregReadOp, http.StatusUnauthorized)},
+			Labels:    []framework.Label{framework.Negative, framework.LiveSafe, framework.Assumed},
+		}, func(ctx SpecContext) {
+			resp, body := h.send(ctx, http.MethodGet, readPath(h.fixtureID()), "", nil, false)
+			h.expectEntry(resp, body, "unauthorized", nil, "")
+		})
+		v.ConformanceIt(framework.Spec{
+			Must:      "a failure of the server on a read MUST be answered with internal-server-error",
+			Operation: auregReadOp,
+			Covers:    []string{framework.CatalogueID("internal-server-error"), framework.StatusID(auregReadOp, http.StatusInternalServerError)},
+			Labels:    []framework.Label{framework.MockOnly, framework.Assumed},
+		}, func(ctx SpecContext) {
+			admin := v.Admin()
+			Expect(admin.SetFaults(ctx, 0, 0, 1)).To(Succeed())
+			DeferCleanup(func() error { return admin.SetFaults(context.Background(), 0, 0, 0) })
+			resp, body := h.send(ctx, http.MethodGet, readPath(h.fixtureID()), "", nil, true)
+			h.expectEntry(resp, body, "internal-server-error", nil, "")
+		})
 
 		v.ConformanceIt(framework.Spec{
 			Must:      "the typed client MUST report an unknown contact as an *APIError of contact-not-found",
