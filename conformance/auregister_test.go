@@ -545,6 +545,42 @@ func (h *auregHelper) readAny(ctx context.Context, id int64) auregister.Contact 
 	return h.read(ctx, id)
 }
 
+// restoreAfter reads every contact the spec may change (the fixture contact and each named
+// CONTACT_ID_<TYPE>; on a mock also every contact of its store) through the vendor's API, and
+// registers a cleanup that writes back each one the spec changed: its stored values of every
+// property the update schema takes, which the type rules accept as unchanged. A contact of a type
+// no update may touch cannot have changed.
+func (h *auregHelper) restoreAfter(ctx context.Context) {
+	GinkgoHelper()
+	before := h.typedFixtures(ctx)
+	if h.v.HasAdmin() {
+		for _, c := range h.stateOf(ctx).Contacts {
+			if !slices.ContainsFunc(before, func(b auregister.Contact) bool { return b.ID == c.ID }) {
+				before = append(before, c)
+			}
+		}
+	}
+	DeferCleanup(func(ctx SpecContext) {
+		for _, c := range before {
+			if slices.Contains(aureg.rules.NotUpdatable, string(c.ContactType)) {
+				continue
+			}
+			if now := h.read(ctx, c.ID); auregJSON(now) == auregJSON(c) {
+				continue
+			}
+			fields := map[string]json.RawMessage{}
+			for name, raw := range auregFields(c) {
+				if _, ok := aureg.update.Properties[name]; ok {
+					fields[name] = raw
+				}
+			}
+			resp, body := h.patch(ctx, c.ID, auregBody(fields))
+			Expect(resp.StatusCode).To(Equal(http.StatusOK), "restore contact %d: %s", c.ID, body)
+			Expect(auregJSON(h.read(ctx, c.ID))).To(MatchJSON(auregJSON(c)), "contact %d restored", c.ID)
+		}
+	})
+}
+
 // contactOfType is a contact of type typ to update. Without an admin API (live, or a url target
 // that is not a tools/mockserver): the fixture contact when it has that type, else the contact
 // CONTACT_ID_<TYPE> names, read through the vendor's API (the spec is skipped when neither is of
@@ -729,7 +765,14 @@ type auregViolation struct {
 var _ = Describe("auregister", func() {
 	v := framework.NewVendor(specs.Auregister)
 	var h *auregHelper
-	BeforeEach(func() { h = &auregHelper{v: v} })
+	BeforeEach(func(ctx SpecContext) {
+		h = &auregHelper{v: v}
+		// A mutating spec on a target whose state outlives the run (a url target, live) leaves
+		// the records as it found them, also when it fails: the embedded mocks are thrown away.
+		if v.Target() != framework.Embedded && v.MayMutate() && slices.Contains(CurrentSpecReport().Labels(), string(framework.Mutating)) {
+			h.restoreAfter(ctx)
+		}
+	})
 
 	op := aureg.opID
 	rules := aureg.rules

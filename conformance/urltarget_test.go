@@ -120,3 +120,52 @@ func failures(rep types.Report) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// adminState is GET /_admin/state/vendor of the mocks' own handler.
+func adminState(t *testing.T, h http.Handler, vendor string) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/_admin/state/"+vendor, nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("admin state: %d %s", rec.Code, rec.Body)
+	}
+	return rec.Body.String()
+}
+
+// TestMutatingRunLeavesRecordsAsFound: a full --allow-mutations run of the auregister specs
+// against a url target leaves every record as it found it: each mutating spec reads what it may
+// change first and writes it back after, also when it fails. Checked behind the target's back
+// through the mocks' admin state, on a target without admin API (as a live vendor: no reset
+// between specs) and on a tools/mockserver (with one: the last spec's changes would remain).
+func TestMutatingRunLeavesRecordsAsFound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suite")
+	}
+	t.Run("without admin API", func(t *testing.T) {
+		hs, mocksHandler := vendorOnlyServer(t)
+		before := adminState(t, mocksHandler, specs.Auregister)
+		rep, _, err := runURLSuite(t, specs.Auregister, hs.URL, auregURLEnv, "-allow-mutations")
+		if err != nil {
+			t.Errorf("the suite failed: %v\n%s", err, failures(rep))
+		}
+		if after := adminState(t, mocksHandler, specs.Auregister); after != before {
+			t.Errorf("the run changed the records:\nbefore %s\nafter  %s", before, after)
+		}
+	})
+	t.Run("tools/mockserver", func(t *testing.T) {
+		srv, err := mocks.New(mocks.Options{Credentials: mocks.DefaultCredentials()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs := httptest.NewServer(srv)
+		t.Cleanup(hs.Close)
+		before := adminState(t, srv, specs.Auregister)
+		rep, _, err := runURLSuite(t, specs.Auregister, hs.URL, nil, "-allow-mutations")
+		if err != nil {
+			t.Errorf("the suite failed: %v\n%s", err, failures(rep))
+		}
+		if after := adminState(t, srv, specs.Auregister); after != before {
+			t.Errorf("the run changed the records:\nbefore %s\nafter  %s", before, after)
+		}
+	})
+}

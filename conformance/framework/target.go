@@ -354,6 +354,10 @@ func (v *Vendor) Fixture(key, mockDefault string) string {
 // Target is the kind of target the run uses.
 func (v *Vendor) Target() TargetKind { return env.cfg.Target }
 
+// MayMutate reports whether specs that write run on this target: always on the embedded mocks,
+// elsewhere only with --allow-mutations.
+func (v *Vendor) MayMutate() bool { return env.cfg.Target == Embedded || env.cfg.AllowMutations }
+
 // HasAdmin reports whether the target has a mock's admin API (embedded mocks, or a url target
 // that is a tools/mockserver). Without one, specs must read state through the vendor's own API
 // and take their records from the configured fixtures, as on a live target.
