@@ -75,6 +75,13 @@ type auregSpec struct {
 	pageAnswer      map[string]any
 }
 
+// The operations this file covers: the page's update, and the read the spec assumes (through which
+// the suite reads state back on every target).
+const (
+	auregUpdateOp = "updateContact"
+	auregReadOp   = "getContact"
+)
+
 // auregRuleSchema is the component schema that carries x-contact-type-rules: the update body.
 const auregRuleSchema = "ContactUpdate"
 
@@ -92,11 +99,18 @@ func aureadSpec() *auregSpec {
 		fail(err)
 	}
 	s.update = doc.Components.Schemas[auregRuleSchema].Value
-	ops := specs.Operations(doc)
-	if len(ops) != 1 {
-		fail(fmt.Errorf("this file covers one operation, the spec has %d", len(ops)))
+	for _, o := range specs.Operations(doc) {
+		switch o.Operation.OperationID {
+		case auregUpdateOp:
+			s.op, s.opID = o, o.Operation.OperationID
+		case auregReadOp:
+		default:
+			fail(fmt.Errorf("this file covers %s and %s; the spec has %s too", auregUpdateOp, auregReadOp, o.Operation.OperationID))
+		}
 	}
-	s.op, s.opID = ops[0], ops[0].Operation.OperationID
+	if s.opID == "" {
+		fail(fmt.Errorf("no operation %s", auregUpdateOp))
+	}
 	for _, media := range s.op.Operation.RequestBody.Value.Content {
 		for name, ex := range media.Examples {
 			s.requestExamples[name] = ex.Value.Value
@@ -454,10 +468,12 @@ func (h *auregHelper) update(ctx context.Context, id int64, u auregister.Contact
 	return *got
 }
 
-// read is the stored contact, read with an empty update (a no-op that answers the contact).
+// read is the stored contact, read through the vendor's own API (getContact), on every target.
 func (h *auregHelper) read(ctx context.Context, id int64) auregister.Contact {
 	GinkgoHelper()
-	return h.update(ctx, id, auregister.ContactUpdate{})
+	got, err := h.client().GetContact(ctx, id)
+	Expect(err).NotTo(HaveOccurred(), "read of contact %d", id)
+	return *got
 }
 
 // state is the mock's whole store.
@@ -494,18 +510,92 @@ func (h *auregHelper) storedInState(ctx context.Context, id int64) string {
 	return ""
 }
 
-// contactOfType is a contact of type typ to update: live, the fixture contact when it has that
-// type (the spec is skipped otherwise); on a mock, the fixture contact if it has the type, else
+// auregTypeKey is the optional fixture key naming a contact of type typ: CONTACT_ID_PEOPLE,
+// CONTACT_ID_JOINT_MEMBER, ... (suiteconfig.OptionalFixtureKeys, shared with drift probe).
+func auregTypeKey(typ string) string {
+	return auregFixtureKey + "_" + strings.ToUpper(strings.ReplaceAll(typ, " ", "_"))
+}
+
+// typedFixtures are the contacts the user named (CONTACT_ID and each CONTACT_ID_<TYPE> set), read
+// through the vendor's API, CONTACT_ID first.
+func (h *auregHelper) typedFixtures(ctx context.Context) []auregister.Contact {
+	GinkgoHelper()
+	ids := []int64{h.fixtureID()}
+	for _, typ := range aureg.rules.Types {
+		raw, ok := h.v.FixtureSet(auregTypeKey(typ))
+		if !ok {
+			continue
+		}
+		id, err := strconv.ParseInt(raw, 10, 64)
+		Expect(err).NotTo(HaveOccurred(), "CONTACTAPIS_AUREGISTER_%s must be an integer contact id", auregTypeKey(typ))
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	out := make([]auregister.Contact, len(ids))
+	for i, id := range ids {
+		out[i] = h.readAny(ctx, id)
+	}
+	return out
+}
+
+// readAny is read: getContact reads contacts of every type, Joint Members included.
+func (h *auregHelper) readAny(ctx context.Context, id int64) auregister.Contact {
+	GinkgoHelper()
+	return h.read(ctx, id)
+}
+
+// restoreAfter reads every contact the spec may change (the fixture contact and each named
+// CONTACT_ID_<TYPE>; on a mock also every contact of its store) through the vendor's API, and
+// registers a cleanup that writes back each one the spec changed: its stored values of every
+// property the update schema takes, which the type rules accept as unchanged. A contact of a type
+// no update may touch cannot have changed.
+func (h *auregHelper) restoreAfter(ctx context.Context) {
+	GinkgoHelper()
+	before := h.typedFixtures(ctx)
+	if h.v.HasAdmin() {
+		for _, c := range h.stateOf(ctx).Contacts {
+			if !slices.ContainsFunc(before, func(b auregister.Contact) bool { return b.ID == c.ID }) {
+				before = append(before, c)
+			}
+		}
+	}
+	DeferCleanup(func(ctx SpecContext) {
+		for _, c := range before {
+			if slices.Contains(aureg.rules.NotUpdatable, string(c.ContactType)) {
+				continue
+			}
+			if now := h.read(ctx, c.ID); auregJSON(now) == auregJSON(c) {
+				continue
+			}
+			fields := map[string]json.RawMessage{}
+			for name, raw := range auregFields(c) {
+				if _, ok := aureg.update.Properties[name]; ok {
+					fields[name] = raw
+				}
+			}
+			resp, body := h.patch(ctx, c.ID, auregBody(fields))
+			Expect(resp.StatusCode).To(Equal(http.StatusOK), "restore contact %d: %s", c.ID, body)
+			Expect(auregJSON(h.read(ctx, c.ID))).To(MatchJSON(auregJSON(c)), "contact %d restored", c.ID)
+		}
+	})
+}
+
+// contactOfType is a contact of type typ to update. Without an admin API (live, or a url target
+// that is not a tools/mockserver): the fixture contact when it has that type, else the contact
+// CONTACT_ID_<TYPE> names, read through the vendor's API (the spec is skipped when neither is of
+// the type, naming the variable to set). On a mock: the fixture contact if it has the type, else
 // the first fixture of the type in State.
 func (h *auregHelper) contactOfType(ctx context.Context, typ string) auregister.Contact {
 	GinkgoHelper()
 	id := h.fixtureID()
-	if h.v.Target() == framework.Live {
-		c := h.read(ctx, id)
-		if string(c.ContactType) != typ {
-			Skip(fmt.Sprintf("the live fixture contact %d is a %s, not a %s", id, c.ContactType, typ))
+	if !h.v.HasAdmin() {
+		for _, c := range h.typedFixtures(ctx) {
+			if string(c.ContactType) == typ {
+				return c
+			}
 		}
-		return c
+		Skip(fmt.Sprintf("no named contact is a %s: set CONTACTAPIS_AUREGISTER_%s to one the suite may change", typ, auregTypeKey(typ)))
 	}
 	var found *auregister.Contact
 	for _, c := range h.stateOf(ctx).Contacts {
@@ -519,12 +609,19 @@ func (h *auregHelper) contactOfType(ctx context.Context, typ string) auregister.
 	return *found
 }
 
-// addresses are the ids of the addresses known to exist: the mock's, none live (the page shows
-// the id of one, the fixture's own).
+// addresses are the ids of the addresses known to exist: on a mock, its store's; without an admin
+// API, the addresses of the contacts the user named (read through the vendor's API), so that a
+// second named contact with another address gives a value to move a contact to.
 func (h *auregHelper) addresses(ctx context.Context) []int64 {
 	GinkgoHelper()
-	if h.v.Target() == framework.Live {
-		return nil
+	if !h.v.HasAdmin() {
+		var ids []int64
+		for _, c := range h.typedFixtures(ctx) {
+			if a, err := c.AddressID.Get(); err == nil && !slices.Contains(ids, a) {
+				ids = append(ids, a)
+			}
+		}
+		return ids
 	}
 	var ids []int64
 	for _, a := range h.stateOf(ctx).Addresses {
@@ -668,7 +765,14 @@ type auregViolation struct {
 var _ = Describe("auregister", func() {
 	v := framework.NewVendor(specs.Auregister)
 	var h *auregHelper
-	BeforeEach(func() { h = &auregHelper{v: v} })
+	BeforeEach(func(ctx SpecContext) {
+		h = &auregHelper{v: v}
+		// A mutating spec on a target whose state outlives the run (a url target, live) leaves
+		// the records as it found them, also when it fails: the embedded mocks are thrown away.
+		if v.Target() != framework.Embedded && v.MayMutate() && slices.Contains(CurrentSpecReport().Labels(), string(framework.Mutating)) {
+			h.restoreAfter(ctx)
+		}
+	})
 
 	op := aureg.opID
 	rules := aureg.rules
@@ -791,7 +895,9 @@ var _ = Describe("auregister", func() {
 				// As printed: the example's bytes, every key and null as the page has them.
 				resp, got := h.patch(ctx, id, body)
 				Expect(resp.StatusCode).To(Equal(http.StatusOK))
-				Expect(string(got)).To(MatchJSON(auregJSON(answer)))
+				var gotMap map[string]any
+				Expect(json.Unmarshal(got, &gotMap)).To(Succeed())
+				Expect(auregJSON(v.Declared(op, http.StatusOK, gotMap))).To(MatchJSON(auregJSON(answer)))
 				// And through the typed client, which must send the same nulls and "".
 				var u auregister.ContactUpdate
 				Expect(json.Unmarshal(body, &u)).To(Succeed())
@@ -1169,6 +1275,53 @@ var _ = Describe("auregister", func() {
 				h.expectEntry(resp, body, t.entry, args, "")
 			})
 		}
+
+		// The read the spec assumes (getContact): its answers, on every target.
+		readPath := func(id int64) string { return aureg.path(strconv.FormatInt(id, 10)) }
+		v.ConformanceIt(framework.Spec{
+			Must:      "a read of a contact MUST answer it as stored: what an update that changes nothing answers",
+			Operation: auregReadOp,
+			Covers:    []string{framework.StatusID(auregReadOp, http.StatusOK)},
+			Labels:    []framework.Label{framework.Mutating, framework.Assumed},
+		}, func(ctx SpecContext) {
+			id := h.fixtureID()
+			resp, body := h.send(ctx, http.MethodGet, readPath(id), "", nil, true)
+			got := auregExpectContact(resp, body)
+			Expect(got.ID).To(Equal(id))
+			Expect(auregJSON(got)).To(MatchJSON(auregJSON(h.update(ctx, id, auregister.ContactUpdate{}))))
+		})
+		v.ConformanceIt(framework.Spec{
+			Must:      "a read of a contact that does not exist MUST be refused with contact-not-found",
+			Operation: auregReadOp,
+			Covers:    []string{framework.CatalogueID("contact-not-found"), framework.StatusID(auregReadOp, http.StatusNotFound)},
+			Labels:    []framework.Label{framework.LiveSafe, framework.Assumed},
+		}, func(ctx SpecContext) {
+			resp, body := h.send(ctx, http.MethodGet, readPath(auregUnknownID), "", nil, true)
+			h.expectEntry(resp, body, "contact-not-found", map[string]string{"contactId": strconv.FormatInt(auregUnknownID, 10)}, "")
+			_, err := h.client().GetContact(ctx, auregUnknownID)
+			Expect(errors.Is(err, apiclient.CatalogueID("contact-not-found"))).To(BeTrue(), "typed client: %v", err)
+		})
+		v.ConformanceIt(framework.Spec{
+			Must:      "a read without an Authorization header MUST be refused with unauthorized",
+			Operation: auregReadOp,
+			Covers:    []string{framework.CatalogueID("unauthorized"), framework.StatusID(auregReadOp, http.StatusUnauthorized)},
+			Labels:    []framework.Label{framework.Negative, framework.LiveSafe, framework.Assumed},
+		}, func(ctx SpecContext) {
+			resp, body := h.send(ctx, http.MethodGet, readPath(h.fixtureID()), "", nil, false)
+			h.expectEntry(resp, body, "unauthorized", nil, "")
+		})
+		v.ConformanceIt(framework.Spec{
+			Must:      "a failure of the server on a read MUST be answered with internal-server-error",
+			Operation: auregReadOp,
+			Covers:    []string{framework.CatalogueID("internal-server-error"), framework.StatusID(auregReadOp, http.StatusInternalServerError)},
+			Labels:    []framework.Label{framework.MockOnly, framework.Assumed},
+		}, func(ctx SpecContext) {
+			admin := v.Admin()
+			Expect(admin.SetFaults(ctx, 0, 0, 1)).To(Succeed())
+			DeferCleanup(func() error { return admin.SetFaults(context.Background(), 0, 0, 0) })
+			resp, body := h.send(ctx, http.MethodGet, readPath(h.fixtureID()), "", nil, true)
+			h.expectEntry(resp, body, "internal-server-error", nil, "")
+		})
 
 		v.ConformanceIt(framework.Spec{
 			Must:      "the typed client MUST report an unknown contact as an *APIError of contact-not-found",

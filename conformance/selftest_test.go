@@ -1,6 +1,7 @@
 package conformance_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
@@ -56,6 +57,42 @@ func TestSuiteCatchesBrokenMocks(t *testing.T) {
 				t.Errorf("the failure report does not name a row of %s:\n%s", page, tail(out))
 			}
 		})
+	}
+}
+
+// TestAddedFieldIsNonBreaking has a mock add a field the spec does not declare to its answers (a
+// vendor extending its API): the suite must report it as non-breaking and pass, and fail only with
+// --strict. A suite that failed every nightly run on an added field would teach its users to
+// ignore it.
+func TestAddedFieldIsNonBreaking(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suite several times")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, vendor := range []string{specs.Valomnia, specs.Auregister} {
+		for _, strict := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/strict=%v", vendor, strict), func(t *testing.T) {
+				t.Parallel()
+				args := []string{"-test.run=^TestConformance$", "-ginkgo.label-filter=vendor:" + vendor, "-ginkgo.no-color",
+					"-tamper=" + vendor + ":" + framework.TamperExtraField, "-vendors=" + vendor, "-reports=" + t.TempDir()}
+				if strict {
+					args = append(args, "-strict")
+				}
+				out, err := exec.Command(self, args...).CombinedOutput()
+				if !strings.Contains(string(out), "non-breaking ") || !strings.Contains(string(out), `property "`+framework.ExtraFieldName+`" is not declared`) {
+					t.Errorf("the added field is not reported as non-breaking:\n%s", tail(out))
+				}
+				switch {
+				case !strict && err != nil:
+					t.Errorf("the suite failed on a non-breaking change without --strict:\n%s", tail(out))
+				case strict && err == nil:
+					t.Errorf("the suite passed a non-breaking change with --strict:\n%s", tail(out))
+				}
+			})
+		}
 	}
 }
 

@@ -992,7 +992,7 @@ var _ = Describe("valomnia", func() {
 				Expect(updated).To(BeTemporally(">=", start), "lastUpdated")
 				want := maps.Clone(page)
 				want["lastUpdated"] = got["lastUpdated"]
-				Expect(got).To(Equal(want))
+				Expect(v.Declared(vlOp, http.StatusOK, got)).To(Equal(want))
 			})
 		})
 	})

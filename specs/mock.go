@@ -60,9 +60,20 @@ type MockOperation struct {
 	// Update makes the operation a partial update of one record: absent properties are kept,
 	// null clears, a value replaces. Its 2xx answer renders the record from the response schema.
 	Update *MockUpdate `json:"update,omitempty"`
+	// Read makes the operation a read of one record: its 2xx answer renders the record from the
+	// response schema; a key no record has is answered as for an update (condition not-found).
+	Read *MockUpdate `json:"read,omitempty"`
 }
 
-// MockUpdate names the record an update changes.
+// Record is the record the operation addresses, whichever it does with it.
+func (m MockOperation) Record() *MockUpdate {
+	if m.Update != nil {
+		return m.Update
+	}
+	return m.Read
+}
+
+// MockUpdate names the record an update changes (or a read reads).
 type MockUpdate struct {
 	Collection string `json:"collection"`
 	// Param is the path parameter holding the record's key.

@@ -22,7 +22,12 @@ const (
 	TamperErrorsAsOK = suiteconfig.TamperErrorsAsOK
 	// TamperMisspell changes the last character of every error message of a 4xx answer.
 	TamperMisspell = suiteconfig.TamperMisspell
+	// TamperExtraField adds an undeclared member to the JSON objects of every 2xx answer.
+	TamperExtraField = suiteconfig.TamperExtraField
 )
+
+// ExtraFieldName is the member TamperExtraField adds.
+const ExtraFieldName = "addedByTamper"
 
 // tamper returns the mock.Options.Tamper function for the configured breakage.
 func tamper(vendor, kind string) func(string, http.Handler) http.Handler {
@@ -34,6 +39,9 @@ func tamper(vendor, kind string) func(string, http.Handler) http.Handler {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, r)
 			status, body := rec.Code, rec.Body.Bytes()
+			if kind == TamperExtraField && status >= 200 && status < 300 {
+				body = withExtraField(body)
+			}
 			if status >= 400 && status < 500 {
 				switch kind {
 				case TamperErrorsAsOK:
@@ -83,4 +91,33 @@ func misspell(body []byte, m string) []byte {
 		}
 	}
 	return body
+}
+
+// withExtraField adds ExtraFieldName to a JSON object body, or to each object of a JSON array
+// body; any other body is returned as it is.
+func withExtraField(body []byte) []byte {
+	add := func(m map[string]any) { m[ExtraFieldName] = "a field the spec does not declare" }
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber() // ids must keep every digit
+	if dec.Decode(&v) != nil {
+		return body
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		add(x)
+	case []any:
+		for _, e := range x {
+			if m, ok := e.(map[string]any); ok {
+				add(m)
+			}
+		}
+	default:
+		return body
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return body
+	}
+	return out
 }

@@ -166,6 +166,10 @@ func probeAdmin(cfg *Config) string {
 	return ""
 }
 
+// ReportEntryNonBreaking names the report entry listing a spec's non-breaking findings (see
+// transport.check), which fail the spec only with --strict.
+const ReportEntryNonBreaking = "non-breaking"
+
 // Vendor is a spec's handle on one vendor of the target. Declare it in a container with
 // NewVendor; it is usable inside specs only.
 type Vendor struct {
@@ -214,7 +218,8 @@ func (v *Vendor) begin(s Spec) {
 			ginkgo.Fail(fmt.Sprintf("reset %s mock: %v", v.name, err))
 		}
 	}
-	if v := stray.violations(); len(v) > 0 {
+	if v := stray.violations(); len(v) > 0 || env.cfg.Strict && len(stray.nonBreaking()) > 0 {
+		v = append(v, stray.nonBreaking()...)
 		stray.reset()
 		ginkgo.Fail("exchanges made outside a spec body violated the contract:\n  " + strings.Join(v, "\n  "))
 	}
@@ -226,7 +231,15 @@ func (v *Vendor) begin(s Spec) {
 		for _, ex := range exchanges {
 			ginkgo.AddReportEntry(reportEntryExchange, ex, ginkgo.ReportEntryVisibilityNever)
 		}
-		violations := rec.violations()
+		violations, nonBreaking := rec.violations(), rec.nonBreaking()
+		if len(nonBreaking) > 0 {
+			// Reported whatever the outcome: a vendor that adds a field to its answers is news
+			// for the spec, though it breaks no client (see transport.check).
+			ginkgo.AddReportEntry(ReportEntryNonBreaking, strings.Join(nonBreaking, "\n"), ginkgo.ReportEntryVisibilityAlways)
+			if env.cfg.Strict {
+				violations = append(violations, nonBreaking...)
+			}
+		}
 		if len(violations) > 0 || ginkgo.CurrentSpecReport().Failed() {
 			ginkgo.AddReportEntry("documented by", v.docRows(s), ginkgo.ReportEntryVisibilityFailureOrVerbose)
 			ginkgo.AddReportEntry("evidence", evidence(exchanges), ginkgo.ReportEntryVisibilityFailureOrVerbose)
@@ -280,6 +293,36 @@ func (v *Vendor) Example(operationID, name string) any {
 	return nil
 }
 
+// Declared returns a decoded JSON object answer of an operation without the top-level members its
+// response schema for status does not declare. A vendor that adds a field to its answer makes a
+// non-breaking change, which the checking transport reports (and fails under --strict); a spec
+// comparing the answer with an expected one must not fail on it as well. The map is changed in
+// place and returned.
+func (v *Vendor) Declared(operationID string, status int, answer map[string]any) map[string]any {
+	for _, op := range specs.Operations(v.Doc()) {
+		if op.Operation.OperationID != operationID {
+			continue
+		}
+		ref := op.Operation.Responses.Status(status)
+		if ref == nil || ref.Value == nil {
+			ginkgo.Fail(fmt.Sprintf("%s: operation %q declares no %d answer", v.name, operationID, status))
+		}
+		for mt, media := range ref.Value.Content {
+			if !strings.Contains(mt, "json") {
+				continue
+			}
+			contract.UndeclaredFields(answer, media.Schema, "", func(ptr, name string) {
+				if ptr == "" {
+					delete(answer, name)
+				}
+			})
+		}
+		return answer
+	}
+	ginkgo.Fail(fmt.Sprintf("%s: no operation %q", v.name, operationID))
+	return nil
+}
+
 // deepCopy copies a JSON-shaped value (maps, slices, scalars), as examples are stored.
 func deepCopy(v any) any {
 	switch x := v.(type) {
@@ -310,6 +353,21 @@ func (v *Vendor) Fixture(key, mockDefault string) string {
 
 // Target is the kind of target the run uses.
 func (v *Vendor) Target() TargetKind { return env.cfg.Target }
+
+// MayMutate reports whether specs that write run on this target: always on the embedded mocks,
+// elsewhere only with --allow-mutations.
+func (v *Vendor) MayMutate() bool { return env.cfg.Target == Embedded || env.cfg.AllowMutations }
+
+// HasAdmin reports whether the target has a mock's admin API (embedded mocks, or a url target
+// that is a tools/mockserver). Without one, specs must read state through the vendor's own API
+// and take their records from the configured fixtures, as on a live target.
+func (v *Vendor) HasAdmin() bool { return env.adminAt != "" }
+
+// FixtureSet reports whether the user named a record for key (CONTACTAPIS_<VENDOR>_<KEY>).
+func (v *Vendor) FixtureSet(key string) (string, bool) {
+	val := env.cfg.Fixtures[v.name][key]
+	return val, val != ""
+}
 
 func client[T any](v *Vendor, build func(ve *vendorEnv) (T, error)) T {
 	ve := v.env()

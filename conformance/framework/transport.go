@@ -41,7 +41,11 @@ type Exchange struct {
 	ResponseBody    string              `json:"responseBody,omitempty"`
 	Error           string              `json:"error,omitempty"`
 	Operation       string              `json:"operation,omitempty"`
-	Violations      []string            `json:"violations,omitempty"`
+	// Violations are the exchange's breaking findings: each fails the spec.
+	Violations []string `json:"violations,omitempty"`
+	// NonBreaking are its non-breaking findings (a field or enum value the spec does not declare
+	// in the answer): reported, and failing the spec only with --strict.
+	NonBreaking []string `json:"nonBreaking,omitempty"`
 	// Negative marks a request a negative spec sent invalid on purpose.
 	Negative bool `json:"negative,omitempty"`
 }
@@ -75,7 +79,19 @@ func (l *specLog) violations() []string {
 	var out []string
 	for _, e := range l.list() {
 		for _, v := range e.Violations {
-			out = append(out, fmt.Sprintf("%s %s -> %d: %s", e.Method, e.URL, e.Status, v))
+			out = append(out, fmt.Sprintf("%s %s %s -> %d: %s", contract.Breaking, e.Method, e.URL, e.Status, v))
+		}
+	}
+	return out
+}
+
+// nonBreaking lists the non-breaking findings of the spec's exchanges, each with its severity's
+// word, as drift reports them.
+func (l *specLog) nonBreaking() []string {
+	var out []string
+	for _, e := range l.list() {
+		for _, v := range e.NonBreaking {
+			out = append(out, fmt.Sprintf("%s %s %s -> %d: %s", contract.NonBreaking, e.Method, e.URL, e.Status, v))
 		}
 	}
 	return out
@@ -126,10 +142,10 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ex.Status, ex.ResponseHeaders, ex.ResponseBody = resp.StatusCode, t.redactHeaders(resp.Header), t.redactBody(respBody)
 	negative := log != nil && log.negative
 	ex.Negative = negative
-	ex.Operation, ex.Violations = t.check(req, reqBody, resp, respBody, negative)
+	ex.Operation, ex.Violations, ex.NonBreaking = t.check(req, reqBody, resp, respBody, negative)
 	if log != nil {
 		log.add(ex)
-	} else if len(ex.Violations) > 0 {
+	} else if len(ex.Violations) > 0 || len(ex.NonBreaking) > 0 && env.cfg.Strict {
 		// Made outside a spec body (a BeforeEach before the spec began): kept, so that the
 		// next spec to begin fails on it instead of the violation vanishing.
 		stray.add(ex)
@@ -142,9 +158,11 @@ var stray specLog
 
 // check validates an exchange. A negative spec's request is invalid on purpose, so only the
 // answer is judged: it must be declared, or, when no operation matches, be an error the vendor's
-// catalogue documents.
-func (t *transport) check(req *http.Request, reqBody []byte, resp *http.Response, respBody []byte, negative bool) (string, []string) {
-	var v []string
+// catalogue documents. What it finds is split by severity (contract.Severity): breaking findings
+// (v) fail the spec; non-breaking ones (nb: an answer with a field or an enum value the spec
+// does not declare) fail it only with --strict, since a vendor that adds to its answers breaks no
+// client written to the spec.
+func (t *transport) check(req *http.Request, reqBody []byte, resp *http.Response, respBody []byte, negative bool) (op string, v, nb []string) {
 	if h := resp.Header.Get(mock.ContractViolationHeader); h != "" {
 		v = append(v, "the mock answered outside its own spec: "+h)
 	}
@@ -162,7 +180,7 @@ func (t *transport) check(req *http.Request, reqBody []byte, resp *http.Response
 			cat = t.validator.Catalogue()
 		}
 		v = append(v, t.checkErrorMessages(cat, resp, respBody)...)
-		return "", v
+		return "", v, nil
 	}
 	if !negative {
 		r := req.Clone(ctx)
@@ -171,10 +189,19 @@ func (t *transport) check(req *http.Request, reqBody []byte, resp *http.Response
 		}
 	}
 	if err := t.validator.ValidateResponse(ctx, m, req, resp.StatusCode, resp.Header, respBody); err != nil {
-		v = append(v, "response violates the spec: "+firstLines(err.Error(), 6))
+		msg := "response violates the spec: " + firstLines(err.Error(), 6)
+		if contract.ResponseErrorSeverity(err) == contract.NonBreaking {
+			nb = append(nb, msg)
+		} else {
+			v = append(v, msg)
+		}
+	}
+	ct := resp.Header.Get("Content-Type")
+	for _, d := range contract.UndeclaredInBody(ct, resp.Header, respBody, contract.ResponseSchema(m, resp.StatusCode, ct)) {
+		nb = append(nb, "response has a field the spec does not declare: "+d)
 	}
 	v = append(v, t.checkErrorMessages(t.validator.Catalogue().ForOperation(m.OperationID(), m.Secured()), resp, respBody)...)
-	return m.OperationID(), v
+	return m.OperationID(), v, nb
 }
 
 // checkErrorMessages requires every message of an error answer to be an instance of an entry of
@@ -272,6 +299,9 @@ func evidence(exchanges []Exchange) string {
 		}
 		for _, v := range e.Violations {
 			fmt.Fprintf(&b, "VIOLATION: %s\n", v)
+		}
+		for _, v := range e.NonBreaking {
+			fmt.Fprintf(&b, "NON-BREAKING: %s\n", v)
 		}
 	}
 	return b.String()

@@ -29,7 +29,8 @@
 //     each of its properties: the entry's code, its rendered message, the field), the order of
 //     checks that decides which of several faults is answered, and the collections of records
 //     (a component schema and a key property each), which the fixtures fill;
-//   - x-mock on an operation: which record it changes (update: collection, path parameter);
+//   - x-mock on an operation: which record it changes (update: collection, path parameter) or
+//     reads (read: the same, answered from the 2xx response schema, not-found as for updates);
 //   - `when` on each x-error-catalogue entry: the failures it answers ({on: invalid, in: body,
 //     keyword: enum}); among entries that match, the one naming more fields wins;
 //   - x-mock-ref on a property: the collection its value must be a key of.

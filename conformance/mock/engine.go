@@ -144,11 +144,14 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		if err != nil {
 			return fail(err)
 		}
-		if mo.Update == nil {
-			return fail(fmt.Errorf("operation %s: no %s update: the engine would not know what it does", op.Operation.OperationID, specs.ExtMock))
+		switch {
+		case mo.Update == nil && mo.Read == nil:
+			return fail(fmt.Errorf("operation %s: no %s update or read: the engine would not know what it does", op.Operation.OperationID, specs.ExtMock))
+		case mo.Update != nil && mo.Read != nil:
+			return fail(fmt.Errorf("operation %s: %s has both update and read; an operation does one", op.Operation.OperationID, specs.ExtMock))
 		}
-		if _, ok := conf.Collections[mo.Update.Collection]; !ok {
-			return fail(fmt.Errorf("operation %s: no collection %q", op.Operation.OperationID, mo.Update.Collection))
+		if _, ok := conf.Collections[mo.Record().Collection]; !ok {
+			return fail(fmt.Errorf("operation %s: no collection %q", op.Operation.OperationID, mo.Record().Collection))
 		}
 		e.ops[op.Operation.OperationID] = mo
 	}
@@ -294,7 +297,12 @@ func (e *Engine) serveBody(w http.ResponseWriter, r *http.Request, body []byte) 
 
 // handle applies a valid request.
 func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Match, value any) {
-	op := e.ops[m.OperationID()].Update
+	mo := e.ops[m.OperationID()]
+	if mo.Read != nil {
+		e.read(w, r, m, mo.Read)
+		return
+	}
+	op := mo.Update
 	coll := e.conf.Collections[op.Collection]
 	recordSchema := e.schema(coll.Schema)
 	// An update applies what the request's schema declares and the record can hold; other
@@ -307,10 +315,7 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 			changes[name] = canonical(s.Value, v)
 		}
 	}
-	key := m.PathParams[op.Param]
-	if p := m.Route.Operation.Parameters.GetByInAndName(openapi3.ParameterInPath, op.Param); p != nil && p.Schema != nil {
-		key = keyOf(canonical(p.Schema.Value, key))
-	}
+	key := e.recordKey(m, op)
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -349,6 +354,32 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 	maps.Copy(next, u.Changes)
 	e.data[op.Collection][key] = next
 	e.answerRecord(w, r, m, recordSchema, next)
+}
+
+// read answers the record a read operation addresses, rendered from its success answer, or the
+// not-found entry when no record has the key (as an update of a missing record is answered).
+func (e *Engine) read(w http.ResponseWriter, r *http.Request, m *contract.Match, op *specs.MockUpdate) {
+	recordSchema := e.schema(e.conf.Collections[op.Collection].Schema)
+	key := e.recordKey(m, op)
+	e.mu.Lock()
+	stored, ok := e.data[op.Collection][key]
+	e.mu.Unlock()
+	if !ok {
+		e.answer(w, r, m, []Problem{{Cond: specs.Condition{On: specs.OnNotFound}}})
+		return
+	}
+	// Records are replaced, never changed in place (dataset), so stored may be rendered unlocked.
+	e.answerRecord(w, r, m, recordSchema, stored)
+}
+
+// recordKey is the key of the record the operation's path parameter names, canonical as the
+// parameter's schema types it ("007" and 7 name the same integer key).
+func (e *Engine) recordKey(m *contract.Match, op *specs.MockUpdate) string {
+	key := m.PathParams[op.Param]
+	if p := m.Route.Operation.Parameters.GetByInAndName(openapi3.ParameterInPath, op.Param); p != nil && p.Schema != nil {
+		key = keyOf(canonical(p.Schema.Value, key))
+	}
+	return key
 }
 
 // requestSchema is the schema of the operation's body in the request's media type.

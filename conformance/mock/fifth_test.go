@@ -67,7 +67,7 @@ func newSmallcrm(t *testing.T) (*mock.Engine, string) {
 }
 
 // TestFifthVendor: a vendor that is a spec and a rule is served whole by the engine: updates
-// stored and answered, every refusal the catalogue entry its `when` names, the references and the
+// stored and answered, the stored record read back, every refusal the catalogue entry its `when` names, the references and the
 // adapter's rule enforced.
 func TestFifthVendor(t *testing.T) {
 	e, base := newSmallcrm(t)
@@ -90,6 +90,13 @@ func TestFifthVendor(t *testing.T) {
 		{"unknown team", "PATCH", "/people/7", "k3y", "application/json", `{"teamId":3}`, 400, `"detail":"No team 3"`},
 		{"archived", "PATCH", "/people/8", "k3y", "application/json", `{"name":"B"}`, 409, `"code":"archived"`},
 		{"no route", "GET", "/teams", "k3y", "", ``, 404, `"detail":"No GET /v1/teams"`},
+		// The read operation (x-mock read): the record as stored, after the update above; the
+		// adapter's rule is about updates, so an archived person reads; not-found as for updates.
+		{"read", "GET", "/people/7", "k3y", "", ``, 200, `"name":"Ada L"`},
+		{"read an archived person", "GET", "/people/8", "k3y", "", ``, 200, `"name":"Bob"`},
+		{"read unknown person", "GET", "/people/9", "k3y", "", ``, 404, `"detail":"No person 9 to read"`},
+		{"read id no integer", "GET", "/people/x", "k3y", "", ``, 404, `"detail":"No person x to read"`},
+		{"read without key", "GET", "/people/7", "", "", ``, 401, `"code":"bad_key"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

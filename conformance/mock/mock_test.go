@@ -124,7 +124,7 @@ func TestPipelineRejectsInOrder(t *testing.T) {
 	}{
 		{"valid", "PATCH", "/auregister/contacts/1", "Bearer test", "application/json", `{"mobile":"1"}`, 0},
 		{"unknown path", "PATCH", "/auregister/people/1", "Bearer test", "application/json", `{}`, mock.RejectNoRoute},
-		{"wrong method", "GET", "/auregister/contacts/1", "Bearer test", "", "", mock.RejectMethod},
+		{"wrong method", "PUT", "/auregister/contacts/1", "Bearer test", "", "", mock.RejectMethod},
 		{"body over the cap", "PATCH", "/auregister/contacts/1", "Bearer test", "application/json", `{"mobile":"` + strings.Repeat("1", 80) + `"}`, mock.RejectTooLarge},
 		{"invalid UTF-8", "PATCH", "/auregister/contacts/1", "Bearer test", "application/json", "{\"mobile\":\"\xff\"}", mock.RejectEncoding},
 		{"wrong token", "PATCH", "/auregister/contacts/1", "Bearer nope", "application/json", `{}`, mock.RejectUnauthenticated},

@@ -45,6 +45,9 @@ type Config struct {
 	Fixtures map[string]map[string]string
 	// AllowMutations lets specs that write run on a live target.
 	AllowMutations bool
+	// Strict fails a spec on non-breaking findings too (a field or enum value the spec does not
+	// declare in an answer); without it they are reported and the spec passes.
+	Strict bool
 	// RequestBudget caps the requests of a run (per ginkgo process); 0 means no cap.
 	RequestBudget int
 	// HAR is where to write every exchange as HAR 1.2 ("" for none).
@@ -78,7 +81,7 @@ func (c *Config) Secrets() []apiclient.Secret {
 // Flags are the suite's command-line flags (after -- on the ginkgo command line).
 type Flags struct {
 	target, vendors, har, reports, coverage, tamper string
-	allowMutations, updateCoverage                  bool
+	allowMutations, updateCoverage, strict          bool
 	budget                                          int
 	urls                                            map[string]*string
 }
@@ -89,6 +92,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.StringVar(&f.target, "target", string(Embedded), "what to run against: embedded (in-process mocks), url (running servers) or live (the vendors)")
 	fs.StringVar(&f.vendors, "vendors", strings.Join(specs.Vendors(), ","), "comma-separated vendors to check")
 	fs.BoolVar(&f.allowMutations, "allow-mutations", false, "let specs that write data run against a live target (on the fixture records you name)")
+	fs.BoolVar(&f.strict, "strict", false, "fail specs on non-breaking findings too (a new field or enum value in an answer); without it they are reported")
 	fs.IntVar(&f.budget, "request-budget", 0, "cap on requests per ginkgo process (default: 300 for live, none otherwise)")
 	fs.StringVar(&f.har, "har", "", "write every exchange, secrets redacted, as a HAR 1.2 file at this path")
 	fs.StringVar(&f.reports, "reports", "../reports", "directory for the coverage matrix (coverage.md, coverage.html)")
@@ -137,7 +141,7 @@ func (f *Flags) Load(getenv func(string) string) (*Config, error) {
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	c := &Config{
 		Target: TargetKind(f.target), BaseURL: map[string]string{}, Fixtures: map[string]map[string]string{},
-		AllowMutations: f.allowMutations, RequestBudget: f.budget, HAR: f.har, ReportsDir: f.reports,
+		AllowMutations: f.allowMutations, Strict: f.strict, RequestBudget: f.budget, HAR: f.har, ReportsDir: f.reports,
 		CoverageFile: f.coverage, UpdateCoverage: f.updateCoverage,
 	}
 	if !slices.Contains([]TargetKind{Embedded, URL, Live}, c.Target) {
@@ -263,10 +267,14 @@ const (
 	TamperErrorsAsOK = "errors-as-ok"
 	// TamperMisspell changes the last character of every error message of a 4xx answer.
 	TamperMisspell = "misspell"
+	// TamperExtraField adds a member the spec does not declare to every JSON object a 2xx answer
+	// holds at its top (or in its top-level array): a vendor that adds a field, a non-breaking
+	// change that must not fail the run without --strict.
+	TamperExtraField = "extra-field"
 )
 
 // TamperKinds lists the --tamper kinds.
-var TamperKinds = []string{TamperErrorsAsOK, TamperMisspell}
+var TamperKinds = []string{TamperErrorsAsOK, TamperMisspell, TamperExtraField}
 
 // ParseTamper reads --tamper: "" (no tampering) or vendor:kind.
 func ParseTamper(s string) (vendor, kind string, err error) {

@@ -96,3 +96,30 @@ func (c *ContactsClient) UpdateContact(ctx context.Context, contactID int64, upd
 	}
 	return &contact, nil
 }
+
+// GetContact reads contact contactID as stored (getContact, assumed: the page documents only the
+// update). A GET is idempotent, so the retry policy may repeat it. Errors are *APIError, as for
+// UpdateContact: an unknown contact is contact-not-found (apiclient.ErrNotFound).
+func (c *ContactsClient) GetContact(ctx context.Context, contactID int64) (*Contact, error) {
+	ex, err := c.opts.Send(ctx, true, func(ctx context.Context) (*http.Request, error) {
+		req, err := NewGetContactRequest(c.server, contactID)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Authorization", "Bearer "+c.token.Reveal())
+		return req.WithContext(ctx), nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("auregister: getContact: %w", err)
+	}
+	if ex.Response.StatusCode/100 != 2 {
+		return nil, newAPIError(ex.Response, ex.Body, c.token)
+	}
+	var contact Contact
+	if err := json.Unmarshal(ex.Body, &contact); err != nil {
+		return nil, errors.New(apiclient.Scrub(fmt.Sprintf("auregister: getContact: the answer (status %d) is not a contact: %v; body %q",
+			ex.Response.StatusCode, err, apiclient.VendorText(string(ex.Body), c.token)), c.token))
+	}
+	return &contact, nil
+}

@@ -11,6 +11,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -789,5 +790,35 @@ func TestNewContactsClientRefusesBadConfiguration(t *testing.T) {
 	}
 	if _, err := auregister.NewContactsClient("http://127.0.0.1:8080/auregister", secret); err != nil {
 		t.Errorf("a mock's base URL was refused: %v", err)
+	}
+}
+
+// GetContact sends GET on the contact's path with the bearer token, decodes the answer as the
+// typed contact, reports an unknown contact as contact-not-found, and (a read being idempotent)
+// is retried on a server failure when the policy allows.
+func TestGetContact(t *testing.T) {
+	v := newVendor(t, reply{http.StatusInternalServerError, "application/json", `{"error":"internal_server_error","message":"Something went wrong; try again later"}`}, ok(t))
+	got, err := newContactsClient(t, v.URL, fastRetries).GetContact(context.Background(), 1941877)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := pageContact(t); !reflect.DeepEqual(*got, want) {
+		t.Errorf("contact %+v, want %+v", *got, want)
+	}
+	req, body := v.last(t)
+	if req.Method != http.MethodGet || req.URL.Path != "/contacts/1941877" || len(body) != 0 {
+		t.Errorf("sent %s %s with %d body bytes, want GET /contacts/1941877 without a body", req.Method, req.URL.Path, len(body))
+	}
+	if h := req.Header.Get("Authorization"); h != "Bearer "+secret.Reveal() {
+		t.Errorf("Authorization %q", h)
+	}
+	if n := v.calls.Load(); n != 2 {
+		t.Errorf("%d calls, want 2 (the 500 retried)", n)
+	}
+
+	missing := newVendor(t, reply{http.StatusNotFound, "application/json", `{"error":"not_found","message":"Contact 9 does not exist"}`})
+	_, err = newContactsClient(t, missing.URL).GetContact(context.Background(), 9)
+	if !errors.Is(err, apiclient.CatalogueID("contact-not-found")) || !errors.Is(err, apiclient.ErrNotFound) {
+		t.Errorf("unknown contact: %v, want contact-not-found and ErrNotFound", err)
 	}
 }

@@ -3,11 +3,11 @@
 //
 //	drift spec --base REV [--head REV] [--vendor V]... [--ack FILE] [--format F]
 //	drift spec --base-file OLD.yaml --head-file NEW.yaml --vendor V [--format F]
-//	drift traffic [--vendor-map HOST-OR-PREFIX=VENDOR]... [--baseline FILE] [--format F] FILE.har...
+//	drift traffic [--vendor-map HOST-OR-PREFIX=VENDOR]... [--baseline FILE] [--strict] [--format F] FILE.har...
 //	drift probe --vendor V... [--target live|url] [--url BASE] [--suite PATH] [--allow-mutations]
-//	            [--request-budget N] [--har FILE] [--baseline FILE] [--format F]
+//	            [--request-budget N] [--har FILE] [--baseline FILE] [--strict] [--format F]
 //	drift replay [--url BASE] [--fixtures FILE] [--vendor-map HOST-OR-PREFIX=VENDOR]... [--baseline FILE]
-//	             [--format F] FILE.har...
+//	             [--strict] [--format F] FILE.har...
 //
 // drift spec compares specs/<vendor>.yaml between two git revisions (head defaults to the working
 // tree) with oasdiff as a library, at oasdiff's levels ERR, WARN and INFO, plus the error
@@ -21,8 +21,11 @@
 // entry by its _vendor field, the vendors' documented hosts, tools/mockserver's path prefixes
 // (/iovox, /valomnia, /which50, /auregister) or --vendor-map. Findings are classified
 // (undocumented-status, undocumented-media-type, response-schema-mismatch,
-// missing-required-field, undocumented-field, error-message-not-in-catalogue, request-rejected) and
-// fail the run unless a --baseline file excuses them. Files are streamed, whatever their size.
+// missing-required-field, undocumented-field, error-message-not-in-catalogue, request-rejected),
+// each with a severity (conformance/contract.Severity, the words the suite uses too): breaking
+// findings fail the run unless a --baseline file excuses them; non-breaking ones (an undeclared
+// field or a new enum value in an answer, a request the spec refuses that the vendor accepted)
+// fail only with --strict; info never. Files are streamed, whatever their size.
 //
 // drift probe watches a vendor (live by default, credentials and hosts from the conformance
 // suite's CONTACTAPIS_* environment, read once through conformance/suiteconfig; or --target url, a
@@ -41,8 +44,10 @@
 // or a capture of the live vendor) to the mocks, in order and one at a time, and compares each
 // answer with the recorded one: status, media type, error messages (as sets, in the vendor's
 // format) and body shape (paths and kinds of value, never values); differences are findings
-// (replay-status, replay-media-type, replay-error-message, replay-body-shape) that fail unless a
-// --baseline excuses them. The mocks run in process, or at --url (a running tools/mockserver);
+// (replay-status, replay-media-type, replay-error-message, replay-body-shape) with traffic's
+// severities: a path only the vendor's answer has, or a 2xx where the mock refuses, is
+// non-breaking (fails with --strict); the rest is breaking and fails unless a --baseline excuses
+// it. The mocks run in process, or at --url (a running tools/mockserver);
 // they are reset before the first exchange and whenever the entry's _spec changes. Redacted
 // credentials become the mocks' test credentials (a refused one stays refused), Valomnia's
 // session is mapped to one the mock issued, and a live capture's records come from --fixtures.

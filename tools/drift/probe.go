@@ -21,7 +21,7 @@ import (
 )
 
 const probeHelp = `usage: drift probe --vendor V [--vendor V2]... [--target live|url] [--url BASE] [--suite PATH]
-                   [--allow-mutations] [--request-budget N] [--har FILE] [--baseline FILE] [--format F]
+                   [--allow-mutations] [--request-budget N] [--har FILE] [--baseline FILE] [--strict] [--format F]
 
 Probes each vendor three ways and reports everything as one set of findings:
   1. runs the conformance suite's live-safe specs (with --allow-mutations, every spec that is not
@@ -33,7 +33,11 @@ Probes each vendor three ways and reports everything as one set of findings:
      says why a probe could not tell.
 The target, credentials and fixture records come from the CONTACTAPIS_<VENDOR>_* environment the
 conformance suite reads (see README.md); --target url points at a running server such as
-tools/mockserver instead. Findings fail (exit 1) unless the baseline excuses them.
+tools/mockserver instead. Every finding has a severity: breaking (a field gone or retyped, a status or error code changed,
+something documented refused), non-breaking (a new field or enum value in an answer, something
+refused now accepted) or info. Breaking findings fail (exit 1) unless the baseline excuses them;
+non-breaking ones are reported and fail only with --strict.
+--strict is passed on to the suite, whose specs then fail on non-breaking findings too.
 
 `
 
@@ -52,6 +56,7 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer, e en
 	harPath := fs.String("har", "", "keep the suite's recording, secrets redacted, as a HAR 1.2 `file`")
 	baseline := fs.String("baseline", "", "baseline `file` of known deviations (traffic classes and probe rules)")
 	format := fs.String("format", "text", "output `format`: text, json, markdown or junit")
+	strict := fs.Bool("strict", false, "fail on non-breaking findings too (a new field or enum value in an answer, a refused request now accepted)")
 	timeout := fs.Duration("probe-timeout", probe.DefaultTimeout, "time allowed to each discrepancy probe")
 	seed := fs.Int64("seed", 0, "the suite's random `seed` (ginkgo's), to repeat a run's spec order; default: a new one")
 	rest, err := parse(fs, args, stdout)
@@ -159,6 +164,9 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer, e en
 	if *allowMutations {
 		run.Args = append(run.Args, "--allow-mutations")
 	}
+	if *strict {
+		run.Args = append(run.Args, "--strict")
+	}
 	if *budget > 0 {
 		run.Args = append(run.Args, "--request-budget="+strconv.Itoa(*budget))
 	}
@@ -172,7 +180,7 @@ func runProbe(ctx context.Context, args []string, stdout, stderr io.Writer, e en
 		return exitUsage, err
 	}
 	findings, suiteStats := suite.Findings(gr, vendors, root, cfg.Secrets()...)
-	r := &report.Report{Command: "probe", Subject: subject(cfg, vendors), Vendors: vendors, Findings: findings,
+	r := &report.Report{Command: "probe", Subject: subject(cfg, vendors), Vendors: vendors, Findings: findings, Strict: *strict,
 		Probe: &report.ProbeStats{Target: string(kind), Suite: suiteStats, Discrepancies: map[string]int{}}}
 
 	// 2. Its recording. None when the suite's reporting failed, which step 1 has reported.

@@ -52,6 +52,9 @@ func TestReplay(t *testing.T) {
 		// Baseline: what it excuses passes; an expired entry fails.
 		{"replay-baseline", 1, with([]string{"replay", "--baseline", "testdata/baseline/replay.yaml"}, all[1:]...)},
 		{"replay-baseline-clears", 0, []string{"replay", "--baseline", "testdata/baseline/replay.yaml", replayHAR("replay-body-shape")}},
+		// A field only the vendor's answer has is non-breaking: reported; it fails only with --strict.
+		{"replay-new-field", 0, []string{"replay", replayHAR("replay-new-field")}},
+		{"replay-new-field-strict", 1, []string{"replay", "--strict", replayHAR("replay-new-field")}},
 		{"replay-baseline-expired", 1, []string{"replay", "--baseline", "testdata/baseline/replay-expired.yaml", replayHAR("replay-body-shape")}},
 		// A traffic baseline names classes replay does not have.
 		{"replay-baseline-traffic-class", 2, []string{"replay", "--baseline", "testdata/baseline/traffic.yaml", replayHAR("clean")}},

@@ -420,7 +420,7 @@ func TestUnknownRoutesAndMethods(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	for _, tc := range []struct{ method, path string }{
-		{http.MethodGet, "/contacts/1941877"},
+		// GET is the assumed read (getContact), so not among them.
 		{http.MethodPut, "/contacts/1941877"},
 		{http.MethodPost, "/contacts/1941877"},
 		{http.MethodDelete, "/contacts/1941877"},

@@ -39,8 +39,8 @@ func entryCases() []entryCase {
 	return []entryCase{
 		{
 			id:   "route-not-found",
-			raw:  request{method: http.MethodGet, path: "/contacts/" + id, header: jsonAuth},
-			args: map[string]string{"method": "GET", "path": "/contacts/" + id},
+			raw:  request{method: http.MethodPut, path: "/contacts/" + id, header: jsonAuth},
+			args: map[string]string{"method": "PUT", "path": "/contacts/" + id},
 			// The client only ever PATCHes /contacts/{id}; a base URL with a wrong prefix is how
 			// a user meets this answer.
 			viaClient: func(t *testing.T, h *harness) error {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/tools/drift/internal/report"
 )
 
@@ -96,7 +97,7 @@ func TestApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := func(class, op, msg string) report.Finding {
-		return report.Finding{Vendor: "auregister", Kind: report.KindTraffic, Rule: class, Level: report.ERR, Operation: op, Message: msg, Breaking: true}
+		return report.Finding{Vendor: "auregister", Kind: report.KindTraffic, Rule: class, Level: report.ERR, Operation: op, Message: msg, Severity: contract.Breaking}
 	}
 	r := &report.Report{Vendors: []string{"iovox", "auregister"}, Findings: []report.Finding{
 		f("undocumented-field", "updateContact", `/: property "nickname" is not declared`),
@@ -134,10 +135,10 @@ func TestApplySpecChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := &report.Report{Vendors: []string{"iovox"}, Findings: []report.Finding{
-		{Vendor: "iovox", Kind: report.KindSpec, Rule: "response-success-status-removed", Operation: "PUT /Contacts", Breaking: true},
-		{Vendor: "iovox", Kind: report.KindSpec, Rule: "response-success-status-removed", Operation: "PUT /Other", Breaking: true},
-		{Vendor: "iovox", Kind: report.KindGoAPI, Rule: "go-api-incompatible", Message: "Contact.Email: removed", Breaking: true},
-		{Vendor: "iovox", Kind: report.KindGoAPI, Rule: "go-api-incompatible", Message: "Contact.Phone: removed", Breaking: true},
+		{Vendor: "iovox", Kind: report.KindSpec, Rule: "response-success-status-removed", Operation: "PUT /Contacts", Severity: contract.Breaking},
+		{Vendor: "iovox", Kind: report.KindSpec, Rule: "response-success-status-removed", Operation: "PUT /Other", Severity: contract.Breaking},
+		{Vendor: "iovox", Kind: report.KindGoAPI, Rule: "go-api-incompatible", Message: "Contact.Email: removed", Severity: contract.Breaking},
+		{Vendor: "iovox", Kind: report.KindGoAPI, Rule: "go-api-incompatible", Message: "Contact.Phone: removed", Severity: contract.Breaking},
 	}}
 	s.Apply(r, time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), []string{"iovox"})
 	var acked []bool

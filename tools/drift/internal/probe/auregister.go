@@ -670,12 +670,37 @@ func aurOtherEntityBusinessNumber(ctx context.Context, t *Target) Outcome {
 
 // null-enum-values: sex null on a person. The spec accepts null and clears the field; the table's
 // "must be Male or Female" refuses it with invalid-enum-value.
-func aurNullEnum(ctx context.Context, t *Target) Outcome {
+//
+// Null sent to a field that is null already shows nothing (a vendor that ignored null would
+// answer the same), so a person whose sex is null first gets a value, and the probe nulls that.
+// Whatever it changed, it writes back; a vendor that refuses null cannot have a value it was given
+// cleared again, and the evidence then says so.
+func aurNullEnum(ctx context.Context, t *Target) (out Outcome) {
 	d, rec, stop := aurStart(ctx, t, auregister.ContactTypePeople)
 	if stop != nil {
 		return *stop
 	}
+	before := rec.stored["sex"]
+	if before == nil {
+		value := "Female"
+		set := aurPatch(ctx, t, d, rec.id, map[string]any{"sex": value})
+		if o, ok := set.undecided(); ok {
+			return o
+		}
+		if !set.ok() || set.contact["sex"] != value {
+			return set.outcome(Unsettled, "sex is null on the fixture contact, and setting it first (so that clearing it shows) did not take")
+		}
+	}
 	x := aurPatch(ctx, t, d, rec.id, map[string]any{"sex": nil})
+	defer func() {
+		if now, present := x.contact["sex"]; x.ok() && present && now == before {
+			return
+		}
+		back := aurPatch(ctx, t, d, rec.id, map[string]any{"sex": before})
+		if !back.ok() {
+			out.Evidence += fmt.Sprintf("; writing sex %v back failed: %s", before, back.String())
+		}
+	}()
 	if o, ok := x.undecided(); ok {
 		return o
 	}

@@ -529,8 +529,19 @@ func TestAuregisterNullEnum(t *testing.T) {
 		stored["sex"] = "Female"
 		return http.StatusOK, ""
 	}
+	// Null accepted and ignored, values applied: on the page's person, whose sex is null already,
+	// a probe that only sent null would see null come back and read the spec's way.
+	ignoresNull := func(stored, body map[string]any) (int, string) {
+		if v, ok := body["sex"]; ok && v == nil {
+			return http.StatusOK, ""
+		}
+		return spec(stored, body)
+	}
+	male := func(f *aurFake) { f.contacts[aurPeople]["sex"] = "Male" }
 	runAurCases(t, "null-enum-values", []aurCase{
-		{name: "null clears (the spec)", fixture: aurPeople, handle: spec, want: Spec},
+		{name: "null clears (the spec)", fixture: aurPeople, handle: spec, want: Spec, unchanged: []string{"sex"}},
+		{name: "null clears a set value, then it is restored", fixture: aurPeople, handle: spec, adjust: male, want: Spec, unchanged: []string{"sex"}},
+		{name: "null ignored where sex is null already", fixture: aurPeople, handle: ignoresNull, want: Neither},
 		{name: "null refused", fixture: aurPeople, handle: strict, want: Page},
 		{name: "null ignored", fixture: aurPeople, handle: keeps, want: Neither},
 		{name: "a Company fixture", fixture: aurCompany, handle: spec, want: Unsettled},

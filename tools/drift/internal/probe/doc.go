@@ -11,7 +11,14 @@
 // within a timeout, mutating ones only with AllowMutations, a panic or an unknown reading being
 // Unsettled, and reports each discrepancy as a finding: doc-discrepancy-spec (INFO),
 // doc-discrepancy-page and doc-discrepancy-neither (ERR: the spec must change),
-// doc-discrepancy-unsettled (INFO). Evidence is one line with every credential scrubbed.
+// doc-discrepancy-unsettled (INFO), with the severities breaking (page, neither) and info.
+// Evidence is one line with every credential scrubbed.
+//
+// Probes never guess. When a precondition fails (the credentials refused, the fixture record
+// missing or of another type, an answer that does not reach the question) the outcome is
+// Unsettled with the reason, never Neither: TestRefusedCredentialsSettleNothing runs every probe
+// with credentials the mocks refuse. A probe observing a change makes it visible first: the
+// null-enum probe gives a null field a value before sending null, and writes back what it changed.
 //
 // Tests build their Target with mockTarget (mocktarget_test.go): the project's mocks in an
 // httptest server, default credentials and fixtures.

@@ -39,6 +39,13 @@ func mockPath(vendor string) string {
 // when the test ends, and the test fails if a mock answered against its own spec meanwhile.
 func mockTarget(t testing.TB, vendor string, allowMutations bool) *Target {
 	t.Helper()
+	return mockTargetEnv(t, vendor, allowMutations, nil)
+}
+
+// mockTargetEnv is mockTarget with more CONTACTAPIS_* environment (credentials the mocks refuse,
+// say).
+func mockTargetEnv(t testing.TB, vendor string, allowMutations bool, extra map[string]string) *Target {
+	t.Helper()
 	srv, err := mocks.New(mocks.Options{Credentials: mocks.DefaultCredentials()})
 	if err != nil {
 		t.Fatalf("mocks: %v", err)
@@ -59,6 +66,9 @@ func mockTarget(t testing.TB, vendor string, allowMutations bool) *Target {
 	env := map[string]string{}
 	for key, val := range mockFixtures[vendor] {
 		env[suiteconfig.EnvName(vendor, key)] = val
+	}
+	for k, v := range extra {
+		env[k] = v
 	}
 	// The url target's credentials default to the mocks' (mocks.DefaultCredentials).
 	cfg, err := flags.Load(func(k string) string { return env[k] })

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/contactapis/contactapis/apiclient"
+	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/conformance/suiteconfig"
 	"github.com/contactapis/contactapis/tools/drift/internal/report"
 )
@@ -138,16 +139,16 @@ func finding(vendor, id string, d Discrepancy, o Outcome) report.Finding {
 	}
 	switch o.Reading {
 	case Spec:
-		f.Rule, f.Level = RuleSpec, report.INFO
+		f.Rule, f.Level, f.Severity = RuleSpec, report.INFO, contract.Info
 		f.Message = "the vendor follows the spec's reading: " + o.Evidence
 	case Page:
-		f.Rule, f.Level, f.Breaking = RulePage, report.ERR, true
+		f.Rule, f.Level, f.Severity = RulePage, report.ERR, contract.Breaking
 		f.Message = "the vendor follows the page's other reading, not the spec's: change the spec: " + o.Evidence
 	case Neither:
-		f.Rule, f.Level, f.Breaking = RuleNeither, report.ERR, true
+		f.Rule, f.Level, f.Severity = RuleNeither, report.ERR, contract.Breaking
 		f.Message = "the vendor follows neither the spec nor the page: change the spec: " + o.Evidence
 	default:
-		f.Rule, f.Level = RuleUnsettled, report.INFO
+		f.Rule, f.Level, f.Severity = RuleUnsettled, report.INFO, contract.Info
 		f.Message = "unsettled: " + o.Evidence
 	}
 	if d.ID == "" {

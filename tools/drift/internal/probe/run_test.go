@@ -67,7 +67,7 @@ func TestRun(t *testing.T) {
 				t.Fatalf("%d findings, want 1", len(fs))
 			}
 			f := fs[0]
-			if f.Rule != tc.rule || f.Level != tc.level || f.Breaking != tc.breaking || f.Kind != report.KindProbe || f.Vendor != specs.Auregister || f.Operation != partial {
+			if f.Rule != tc.rule || f.Level != tc.level || f.Breaking() != tc.breaking || f.Kind != report.KindProbe || f.Vendor != specs.Auregister || f.Operation != partial {
 				t.Errorf("finding %+v", f)
 			}
 			if !strings.Contains(f.Message, tc.message) || strings.Contains(f.Message, "\n") {
@@ -95,7 +95,7 @@ func TestRun(t *testing.T) {
 		if f := fs[0]; f.Location != "specs/auregister.yaml" || !strings.Contains(f.Message, `has no x-doc-discrepancy "no-such-id"`) {
 			t.Errorf("unknown id: %+v", f)
 		}
-		if f := fs[1]; f.Rule != RuleUnsettled || f.Operation != ruby || f.Breaking || f.Location != idLine(t, ruby) ||
+		if f := fs[1]; f.Rule != RuleUnsettled || f.Operation != ruby || f.Breaking() || f.Location != idLine(t, ruby) ||
 			f.Message != "unsettled: no live run can settle it: the page's example is not sent by anyone" {
 			t.Errorf("unsettleable: %+v", f)
 		}

@@ -213,6 +213,13 @@ func (c *w50Call) send(note string, r Request) *Response {
 		return nil
 	}
 	c.evidence = append(c.evidence, sent+" → "+c.describe(resp))
+	// A refused credential makes any reading a guess: the answer is about the token, not the
+	// discrepancy. (Which50's probes once read a 401 as "neither", blaming the spec.) Only the
+	// anonymous probe expects the 401. Which50's 403 is also its answer to a null contact, so
+	// only the forbidden entries (the list is not the credential's) count here.
+	if c.err == nil && !r.Anonymous && (resp.Status == http.StatusUnauthorized || c.is(resp, "update-forbidden") || c.is(resp, "upsert-forbidden")) {
+		c.err = fmt.Errorf("the credentials were refused (%d): check CONTACTAPIS_WHICH50_TOKEN (and _AUTH_HEADER), and that the token may update list LIST_ID", resp.Status)
+	}
 	return resp
 }
 

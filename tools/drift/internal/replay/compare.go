@@ -35,6 +35,19 @@ var Classes = []string{ClassStatus, ClassMediaType, ClassErrorMessage, ClassBody
 // raw is one finding on one exchange.
 type raw struct {
 	class, detail string
+	severity      contract.Severity
+}
+
+// statusSeverity is the severity of a status the mock answers otherwise than the vendor: the
+// vendor accepting (2xx) what the mock, per the spec, refuses with a 4xx other than 404 is
+// non-breaking; anything else (a documented request refused, an error status changed, a record
+// the mock lacks) is breaking. A 404 stays breaking: it is usually a record missing from the
+// mock's fixtures, which the finding's text says, not a rule the vendor relaxed.
+func statusSeverity(vendor, mock int) contract.Severity {
+	if vendor >= 200 && vendor < 300 && mock >= 400 && mock < 500 && mock != http.StatusNotFound {
+		return contract.NonBreaking
+	}
+	return contract.Breaking
 }
 
 // answer is one side's response.
@@ -75,24 +88,22 @@ func compare(vendor string, cat specs.Catalogue, rec, got answer) []raw {
 			// The usual cause on a live capture: the record is the vendor's, not the mock's.
 			d += " (a record the mock's fixtures lack? --fixtures loads it)"
 		}
-		return []raw{{ClassStatus, d}}
+		return []raw{{ClassStatus, d, statusSeverity(rec.status, got.status)}}
 	}
 	var out []raw
 	rmt, gmt := rec.mediaType(), got.mediaType()
 	if rmt != gmt {
-		out = append(out, raw{ClassMediaType, fmt.Sprintf("status %d: the vendor answered %s, the mock %s", rec.status, orNone(rmt), orNone(gmt))})
+		out = append(out, raw{ClassMediaType, fmt.Sprintf("status %d: the vendor answered %s, the mock %s", rec.status, orNone(rmt), orNone(gmt)), contract.Breaking})
 	}
 	if rec.status >= 400 {
 		if d := compareMessages(vendor, cat, rec, got); d != "" {
-			out = append(out, raw{ClassErrorMessage, d})
+			out = append(out, raw{ClassErrorMessage, d, contract.Breaking})
 		}
 	}
 	// Shapes compare within one format only: a JSON body and an XML one differ in everything,
 	// and the media type finding says so already.
 	if rmt == gmt && rmt != "" {
-		if d := compareShapes(rmt, rec, got); d != "" {
-			out = append(out, raw{ClassBodyShape, d})
-		}
+		out = append(out, compareShapes(rmt, rec, got)...)
 	}
 	return out
 }
@@ -183,32 +194,49 @@ func quoteAll(msgs []string) string {
 // maxShapeDifferences bounds the differences a finding lists; the rest are counted.
 const maxShapeDifferences = 4
 
-func compareShapes(mt string, rec, got answer) string {
+// compareShapes gives at most two findings: the differences that break a client written to the
+// mock's answers (a path the vendor lacks, a kind changed) and those that do not (a path only the
+// vendor's answer has: a new field).
+func compareShapes(mt string, rec, got answer) []raw {
 	rs, rerr := ShapeOf(mt, rec.body)
 	gs, gerr := ShapeOf(mt, got.body)
 	switch {
 	case errors.Is(rerr, errNoShape):
-		return ""
+		return nil
 	case rerr != nil && gerr != nil:
-		return ""
+		return nil
 	case rerr != nil:
-		return fmt.Sprintf("status %d %s: the vendor's body is %s, the mock's parses", rec.status, mt, errorPhrase(rerr))
+		return []raw{{ClassBodyShape, fmt.Sprintf("status %d %s: the vendor's body is %s, the mock's parses", rec.status, mt, errorPhrase(rerr)), contract.Breaking}}
 	case gerr != nil:
-		return fmt.Sprintf("status %d %s: the mock's body is %s, the vendor's parses", rec.status, mt, errorPhrase(gerr))
+		return []raw{{ClassBodyShape, fmt.Sprintf("status %d %s: the mock's body is %s, the vendor's parses", rec.status, mt, errorPhrase(gerr)), contract.Breaking}}
 	}
-	diffs := Compare(rs, gs)
-	if len(diffs) == 0 {
-		return ""
-	}
-	var parts []string
-	for i, d := range diffs {
-		if i == maxShapeDifferences {
-			parts = append(parts, fmt.Sprintf("and %d more", len(diffs)-i))
-			break
+	var breaking, added []Difference
+	for _, d := range Compare(rs, gs) {
+		if d.Severity() == contract.NonBreaking {
+			added = append(added, d)
+		} else {
+			breaking = append(breaking, d)
 		}
-		parts = append(parts, d.String())
 	}
-	return report.Clip(fmt.Sprintf("status %d %s: %s", rec.status, mt, strings.Join(parts, "; ")))
+	var out []raw
+	for _, g := range []struct {
+		diffs []Difference
+		sev   contract.Severity
+	}{{breaking, contract.Breaking}, {added, contract.NonBreaking}} {
+		if len(g.diffs) == 0 {
+			continue
+		}
+		var parts []string
+		for i, d := range g.diffs {
+			if i == maxShapeDifferences {
+				parts = append(parts, fmt.Sprintf("and %d more", len(g.diffs)-i))
+				break
+			}
+			parts = append(parts, d.String())
+		}
+		out = append(out, raw{ClassBodyShape, report.Clip(fmt.Sprintf("status %d %s: %s", rec.status, mt, strings.Join(parts, "; "))), g.sev})
+	}
+	return out
 }
 
 // errorPhrase is a parse error without its detail, which can quote the body's bytes.

@@ -49,7 +49,10 @@ const maxDistinctFindings = 10_000
 // version segment in each base path, and a hostile file can carry a new one on every entry.
 const maxCachedValidators = 64
 
-type aggKey struct{ vendor, class, op, detail string }
+type aggKey struct {
+	vendor, class, op, detail string
+	severity                  contract.Severity
+}
 
 type agg struct {
 	f           report.Finding
@@ -462,16 +465,16 @@ func operationPath(val *contract.Validator, operationID string) (string, error) 
 }
 
 func (r *replayer) add(fileIdx, entry int, vendor, op string, d raw) {
-	k := aggKey{vendor, d.class, op, d.detail}
+	k := aggKey{vendor, d.class, op, d.detail, d.severity}
 	if _, ok := r.found[k]; !ok && len(r.found) >= maxDistinctFindings {
 		// Memory must not grow with the file even when every exchange differs in its own way:
 		// past the cap, new ones are counted together per vendor and class.
-		k = aggKey{vendor, d.class, "", fmt.Sprintf("more than %d distinct findings: the rest of this class is counted here, not listed", maxDistinctFindings)}
+		k = aggKey{vendor, d.class, "", fmt.Sprintf("more than %d distinct findings: the rest of this class is counted here, not listed", maxDistinctFindings), d.severity}
 	}
 	a := r.found[k]
 	if a == nil {
-		a = &agg{f: report.Finding{Vendor: vendor, Kind: report.KindReplay, Rule: d.class, Level: report.ERR,
-			Operation: k.op, Message: k.detail, Breaking: true}, file: fileIdx, entry: entry}
+		a = &agg{f: report.Finding{Vendor: vendor, Kind: report.KindReplay, Rule: d.class, Level: report.LevelOf(d.severity),
+			Operation: k.op, Message: k.detail, Severity: d.severity}, file: fileIdx, entry: entry}
 		r.found[k] = a
 	}
 	a.f.Count++

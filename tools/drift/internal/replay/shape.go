@@ -10,6 +10,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/contactapis/contactapis/conformance/contract"
 )
 
 // This file is the one definition of a body's shape, what replay-body-shape compares.
@@ -247,6 +249,16 @@ func (d Difference) String() string {
 		return fmt.Sprintf("%s (%s) only in the mock's", d.Path, d.Mock)
 	}
 	return fmt.Sprintf("%s is %s in the vendor's, %s in the mock's", d.Path, d.Vendor, d.Mock)
+}
+
+// Severity is what the difference means to a client written to the mock's answers (the spec's):
+// a path only the vendor's answer has is a new field, non-breaking; a path the vendor's answer
+// lacks, or a value of another kind, breaks such a client.
+func (d Difference) Severity() contract.Severity {
+	if d.Mock == 0 {
+		return contract.NonBreaking
+	}
+	return contract.Breaking
 }
 
 // Compare lists how the mock's shape differs from the vendor's, by path.

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/contactapis/contactapis/conformance/contract"
 )
 
 // Formats lists the output formats, for flag help and validation.
@@ -29,22 +31,24 @@ func Write(w io.Writer, format string, r *Report) error {
 // counts summarises one vendor's findings.
 type counts struct {
 	byLevel                      map[string]int
+	bySeverity                   map[contract.Severity]int
 	goIncompatible, goCompatible int
 	failing, acknowledged        int
 }
 
-func countFindings(fs []Finding) counts {
-	c := counts{byLevel: map[string]int{}}
+func countFindings(fs []Finding, strict bool) counts {
+	c := counts{byLevel: map[string]int{}, bySeverity: map[contract.Severity]int{}}
 	for _, f := range fs {
+		c.bySeverity[f.Severity]++
 		switch {
-		case f.Kind == KindGoAPI && f.Breaking:
+		case f.Kind == KindGoAPI && f.Breaking():
 			c.goIncompatible++
 		case f.Kind == KindGoAPI:
 			c.goCompatible++
 		default:
 			c.byLevel[f.Level]++
 		}
-		if f.Fails() {
+		if f.Fails(strict) {
 			c.failing++
 		}
 		if f.Acknowledged != nil {
@@ -57,7 +61,17 @@ func countFindings(fs []Finding) counts {
 func (c counts) summary(command string) string {
 	if command == "traffic" || command == "replay" || command == "probe" {
 		n := c.byLevel[ERR] + c.byLevel[WARN] + c.byLevel[INFO]
-		return fmt.Sprintf("%d %s (%d baselined)", n, plural(n, "finding", "findings"), c.acknowledged)
+		out := fmt.Sprintf("%d %s", n, plural(n, "finding", "findings"))
+		var parts []string
+		for _, s := range []contract.Severity{contract.Breaking, contract.NonBreaking, contract.Info} {
+			if c.bySeverity[s] > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", c.bySeverity[s], s))
+			}
+		}
+		if len(parts) > 0 {
+			out += ": " + strings.Join(parts, ", ")
+		}
+		return out + fmt.Sprintf(" (%d baselined)", c.acknowledged)
 	}
 	return fmt.Sprintf("spec: %d ERR, %d WARN, %d INFO; Go API: %d incompatible, %d compatible; %d acknowledged",
 		c.byLevel[ERR], c.byLevel[WARN], c.byLevel[INFO], c.goIncompatible, c.goCompatible, c.acknowledged)
@@ -90,16 +104,28 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// status says what becomes of a finding: it fails the run, it is acknowledged, or it is
-// informational.
-func status(f Finding) string {
+// status says what becomes of a finding: it fails the run, it is acknowledged, it fails only
+// with --strict, or it is informational.
+func status(f Finding, strict bool) string {
 	switch {
 	case f.Acknowledged != nil:
 		return fmt.Sprintf("acknowledged until %s (%s): %s", f.Acknowledged.Expires, f.Acknowledged.Where, f.Acknowledged.Reason)
-	case f.Breaking:
+	case f.Fails(strict):
 		return "FAILS"
+	case f.Severity == contract.NonBreaking:
+		return "reported (fails with --strict)"
 	}
 	return ""
+}
+
+// column is what the text and Markdown reports show in a finding's first column: the oasdiff
+// level for spec changes (ERR, WARN and INFO grade them finer), the severity for what was seen
+// of a vendor.
+func column(f Finding) string {
+	if f.Kind == KindSpec || f.Kind == KindGoAPI {
+		return f.Level
+	}
+	return string(f.Severity)
 }
 
 func verdict(r *Report) string {
@@ -124,9 +150,9 @@ func writeText(w io.Writer, r *Report) error {
 	}
 	for _, v := range r.Vendors {
 		fs := r.ForVendor(v)
-		fmt.Fprintf(&b, "\n%s: %s\n", v, countFindings(fs).summary(r.Command))
+		fmt.Fprintf(&b, "\n%s: %s\n", v, countFindings(fs, r.Strict).summary(r.Command))
 		for _, f := range fs {
-			fmt.Fprintf(&b, "  %-4s %s", f.Level, f.Rule)
+			fmt.Fprintf(&b, "  %-4s %s", column(f), f.Rule)
 			if f.Operation != "" {
 				fmt.Fprintf(&b, "  %s", f.Operation)
 			}
@@ -137,7 +163,7 @@ func writeText(w io.Writer, r *Report) error {
 				fmt.Fprintf(&b, " (%d exchanges)", f.Count)
 			}
 			fmt.Fprintf(&b, "\n       %s\n", f.Message)
-			if s := status(f); s != "" {
+			if s := status(f, r.Strict); s != "" {
 				fmt.Fprintf(&b, "       %s\n", s)
 			}
 		}
@@ -205,7 +231,7 @@ func writeMarkdown(w io.Writer, r *Report) error {
 	}
 	b.WriteString("| vendor | summary | failing |\n|---|---|---|\n")
 	for _, v := range r.Vendors {
-		c := countFindings(r.ForVendor(v))
+		c := countFindings(r.ForVendor(v), r.Strict)
 		fmt.Fprintf(&b, "| %s | %s | %d |\n", v, md(c.summary(r.Command)), c.failing)
 	}
 	for _, v := range r.Vendors {
@@ -213,17 +239,21 @@ func writeMarkdown(w io.Writer, r *Report) error {
 		if len(fs) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "\n#### %s\n\n| level | rule | operation | change | where | status |\n|---|---|---|---|---|---|\n", v)
+		head := "severity"
+		if r.Command == "spec" {
+			head = "level"
+		}
+		fmt.Fprintf(&b, "\n#### %s\n\n| %s | rule | operation | change | where | status |\n|---|---|---|---|---|---|\n", v, head)
 		for _, f := range fs {
 			where := f.Location
 			if f.Count > 1 {
 				where += fmt.Sprintf(" (%d exchanges)", f.Count)
 			}
-			st := status(f)
+			st := status(f, r.Strict)
 			if st == "FAILS" {
 				st = "**fails**"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", f.Level, code(f.Rule), code(f.Operation), md(f.Message), md(where), md(st))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", column(f), code(f.Rule), code(f.Operation), md(f.Message), md(where), md(st))
 		}
 	}
 	writeAcks := func(title string, acks []Acknowledgement) {
@@ -297,7 +327,7 @@ func writeJUnit(w io.Writer, r *Report) error {
 		}
 		for _, f := range fs {
 			var parts []string
-			for _, p := range []string{f.Level, f.Rule, f.Operation, f.Message} {
+			for _, p := range []string{column(f), f.Rule, f.Operation, f.Message} {
 				if p != "" {
 					parts = append(parts, p)
 				}
@@ -313,8 +343,8 @@ func writeJUnit(w io.Writer, r *Report) error {
 			c := junitCase{Classname: class, Name: name}
 			switch {
 			case f.Acknowledged != nil:
-				c.Skipped = &junitMessage{Message: status(f)}
-			case f.Breaking:
+				c.Skipped = &junitMessage{Message: status(f, r.Strict)}
+			case f.Fails(r.Strict):
 				c.Failure = &junitMessage{Message: f.Message, Type: f.Rule, Text: detail}
 			default:
 				c.SystemOut = detail

@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"slices"
 	"unicode/utf8"
+
+	"github.com/contactapis/contactapis/conformance/contract"
 )
 
 // Levels of a finding, oasdiff's scale: ERR breaks clients, WARN may break some, INFO does not.
@@ -61,13 +63,29 @@ type Finding struct {
 	Location string `json:"location,omitempty"`
 	// Count is how many exchanges showed this finding (traffic only; Location is the first).
 	Count int `json:"count,omitempty"`
-	// Breaking findings fail the run unless acknowledged.
-	Breaking     bool             `json:"breaking"`
-	Acknowledged *Acknowledgement `json:"acknowledged,omitempty"`
+	// Severity is what the finding means to a client written to the spec: breaking findings
+	// fail the run unless acknowledged, non-breaking ones only in strict mode, info never.
+	Severity     contract.Severity `json:"severity"`
+	Acknowledged *Acknowledgement  `json:"acknowledged,omitempty"`
 }
 
-// Fails reports whether the finding fails the run.
-func (f Finding) Fails() bool { return f.Breaking && f.Acknowledged == nil }
+// Fails reports whether the finding fails the run; strict makes non-breaking findings fail too.
+func (f Finding) Fails(strict bool) bool { return f.Severity.Fails(strict) && f.Acknowledged == nil }
+
+// Breaking reports whether the finding breaks a client written to the spec.
+func (f Finding) Breaking() bool { return f.Severity == contract.Breaking }
+
+// LevelOf puts a severity on oasdiff's scale, for findings that are not oasdiff's own: breaking
+// is ERR, non-breaking WARN, info INFO.
+func LevelOf(s contract.Severity) string {
+	switch s {
+	case contract.Breaking:
+		return ERR
+	case contract.NonBreaking:
+		return WARN
+	}
+	return INFO
+}
 
 // Report is the result of one drift run.
 type Report struct {
@@ -78,6 +96,8 @@ type Report struct {
 	// Vendors examined, in the specs package's order.
 	Vendors  []string  `json:"vendors"`
 	Findings []Finding `json:"findings"`
+	// Strict makes non-breaking findings fail the run (--strict).
+	Strict bool `json:"strict,omitempty"`
 	// Expired acknowledgements fail the run whether or not they still match anything: an
 	// exception past its date must be renewed with a reason, or removed.
 	Expired []Acknowledgement `json:"expired,omitempty"`
@@ -150,12 +170,12 @@ type ReplayStats struct {
 // Skipped is the number of exchanges not replayed.
 func (s *ReplayStats) Skipped() int { return s.NoResponse + s.BodyNotAsSent + s.UnknownHost }
 
-// Failing counts what fails the run: breaking findings not acknowledged, and expired
-// acknowledgements.
+// Failing counts what fails the run: breaking findings (and in strict mode non-breaking ones) not
+// acknowledged, and expired acknowledgements.
 func (r *Report) Failing() int {
 	n := len(r.Expired)
 	for _, f := range r.Findings {
-		if f.Fails() {
+		if f.Fails(r.Strict) {
 			n++
 		}
 	}

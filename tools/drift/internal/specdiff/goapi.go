@@ -10,6 +10,7 @@ import (
 	"golang.org/x/exp/apidiff"
 	"golang.org/x/tools/go/packages"
 
+	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/tools/drift/internal/report"
 )
 
@@ -64,9 +65,9 @@ func CompareGoAPI(vendor, dir string, old, new *types.Package) (_ []report.Findi
 	for _, c := range apidiff.Changes(old, new).Changes {
 		f := report.Finding{Vendor: vendor, Kind: report.KindGoAPI, Message: c.Message, Location: dir}
 		if c.Compatible {
-			f.Rule, f.Level = "go-api-compatible", report.INFO
+			f.Rule, f.Level, f.Severity = "go-api-compatible", report.INFO, contract.Info
 		} else {
-			f.Rule, f.Level, f.Breaking = "go-api-incompatible", report.ERR, true
+			f.Rule, f.Level, f.Severity = "go-api-incompatible", report.ERR, contract.Breaking
 		}
 		out = append(out, f)
 	}

@@ -10,6 +10,7 @@ import (
 	"path"
 	"path/filepath"
 
+	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/tools/drift/internal/report"
 )
 
@@ -103,11 +104,11 @@ func Compare(ctx context.Context, opts Options) (*report.Report, error) {
 		case baseErr != nil && headErr != nil:
 			return nil, fmt.Errorf("%w; %w", baseErr, headErr)
 		case baseErr != nil:
-			r.Findings = append(r.Findings, report.Finding{Vendor: v, Kind: report.KindSpec, Rule: RuleVendorAdded, Level: report.INFO,
+			r.Findings = append(r.Findings, report.Finding{Vendor: v, Kind: report.KindSpec, Rule: RuleVendorAdded, Level: report.INFO, Severity: contract.Info,
 				Message: fmt.Sprintf("%s is new: it does not exist at %s, so there is nothing to compare it with", p, base), Location: p})
 			continue
 		case headErr != nil:
-			r.Findings = append(r.Findings, report.Finding{Vendor: v, Kind: report.KindSpec, Rule: RuleVendorRemoved, Level: report.ERR, Breaking: true,
+			r.Findings = append(r.Findings, report.Finding{Vendor: v, Kind: report.KindSpec, Rule: RuleVendorRemoved, Level: report.ERR, Severity: contract.Breaking,
 				Message: fmt.Sprintf("%s was removed (%v): every client of gen/%s breaks", p, headErr, v), Location: p})
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/oasdiff/oasdiff/diff"
 	"github.com/oasdiff/oasdiff/load"
 
+	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/specs"
 	"github.com/contactapis/contactapis/tools/drift/internal/report"
 )
@@ -54,7 +55,7 @@ func CompareSpecs(vendor string, base, head Document) (_ []report.Finding, err e
 			Level:    levelName(c.GetLevel()),
 			Message:  strings.TrimSpace(c.GetUncolorizedText(l)),
 			Location: location(c, base, head),
-			Breaking: c.IsBreaking(),
+			Severity: specSeverity(c.IsBreaking()),
 		}
 		if c.GetOperation() != "" && c.GetPath() != "" {
 			f.Operation = c.GetOperation() + " " + c.GetPath()
@@ -123,7 +124,7 @@ func compareCatalogues(vendor string, base, head *openapi3.T, headName string) [
 	var out []report.Finding
 	add := func(rule, level, msg string) {
 		out = append(out, report.Finding{Vendor: vendor, Kind: report.KindSpec, Rule: rule, Level: level,
-			Message: msg, Location: headName, Breaking: level != report.INFO})
+			Message: msg, Location: headName, Severity: specSeverity(level != report.INFO)})
 	}
 	for _, b := range bc {
 		h, ok := hc.ByID(b.ID)
@@ -179,4 +180,14 @@ func oneLine(err error) error {
 		return fmt.Errorf("%s", s[:i])
 	}
 	return err
+}
+
+// specSeverity is a spec change's severity: oasdiff's breaking changes are breaking; the rest
+// (additions, descriptions) are information about the spec, not a vendor's change, so they are
+// info rather than non-breaking and never fail, even in strict mode.
+func specSeverity(breaking bool) contract.Severity {
+	if breaking {
+		return contract.Breaking
+	}
+	return contract.Info
 }

@@ -42,7 +42,7 @@ func TestCompareSpecsLevels(t *testing.T) {
 			t.Fatalf("%s: %d findings, want 1: %+v", tc.head, len(fs), fs)
 		}
 		f := fs[0]
-		if f.Rule != tc.rule || f.Level != tc.level || f.Breaking != tc.breaking || f.Operation != "PATCH /contacts/{contactId}" {
+		if f.Rule != tc.rule || f.Level != tc.level || f.Breaking() != tc.breaking || f.Operation != "PATCH /contacts/{contactId}" {
 			t.Errorf("%s: %+v; want %s %s breaking=%v", tc.head, f, tc.level, tc.rule, tc.breaking)
 		}
 	}

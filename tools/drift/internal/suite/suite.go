@@ -15,6 +15,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 
 	"github.com/contactapis/contactapis/apiclient"
+	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/tools/drift/internal/report"
 )
 
@@ -170,7 +171,7 @@ func Findings(r *types.Report, vendors []string, root string, secrets ...apiclie
 		if !s.State.Is(types.SpecStateFailureStates) {
 			continue
 		}
-		f := report.Finding{Kind: report.KindProbe, Level: report.ERR, Breaking: true,
+		f := report.Finding{Kind: report.KindProbe, Level: report.ERR, Severity: contract.Breaking,
 			Location: relLocation(root, s.LeafNodeLocation)}
 		failure := oneLine(apiclient.Scrub(s.Failure.Message, secrets...))
 		if s.State != types.SpecStateFailed {

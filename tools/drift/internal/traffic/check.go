@@ -1,9 +1,7 @@
 package traffic
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
@@ -51,6 +49,8 @@ var Classes = []string{ClassUndocumentedStatus, ClassUndocumentedMediaType, Clas
 // Raw is one finding on one exchange.
 type Raw struct {
 	Class string
+	// Severity is what the finding means to a client written to the spec (see ClassSeverity).
+	Severity contract.Severity
 	// Operation is the operationId, or "METHOD /path" of a request no operation matches.
 	Operation string
 	Detail    string
@@ -169,7 +169,34 @@ type exchange struct {
 }
 
 func (x *exchange) add(class, op, detail string) {
-	x.out = append(x.out, Raw{Class: class, Operation: op, Detail: detail})
+	x.addSeverity(class, ClassSeverity(class), op, detail)
+}
+
+func (x *exchange) addSeverity(class string, sev contract.Severity, op, detail string) {
+	x.out = append(x.out, Raw{Class: class, Severity: sev, Operation: op, Detail: detail})
+}
+
+// ClassSeverity is the severity of a class's findings: an undeclared field in an answer is
+// non-breaking (a client written to the spec ignores it), the rest break such a client. Two
+// findings are judged one by one instead: a schema mismatch that is only a new enum value
+// (contract.SchemaErrorSeverity), and a request the spec refuses that the vendor accepted
+// (rejected, below).
+func ClassSeverity(class string) contract.Severity {
+	if class == ClassUndocumentedField {
+		return contract.NonBreaking
+	}
+	return contract.Breaking
+}
+
+// rejected records a request the spec refuses. Answered with a 2xx, the vendor accepts what the
+// spec refuses: non-breaking (nothing a client sends per the spec stops working). Answered
+// otherwise, the client broke the contract, and the finding is breaking as before.
+func (x *exchange) rejected(op, detail string) {
+	sev := contract.Breaking
+	if x.status >= 200 && x.status < 300 {
+		sev = contract.NonBreaking
+	}
+	x.addSeverity(ClassRequestRejected, sev, op, detail)
 }
 
 func (x *exchange) check(ctx context.Context) []Raw {
@@ -183,7 +210,7 @@ func (x *exchange) check(ctx context.Context) []Raw {
 			why = "the spec declares the path but not the method"
 		}
 		if !x.negative {
-			x.add(ClassRequestRejected, op, why)
+			x.rejected(op, why)
 		}
 		// An unrouted request still gets an answer in the vendor's dialect: its messages must be
 		// in the catalogue. Root entries (the unrouted ones among them) can answer any such
@@ -200,7 +227,7 @@ func (x *exchange) check(ctx context.Context) []Raw {
 	if !x.negative {
 		if err := x.v.ValidateRouted(ctx, m, x.req, x.reqBody); err != nil {
 			for _, d := range describe(err) {
-				x.add(ClassRequestRejected, op, d)
+				x.rejected(op, d)
 			}
 		}
 	}
@@ -284,14 +311,6 @@ func (x *exchange) checkErrorMessages(op string, cat specs.Catalogue, reportForm
 	}
 }
 
-// jsonDecoder decodes numbers as json.Number: the walk looks at names only, and float64 would
-// round large ids for nothing.
-func jsonDecoder(b []byte) *json.Decoder {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	return dec
-}
-
 func (x *exchange) classifyResponse(op string, err error) {
 	var re *openapi3filter.ResponseError
 	if errors.As(err, &re) {
@@ -303,7 +322,7 @@ func (x *exchange) classifyResponse(op string, err error) {
 			x.add(ClassUndocumentedMediaType, op, fmt.Sprintf("status %d: %s is not declared", x.status, orNone(mediaType(x.header.Get("Content-Type")))))
 			return
 		}
-		if ses := schemaErrors(re.Err); len(ses) > 0 {
+		if ses := contract.SchemaErrors(re.Err); len(ses) > 0 {
 			for _, se := range ses {
 				x.classifySchemaError(op, se)
 			}
@@ -322,7 +341,7 @@ func (x *exchange) classifySchemaError(op string, se *openapi3.SchemaError) {
 	case se.SchemaField == "properties" && strings.HasSuffix(se.Reason, "is unsupported"):
 		// additionalProperties: false; checkUndeclared reports the member as undocumented.
 	default:
-		x.add(ClassSchemaMismatch, op, schemaLine(se))
+		x.addSeverity(ClassSchemaMismatch, contract.SchemaErrorSeverity(se), op, schemaLine(se))
 	}
 }
 
@@ -336,29 +355,12 @@ func schemaLine(se *openapi3.SchemaError) string {
 	return fmt.Sprintf("%s: %s", orRoot(ptr), schemaReason(se))
 }
 
-// checkUndeclared decodes the body the way kin-openapi does (JSON, or XML through the contract's
-// decoder) and reports members the schema does not declare.
+// checkUndeclared reports members of the body the schema does not declare (see
+// contract.UndeclaredInBody).
 func (x *exchange) checkUndeclared(op, ct string, schema *openapi3.SchemaRef) {
-	mt := mediaType(ct)
-	var value any
-	switch {
-	case mt == "application/json" || mt == "text/json" || strings.HasSuffix(mt, "+json"):
-		dec := jsonDecoder(x.body)
-		if err := dec.Decode(&value); err != nil {
-			return // the schema check has reported the body
-		}
-	case strings.HasSuffix(mt, "/xml") || strings.HasSuffix(mt, "+xml"):
-		v, err := contract.XMLDecoder(bytes.NewReader(x.body), x.header, schema, nil)
-		if err != nil {
-			return
-		}
-		value = v
-	default:
-		return
+	for _, d := range contract.UndeclaredInBody(ct, x.header, x.body, schema) {
+		x.add(ClassUndocumentedField, op, d)
 	}
-	undeclaredFields(value, schema, "", func(ptr, name string) {
-		x.add(ClassUndocumentedField, op, fmt.Sprintf("%s: property %q is not declared", orRoot(ptr), name))
-	})
 }
 
 // secured reports whether an operation requires credentials (its own security, else the
@@ -412,7 +414,7 @@ func pointer(segments []string) string {
 		if s != "" && strings.Trim(s, "0123456789") == "" {
 			b.WriteByte('*')
 		} else {
-			b.WriteString(escape(s))
+			b.WriteString(contract.EscapePointer(s))
 		}
 	}
 	return b.String()
@@ -425,33 +427,6 @@ func schemaReason(se *openapi3.SchemaError) string {
 		return se.Reason
 	}
 	return fmt.Sprintf("doesn't match schema %q", se.SchemaField)
-}
-
-// schemaErrors flattens kin-openapi's multi-errors into the schema errors they hold. The direct
-// types are tried first: a *SchemaError of a oneOf unwraps to its branches' errors, and those are
-// not what failed.
-func schemaErrors(err error) []*openapi3.SchemaError {
-	switch e := err.(type) {
-	case nil:
-		return nil
-	case openapi3.MultiError:
-		var out []*openapi3.SchemaError
-		for _, sub := range e {
-			out = append(out, schemaErrors(sub)...)
-		}
-		return out
-	case *openapi3.SchemaError:
-		return []*openapi3.SchemaError{e}
-	}
-	var me openapi3.MultiError
-	if errors.As(err, &me) {
-		return schemaErrors(me)
-	}
-	var se *openapi3.SchemaError
-	if errors.As(err, &se) {
-		return []*openapi3.SchemaError{se}
-	}
-	return nil
 }
 
 // describe turns a validation error into one line per problem, without values.
@@ -478,7 +453,7 @@ func describe(err error) []string {
 		case reqErr.RequestBody != nil:
 			prefix = "request body"
 		}
-		if ses := schemaErrors(reqErr.Err); len(ses) > 0 {
+		if ses := contract.SchemaErrors(reqErr.Err); len(ses) > 0 {
 			var out []string
 			for _, se := range ses {
 				out = append(out, prefix+": "+schemaLine(se))
@@ -506,7 +481,7 @@ func describe(err error) []string {
 		slices.Sort(parts)
 		return []string{report.Clip("security requirements not met: " + strings.Join(slices.Compact(parts), "; "))}
 	case errors.As(err, &respErr):
-		if ses := schemaErrors(respErr.Err); len(ses) > 0 {
+		if ses := contract.SchemaErrors(respErr.Err); len(ses) > 0 {
 			var out []string
 			for _, se := range ses {
 				out = append(out, schemaLine(se))

@@ -46,3 +46,9 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+func TestPointer(t *testing.T) {
+	if got := pointer([]string{"contact", "0", "a/b", "x~y"}); got != "/contact/*/a~1b/x~0y" {
+		t.Errorf("pointer = %q", got)
+	}
+}

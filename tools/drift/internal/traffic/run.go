@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/specs"
 	"github.com/contactapis/contactapis/tools/drift/internal/report"
 )
@@ -45,7 +46,10 @@ type result struct {
 	err         error
 }
 
-type aggKey struct{ vendor, class, op, detail string }
+type aggKey struct {
+	vendor, class, op, detail string
+	severity                  contract.Severity
+}
 
 // maxDistinctFindings bounds the findings kept in memory (see Run). A variable for the test.
 var maxDistinctFindings = 10_000
@@ -107,17 +111,17 @@ func Run(ctx context.Context, files []string, opts Options) (*report.Report, err
 			}
 			stats.PerVendor[r.vendor]++
 			for _, raw := range r.raws {
-				k := aggKey{r.vendor, raw.Class, raw.Operation, raw.Detail}
+				k := aggKey{r.vendor, raw.Class, raw.Operation, raw.Detail, raw.Severity}
 				if _, ok := found[k]; !ok && len(found) >= maxDistinctFindings {
 					// Memory must not grow with the file even when every exchange deviates in
 					// its own way (a unique message each): past the cap, new ones are counted
 					// together per vendor and class.
-					k = aggKey{r.vendor, raw.Class, "", fmt.Sprintf("more than %d distinct findings: the rest of this class is counted here, not listed", maxDistinctFindings)}
+					k = aggKey{r.vendor, raw.Class, "", fmt.Sprintf("more than %d distinct findings: the rest of this class is counted here, not listed", maxDistinctFindings), raw.Severity}
 				}
 				a := found[k]
 				if a == nil {
-					a = &agg{f: report.Finding{Vendor: r.vendor, Kind: report.KindTraffic, Rule: raw.Class, Level: report.ERR,
-						Operation: raw.Operation, Message: raw.Detail, Breaking: true}, file: r.file, entry: r.entry}
+					a = &agg{f: report.Finding{Vendor: r.vendor, Kind: report.KindTraffic, Rule: raw.Class, Level: report.LevelOf(raw.Severity),
+						Operation: raw.Operation, Message: raw.Detail, Severity: raw.Severity}, file: r.file, entry: r.entry}
 					found[k] = a
 					distinct.Add(1)
 				}

@@ -1,4 +1,4 @@
-package traffic
+package contract
 
 import (
 	"maps"
@@ -11,7 +11,8 @@ import (
 // must not recurse forever on a hostile body.
 const maxWalkDepth = 64
 
-// undeclaredFields calls found for every object member of value that its schema does not declare.
+// UndeclaredFields calls found for every object member of value that its schema does not declare,
+// with the JSON pointer of the object (array positions as "*") and the member's name.
 //
 // kin-openapi accepts undeclared properties unless additionalProperties is false, and the specs
 // leave it open (vendors add fields; a client must not break on them). Drift wants to know all
@@ -20,7 +21,7 @@ const maxWalkDepth = 64
 // (leniently: the branch that matched is not known here) names it; an object whose schema names
 // no property at all, or allows additional properties explicitly, is free-form and never
 // reported.
-func undeclaredFields(value any, ref *openapi3.SchemaRef, pointer string, found func(pointer, name string)) {
+func UndeclaredFields(value any, ref *openapi3.SchemaRef, pointer string, found func(pointer, name string)) {
 	walk(value, ref, pointer, found, 0)
 }
 
@@ -36,11 +37,11 @@ func walk(value any, ref *openapi3.SchemaRef, pointer string, found func(pointer
 		for _, k := range slices.Sorted(maps.Keys(v)) {
 			child := v[k]
 			if p, ok := props[k]; ok {
-				walk(child, p, pointer+"/"+escape(k), found, depth+1)
+				walk(child, p, pointer+"/"+EscapePointer(k), found, depth+1)
 				continue
 			}
 			if extra != nil {
-				walk(child, extra, pointer+"/"+escape(k), found, depth+1)
+				walk(child, extra, pointer+"/"+EscapePointer(k), found, depth+1)
 				continue
 			}
 			if !open {
@@ -108,8 +109,8 @@ func itemsOf(s *openapi3.Schema, depth int) *openapi3.SchemaRef {
 	return nil
 }
 
-// escape writes a member name as a JSON pointer segment (RFC 6901).
-func escape(k string) string {
+// EscapePointer writes a member name as a JSON pointer segment (RFC 6901).
+func EscapePointer(k string) string {
 	out := make([]byte, 0, len(k))
 	for i := 0; i < len(k); i++ {
 		switch k[i] {

@@ -1,0 +1,171 @@
+package conformance_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/contactapis/contactapis/conformance/framework"
+	"github.com/contactapis/contactapis/conformance/mock/mocks"
+	"github.com/contactapis/contactapis/specs"
+)
+
+// auregURLEnv names one contact of each type of the mocks' auregister fixtures, as a user names
+// the records of a live account (the second person, 1941881, brings a second address).
+var auregURLEnv = []string{
+	"CONTACTAPIS_AUREGISTER_CONTACT_ID=1941877",
+	"CONTACTAPIS_AUREGISTER_CONTACT_ID_PEOPLE=1941881",
+	"CONTACTAPIS_AUREGISTER_CONTACT_ID_JOINT_MEMBER=1941878",
+	"CONTACTAPIS_AUREGISTER_CONTACT_ID_COMPANY=1941879",
+	"CONTACTAPIS_AUREGISTER_CONTACT_ID_OTHER_ENTITY=1941880",
+}
+
+// vendorOnlyServer serves the mocks with their admin API refused: to the suite it is a vendor, a
+// url target without admin API. It returns the server and the mocks' own admin handler, for the
+// test to look behind the vendor's back.
+func vendorOnlyServer(t *testing.T) (*httptest.Server, http.Handler) {
+	t.Helper()
+	srv, err := mocks.New(mocks.Options{Credentials: mocks.DefaultCredentials()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/_admin/") {
+			http.NotFound(w, r)
+			return
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(hs.Close)
+	return hs, srv
+}
+
+// runURLSuite runs the suite's specs of vendor with --target=url against base and returns its
+// ginkgo report.
+func runURLSuite(t *testing.T, vendor, base string, env []string, extra ...string) (types.Report, []byte, error) {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	reportPath := filepath.Join(dir, "report.json")
+	args := append([]string{"-test.run=^TestConformance$", "-ginkgo.label-filter=vendor:" + vendor, "-ginkgo.no-color",
+		"-ginkgo.json-report=" + reportPath, "-target=url", "-vendors=" + vendor, "-" + vendor + "-url=" + base + framework.MockPath(vendor),
+		"-request-budget=100000", "-reports=" + dir}, extra...)
+	cmd := exec.Command(self, args...)
+	cmd.Env = append(os.Environ(), env...)
+	out, runErr := cmd.CombinedOutput()
+	raw, err := os.ReadFile(reportPath)
+	if err != nil {
+		t.Fatalf("no report (%v):\n%s", err, tail(out))
+	}
+	var reports []types.Report
+	if err := json.Unmarshal(raw, &reports); err != nil || len(reports) != 1 {
+		t.Fatalf("report: %v", err)
+	}
+	return reports[0], out, runErr
+}
+
+// TestURLTargetWithoutAdminRunsTheLiveSpecs: a url target without a mock's admin API gets a live
+// run's treatment, so it must run every auregister spec a live run does, the mutating ones on the
+// records named, reading state through the vendor's API; only mock-only specs may be skipped.
+// (The helpers that pick a contact of a type or list addresses read the admin API unless the
+// target was live, and 35 specs were skipped.)
+func TestURLTargetWithoutAdminRunsTheLiveSpecs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suite")
+	}
+	hs, _ := vendorOnlyServer(t)
+	rep, _, err := runURLSuite(t, specs.Auregister, hs.URL, auregURLEnv, "-allow-mutations")
+	if err != nil {
+		t.Errorf("the suite failed against a vendor-only server: %v\n%s", err, failures(rep))
+	}
+	var skipped []string
+	ran := 0
+	for _, s := range rep.SpecReports {
+		if s.LeafNodeType != types.NodeTypeIt || !slices.Contains(s.Labels(), "vendor:"+specs.Auregister) {
+			continue
+		}
+		if s.State.Is(types.SpecStateSkipped) {
+			if !slices.Contains(s.Labels(), string(framework.MockOnly)) {
+				skipped = append(skipped, s.LeafNodeText+": "+s.Failure.Message)
+			}
+			continue
+		}
+		ran++
+	}
+	t.Logf("%d auregister specs ran; %d that a live run runs were skipped", ran, len(skipped))
+	if len(skipped) > 0 {
+		t.Errorf("%d specs a live run runs were skipped:\n  %s", len(skipped), strings.Join(skipped, "\n  "))
+	}
+}
+
+// failures lists the failed specs of a report with their messages, first lines only.
+func failures(rep types.Report) string {
+	var out []string
+	for _, s := range rep.SpecReports {
+		if s.State.Is(types.SpecStateFailureStates) {
+			msg, _, _ := strings.Cut(s.Failure.Message, "\n")
+			out = append(out, s.LeafNodeText+": "+msg+" ("+s.Failure.Location.String()+")")
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// adminState is GET /_admin/state/vendor of the mocks' own handler.
+func adminState(t *testing.T, h http.Handler, vendor string) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/_admin/state/"+vendor, nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("admin state: %d %s", rec.Code, rec.Body)
+	}
+	return rec.Body.String()
+}
+
+// TestMutatingRunLeavesRecordsAsFound: a full --allow-mutations run of the auregister specs
+// against a url target leaves every record as it found it: each mutating spec reads what it may
+// change first and writes it back after, also when it fails. Checked behind the target's back
+// through the mocks' admin state, on a target without admin API (as a live vendor: no reset
+// between specs) and on a tools/mockserver (with one: the last spec's changes would remain).
+func TestMutatingRunLeavesRecordsAsFound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suite")
+	}
+	t.Run("without admin API", func(t *testing.T) {
+		hs, mocksHandler := vendorOnlyServer(t)
+		before := adminState(t, mocksHandler, specs.Auregister)
+		rep, _, err := runURLSuite(t, specs.Auregister, hs.URL, auregURLEnv, "-allow-mutations")
+		if err != nil {
+			t.Errorf("the suite failed: %v\n%s", err, failures(rep))
+		}
+		if after := adminState(t, mocksHandler, specs.Auregister); after != before {
+			t.Errorf("the run changed the records:\nbefore %s\nafter  %s", before, after)
+		}
+	})
+	t.Run("tools/mockserver", func(t *testing.T) {
+		srv, err := mocks.New(mocks.Options{Credentials: mocks.DefaultCredentials()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs := httptest.NewServer(srv)
+		t.Cleanup(hs.Close)
+		before := adminState(t, srv, specs.Auregister)
+		rep, _, err := runURLSuite(t, specs.Auregister, hs.URL, nil, "-allow-mutations")
+		if err != nil {
+			t.Errorf("the suite failed: %v\n%s", err, failures(rep))
+		}
+		if after := adminState(t, srv, specs.Auregister); after != before {
+			t.Errorf("the run changed the records:\nbefore %s\nafter  %s", before, after)
+		}
+	})
+}
