@@ -20,6 +20,7 @@ import (
 	"github.com/contactapis/contactapis/specs"
 	"github.com/contactapis/contactapis/tools/drift/internal/report"
 	"github.com/contactapis/contactapis/tools/drift/internal/traffic"
+	"github.com/contactapis/contactapis/vendors"
 )
 
 // Options tune Run.
@@ -332,7 +333,7 @@ func (r *replayer) entry(ctx context.Context, fileIdx int, e *traffic.Entry) (er
 	}
 	var recMsgs []string
 	if rec.status >= 400 {
-		recMsgs, _ = contract.ErrorMessages(t.Vendor, rec.header.Get("Content-Type"), rec.body)
+		recMsgs, _ = vendors.ErrorMessages(t.Vendor, rec.header.Get("Content-Type"), rec.body)
 	}
 	mode := credentialMode(t.Vendor, val.Catalogue(), rec.status, recMsgs)
 
