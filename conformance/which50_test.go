@@ -18,7 +18,6 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/contactapis/contactapis/apiclient"
-	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/conformance/framework"
 	w50mock "github.com/contactapis/contactapis/conformance/mock/which50"
 	"github.com/contactapis/contactapis/gen/which50"
