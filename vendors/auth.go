@@ -115,3 +115,46 @@ func placer(doc *openapi3.T, scheme string) (func(r *http.Request, value string)
 	}
 	return nil, fmt.Errorf("security scheme %q (%s %s %s) is not one the registry can place; teach vendors/auth.go", scheme, s.Type, s.In, s.Scheme)
 }
+
+// Describe says in one line how a client of baseURL authenticates with c, values shown (for
+// tools/mockserver's banner, whose test credentials are meant to be read): "headers username:
+// test, secureKey: test", "Authorization: Bearer test", "login user / password at <login URL>".
+func (v *Vendor) Describe(baseURL string, c Credentials) string {
+	doc, err := specs.Shared(v.Name)
+	if err != nil {
+		return err.Error()
+	}
+	var headers, parts []string
+	for _, cr := range v.Credentials {
+		var s *openapi3.SecurityScheme
+		if ref := doc.Components.SecuritySchemes[cr.Scheme]; cr.Scheme != "" && ref != nil {
+			s = ref.Value
+		}
+		switch {
+		case s == nil:
+		case s.Type == "apiKey" && s.In == "header":
+			headers = append(headers, s.Name+": "+c.Value(cr.Key))
+		case s.Type == "http" && strings.EqualFold(s.Scheme, "bearer"):
+			p := "Authorization: Bearer " + c.Value(cr.Key)
+			if cr.NoRights != "" {
+				p += " (" + cr.NoRights + ": a token without rights)"
+			}
+			parts = append(parts, p)
+		default:
+			parts = append(parts, fmt.Sprintf("%s %s %s: %s", s.Type, s.In, s.Name, c.Value(cr.Key)))
+		}
+	}
+	if len(headers) > 0 {
+		parts = append([]string{"headers " + strings.Join(headers, ", ")}, parts...)
+	}
+	if l := v.Login; l != nil {
+		var values []string
+		for _, cr := range v.Credentials {
+			if _, ok := l.Form[cr.Key]; ok {
+				values = append(values, c.Value(cr.Key))
+			}
+		}
+		parts = append(parts, "login "+strings.Join(values, " / ")+" at "+l.URL(baseURL))
+	}
+	return strings.Join(parts, "; ")
+}
