@@ -63,6 +63,10 @@ type Credential struct {
 	// NoRights is a value the mocks accept that has rights to nothing (Which50's readonly
 	// token, for its documented 403); "" when the mocks have none.
 	NoRights string
+	// NoRightsAnswers are the catalogue entries the vendor answers a valid credential without
+	// rights with (Which50's update-forbidden): where a recording shows one, tools/drift's replay
+	// sends NoRights.
+	NoRightsAnswers []string
 	// HeaderFor, on an optional setting, makes its value the name of a header that carries the
 	// credential HeaderFor verbatim instead of that credential's scheme (Which50's AUTH_HEADER:
 	// nothing public says which header Which50 reads).

@@ -72,7 +72,8 @@ var registry = []*Vendor{
 		LiveURL: which50.ProductionURL,
 		Credentials: []Credential{
 			{Key: "TOKEN", Scheme: "bearerAuth", Secret: true, Test: "test", NoRights: which50ReadOnly,
-				Usage: "Which50 bearer token with rights to every list (the token readonly has none, for the documented 403)"},
+				NoRightsAnswers: []string{"update-forbidden", "upsert-forbidden"},
+				Usage:           "Which50 bearer token with rights to every list (the token readonly has none, for the documented 403)"},
 			{Key: "AUTH_HEADER", Optional: true, HeaderFor: "TOKEN"},
 		},
 		FixtureKeys: []string{"LIST_ID", "MATCH"}, // MATCH is a query string of match values: Email=a%40b.example

@@ -44,13 +44,19 @@ const invalidCredential = "drift-replay-refused-credential"
 // [REDACTED]), so its answer is the only evidence of what kind it was: 401 is HTTP's "the
 // credentials were missing or not accepted", and a no-rights entry says they were valid but
 // insufficient. A mock that refuses a valid credential is therefore not caught by a replay of a
-// 401 (the conformance suite checks authentication); the format of the refusal still is. A
-// no-rights entry is a catalogue entry with status 403, HTTP's "understood, and refused": the
-// mock has a credential for that (the registry's Credential.NoRights, Which50's "readonly"), and
-// the replay sends it where the vendor answered one.
+// 401 (the conformance suite checks authentication); the format of the refusal still is. The
+// no-rights entries are the registry's (Credential.NoRightsAnswers): the mock has a credential
+// for them (Credential.NoRights, Which50's "readonly"), and the replay sends it where the vendor
+// answered one.
 func credentialMode(vendor string, cat specs.Catalogue, status int, msgs []string) credMode {
+	var noRights []string
+	if v, ok := vendors.Lookup(vendor); ok {
+		for _, cr := range v.Credentials {
+			noRights = append(noRights, cr.NoRightsAnswers...)
+		}
+	}
 	for _, m := range msgs {
-		if e, _, ok := cat.Identify(status, m); ok && e.Status == http.StatusForbidden {
+		if e, _, ok := cat.Identify(status, m); ok && slices.Contains(noRights, e.ID) {
 			return credNoRights
 		}
 	}
