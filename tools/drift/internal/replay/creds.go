@@ -26,7 +26,7 @@ const (
 	// credInvalid: a value no mock accepts (the vendor answered 401).
 	credInvalid
 	// credNoRights: a valid credential without rights (the vendor answered a catalogue entry of
-	// noRightsEntries).
+	// Credential.NoRightsAnswers of the registry).
 	credNoRights
 )
 
