@@ -362,7 +362,8 @@ func register() {
 // follows the JSON value ({"a":1}x), which kin-openapi's decoder would ignore.
 var ErrTrailingData = errors.New("data after the JSON value")
 
-// ValidateDecoded is ValidateRouted for a server that needs the body's value: the body is decoded
+// ValidateDecoded is ValidateRouted for a server that needs the body's value and has checked the
+// credentials itself (their presence is not checked again): the body is decoded
 // once, by the decoder registered for its media type, validated against the operation's schema and
 // returned (nil for an operation without a body). The errors have the shapes ValidateRouted's have
 // (a MultiError of *openapi3filter.RequestError), so one mapping serves both. strictJSON refuses
@@ -371,7 +372,11 @@ func (v *Validator) ValidateDecoded(ctx context.Context, m *Match, r *http.Reque
 	defer recoverAs(&err, "request")
 	opts := *v.reqOpts
 	opts.ExcludeRequestBody = true
-	req := r.Clone(ctx)
+	// Its callers are servers, which have judged the credentials themselves before.
+	opts.AuthenticationFunc = openapi3filter.NoopAuthenticationFunc
+	// A shallow copy: only the body differs, and cloning the headers cost as much as validating
+	// the parameters.
+	req := r.WithContext(ctx)
 	req.Body, req.ContentLength = http.NoBody, int64(len(body))
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: m.PathParams, Route: m.Route, Options: &opts}
 	var multi openapi3.MultiError
@@ -436,17 +441,82 @@ func decodeBody(in *openapi3filter.RequestValidationInput, rb *openapi3.RequestB
 	if err != nil {
 		return nil, fail("failed to decode request body", err)
 	}
-	var errs openapi3.MultiError
-	if err := media.Schema.Value.VisitJSON(value, openapi3.VisitAsRequest(), openapi3.MultiErrors()); err != nil {
-		if !errors.As(err, &errs) {
-			errs = openapi3.MultiError{err}
-		}
-	}
+	errs := visitBody(media.Schema.Value, value)
 	errs = append(errs, inexactIntegers(media.Schema.Value, value)...)
 	if len(errs) > 0 {
 		return nil, fail("doesn't match schema", errs)
 	}
 	return value, nil
+}
+
+// PropertyError is a body property that fails its schema, from ValidateDecoded's validation of
+// a plain object body property by property (see visitBody); Err's JSON pointer is relative to the
+// property.
+type PropertyError struct {
+	Property string
+	// Missing: the property is required and absent (Err is nil).
+	Missing bool
+	Err     error
+}
+
+func (e *PropertyError) Error() string {
+	if e.Missing {
+		return fmt.Sprintf("property %q is missing", e.Property)
+	}
+	return fmt.Sprintf("property %q: %v", e.Property, e.Err)
+}
+
+func (e *PropertyError) Unwrap() error { return e.Err }
+
+// visitBody validates a decoded body against s. A plain object schema (properties, required,
+// nothing that relates properties to each other) is checked property by property: kin-openapi's
+// object visit sorts the property names on every call, which was the largest part of validating
+// a flat body. Anything else goes to kin-openapi whole.
+func visitBody(s *openapi3.Schema, value any) openapi3.MultiError {
+	var errs openapi3.MultiError
+	obj, ok := value.(map[string]any)
+	if !ok || !plainObject(s) {
+		if err := s.VisitJSON(value, openapi3.VisitAsRequest(), openapi3.MultiErrors()); err != nil {
+			if !errors.As(err, &errs) {
+				errs = openapi3.MultiError{err}
+			}
+		}
+		return errs
+	}
+	for name, v := range obj {
+		if ps := s.Properties[name]; ps != nil && ps.Value != nil && !surelyValid(ps.Value, v) {
+			if err := ps.Value.VisitJSON(v, openapi3.VisitAsRequest(), openapi3.MultiErrors()); err != nil {
+				errs = append(errs, &PropertyError{Property: name, Err: err})
+			}
+		}
+	}
+	for _, name := range s.Required {
+		if _, ok := obj[name]; !ok {
+			errs = append(errs, &PropertyError{Property: name, Missing: true})
+		}
+	}
+	return errs
+}
+
+var plainObjects sync.Map // *openapi3.Schema -> bool
+
+// plainObject reports whether s constrains an object only through its properties' own schemas
+// and required: no composition, no limits on the set of properties, no read- or write-only
+// property (which a request treats specially).
+func plainObject(s *openapi3.Schema) bool {
+	if v, ok := plainObjects.Load(s); ok {
+		return v.(bool)
+	}
+	plain := s.Type.Is(openapi3.TypeObject) && len(s.AllOf)+len(s.AnyOf)+len(s.OneOf) == 0 && s.Not == nil &&
+		len(s.Enum) == 0 && s.MinProps == 0 && s.MaxProps == nil && s.Discriminator == nil &&
+		(s.AdditionalProperties.Has == nil || *s.AdditionalProperties.Has) && s.AdditionalProperties.Schema == nil
+	for _, p := range s.Properties {
+		if p == nil || p.Value == nil || p.Value.ReadOnly || p.Value.WriteOnly {
+			plain = false
+		}
+	}
+	plainObjects.Store(s, plain)
+	return plain
 }
 
 // InexactIntegerError is a body property declared integer whose number is past 2^53 and not
@@ -500,6 +570,9 @@ func inexactIntegers(s *openapi3.Schema, value any) []error {
 // decodeStrictJSON decodes one JSON value (numbers as json.Number, as kin-openapi's decoder keeps
 // them) and refuses anything after it.
 func decodeStrictJSON(body []byte) (any, error) {
+	if v, ok := decodeJSONFast(body); ok {
+		return v, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var value any

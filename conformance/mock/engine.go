@@ -365,17 +365,35 @@ func requestSchema(op *openapi3.Operation, contentType string) *openapi3.Schema 
 // checkReferences refuses a change whose property carries x-mock-ref and names no record of that
 // collection, the first by name.
 func (e *Engine) checkReferences(s *openapi3.Schema, changes map[string]any) *Problem {
-	for _, name := range slices.Sorted(maps.Keys(changes)) {
-		v := changes[name]
-		ref, _ := s.Properties[name].Value.Extensions[specs.ExtMockRef].(string)
-		if ref == "" || v == nil {
+	for _, ref := range references(s) {
+		v, ok := changes[ref.property]
+		if !ok || v == nil {
 			continue
 		}
-		if _, ok := e.data[ref][keyOf(v)]; !ok {
-			return &Problem{Cond: specs.Condition{On: specs.OnReference}, Field: name, Args: map[string]string{name: keyOf(v)}}
+		if _, ok := e.data[ref.collection][keyOf(v)]; !ok {
+			return &Problem{Cond: specs.Condition{On: specs.OnReference}, Field: ref.property, Args: map[string]string{ref.property: keyOf(v)}}
 		}
 	}
 	return nil
+}
+
+type reference struct{ property, collection string }
+
+var referencesOf sync.Map // *openapi3.Schema -> []reference
+
+// references lists the x-mock-ref properties of s, sorted by name.
+func references(s *openapi3.Schema) []reference {
+	if refs, ok := referencesOf.Load(s); ok {
+		return refs.([]reference)
+	}
+	var refs []reference
+	for _, name := range sortedProperties(s) {
+		if c, _ := s.Properties[name].Value.Extensions[specs.ExtMockRef].(string); c != "" {
+			refs = append(refs, reference{name, c})
+		}
+	}
+	referencesOf.Store(s, refs)
+	return refs
 }
 
 // answerRecord renders rec from the operation's success answer (the lowest 2xx it declares).
@@ -736,6 +754,8 @@ func (e *Engine) validationProblems(rej *Rejection) []Problem {
 				// A body that does not decode, or a required body that is missing.
 				out = append(out, Problem{Cond: specs.Condition{On: specs.OnMalformed}})
 			}
+		case *contract.PropertyError:
+			out = append(out, e.propertyProblem(bodySchema, err))
 		case *openapi3.SchemaError:
 			out = append(out, e.schemaProblem(bodySchema, err))
 		default:
@@ -746,18 +766,38 @@ func (e *Engine) validationProblems(rej *Rejection) []Problem {
 	return out
 }
 
-func (e *Engine) schemaProblem(body *openapi3.Schema, se *openapi3.SchemaError) Problem {
-	ptr := se.JSONPointer()
-	if len(ptr) == 0 || body == nil || body.Properties[ptr[0]] == nil || body.Properties[ptr[0]].Value == nil {
+// propertyProblem is schemaProblem for a failure of one property's schema (contract.visitBody).
+func (e *Engine) propertyProblem(body *openapi3.Schema, pe *contract.PropertyError) Problem {
+	if pe.Missing {
+		return e.fieldProblem(body, pe.Property, "required", false)
+	}
+	var se *openapi3.SchemaError
+	if !errors.As(pe.Err, &se) {
 		return Problem{Cond: specs.Condition{On: specs.OnMalformed}}
 	}
-	field := ptr[0]
+	return e.fieldProblem(body, pe.Property, se.SchemaField, len(se.JSONPointer()) > 0)
+}
+
+func (e *Engine) schemaProblem(body *openapi3.Schema, se *openapi3.SchemaError) Problem {
+	ptr := se.JSONPointer()
+	if len(ptr) == 0 {
+		return Problem{Cond: specs.Condition{On: specs.OnMalformed}}
+	}
+	return e.fieldProblem(body, ptr[0], se.SchemaField, len(ptr) > 1)
+}
+
+// fieldProblem is the failure of body property field for schema keyword; nested says it failed
+// inside the value (an array's item).
+func (e *Engine) fieldProblem(body *openapi3.Schema, field, keyword string, nested bool) Problem {
+	if body == nil || body.Properties[field] == nil || body.Properties[field].Value == nil {
+		return Problem{Cond: specs.Condition{On: specs.OnMalformed}}
+	}
 	s := body.Properties[field].Value
-	c := specs.Condition{On: specs.OnInvalid, In: "body", Keyword: se.SchemaField}
+	c := specs.Condition{On: specs.OnInvalid, In: "body", Keyword: keyword}
 	switch {
 	case len(s.Enum) > 0:
 		c.Keyword = "enum"
-	case len(ptr) > 1:
+	case nested:
 		c.Keyword = "items"
 	case c.Keyword == "format":
 		c.Format = s.Format
