@@ -17,12 +17,12 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/conformance/framework"
 	"github.com/contactapis/contactapis/conformance/mock"
 	mockiovox "github.com/contactapis/contactapis/conformance/mock/iovox"
 	"github.com/contactapis/contactapis/gen/iovox"
 	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/vendors"
 )
 
 // iovox: updateContacts (PUT /Contacts?v=3&method=updateContacts), page iovox-updateContacts.txt.
@@ -736,7 +736,7 @@ func iovoxExpectOneError(v *framework.Vendor, resp *http.Response, body []byte, 
 func iovoxExpectClientError(resp *http.Response, body []byte) {
 	Expect(resp.StatusCode).To(BeNumerically(">=", 400), "status")
 	Expect(resp.StatusCode).To(BeNumerically("<", 500), "status")
-	msgs, err := contract.ErrorMessages(specs.Iovox, resp.Header.Get("Content-Type"), body)
+	msgs, err := vendors.ErrorMessages(specs.Iovox, resp.Header.Get("Content-Type"), body)
 	Expect(err).NotTo(HaveOccurred(), "vendor error format")
 	Expect(msgs).NotTo(BeEmpty(), "error messages")
 }

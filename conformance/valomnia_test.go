@@ -27,11 +27,11 @@ import (
 	. "github.com/onsi/gomega/gstruct"
 
 	"github.com/contactapis/contactapis/apiclient"
-	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/conformance/framework"
 	mockvalomnia "github.com/contactapis/contactapis/conformance/mock/valomnia"
 	"github.com/contactapis/contactapis/gen/valomnia"
 	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/vendors"
 )
 
 // Rules of the Valomnia page, and of the public material the spec cites for the login
@@ -1057,7 +1057,7 @@ var _ = Describe("valomnia", func() {
 				before := vlData(ctx, v)
 				resp, answer := vlSend(ctx, v, vlUpdate{id: fx.contact, contentType: ct, body: body})
 				Expect(resp.StatusCode).To(And(BeNumerically(">=", 400), BeNumerically("<", 500)), "a 4xx")
-				msgs, err := contract.ErrorMessages(v.Name(), resp.Header.Get("Content-Type"), answer)
+				msgs, err := vendors.ErrorMessages(v.Name(), resp.Header.Get("Content-Type"), answer)
 				Expect(err).NotTo(HaveOccurred(), "the vendor's error format")
 				for _, m := range msgs {
 					_, _, ok := v.Catalogue().ForOperation(vlOp, true).Identify(resp.StatusCode, m)

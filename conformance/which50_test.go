@@ -18,11 +18,11 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/contactapis/contactapis/apiclient"
-	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/conformance/framework"
 	w50mock "github.com/contactapis/contactapis/conformance/mock/which50"
 	"github.com/contactapis/contactapis/gen/which50"
 	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/vendors"
 )
 
 // Which50's operations: one route, PATCH takes the match values from the query, PUT from the
@@ -466,7 +466,7 @@ var _ = Describe("which50", func() {
 		Expect(err).NotTo(HaveOccurred(), "render the catalogue entry")
 		Expect(resp.StatusCode).To(Equal(e.Status), "status")
 		Expect(w50MediaType(resp)).To(Equal(mediaType), "media type")
-		msgs, err := contract.ErrorMessages(v.Name(), resp.Header.Get("Content-Type"), body)
+		msgs, err := vendors.ErrorMessages(v.Name(), resp.Header.Get("Content-Type"), body)
 		Expect(err).NotTo(HaveOccurred(), "error body")
 		Expect(msgs).To(Equal([]string{want}), "message")
 	}

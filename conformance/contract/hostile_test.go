@@ -10,6 +10,7 @@ import (
 
 	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/vendors"
 )
 
 // Documents an attacker sends to make an XML reader expand, fetch or hoard. The parser refuses
@@ -133,7 +134,7 @@ func TestErrorMessagesRefuseDeclarations(t *testing.T) {
 	}
 	for name, tt := range bodies {
 		t.Run(name, func(t *testing.T) {
-			msgs, err := contract.ErrorMessages(tt.vendor, tt.contentType, []byte(tt.body))
+			msgs, err := vendors.ErrorMessages(tt.vendor, tt.contentType, []byte(tt.body))
 			if err == nil {
 				t.Errorf("read %q from a body with a declaration", msgs)
 			}
@@ -144,7 +145,7 @@ func TestErrorMessagesRefuseDeclarations(t *testing.T) {
 		{specs.Iovox, `<errors><error status="400">x</error></errors>`},
 		{specs.Which50, `<Error><Message>x</Message></Error>`},
 	} {
-		if msgs, err := contract.ErrorMessages(ok.vendor, "application/xml", []byte(ok.body)); err != nil || len(msgs) != 1 || msgs[0] != "x" {
+		if msgs, err := vendors.ErrorMessages(ok.vendor, "application/xml", []byte(ok.body)); err != nil || len(msgs) != 1 || msgs[0] != "x" {
 			t.Errorf("%s: %q, %v", ok.vendor, msgs, err)
 		}
 	}
@@ -160,7 +161,7 @@ func FuzzErrorMessages(f *testing.F) {
 	f.Add(specs.Auregister, "application/json", `{"message":"x"}`)
 	f.Add(specs.Iovox, "text/xml", hostileXML["billion laughs"])
 	f.Fuzz(func(t *testing.T, vendor, contentType, body string) {
-		msgs, err := contract.ErrorMessages(vendor, contentType, []byte(body))
+		msgs, err := vendors.ErrorMessages(vendor, contentType, []byte(body))
 		if err != nil {
 			return
 		}

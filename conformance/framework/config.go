@@ -23,10 +23,6 @@ const (
 type (
 	// Config is the suite's configuration, read once from flags and the environment.
 	Config = suiteconfig.Config
-	// IovoxCredentials are iovox's two auth headers.
-	IovoxCredentials = suiteconfig.IovoxCredentials
-	// ValomniaCredentials are a Valomnia user's login.
-	ValomniaCredentials = suiteconfig.ValomniaCredentials
 	// Flags are the suite's command-line flags (after -- on the ginkgo command line).
 	Flags = suiteconfig.Flags
 )

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/conformance/suiteconfig"
+	"github.com/contactapis/contactapis/vendors"
 )
 
 // Ways to break an embedded mock on purpose (--tamper vendor:kind), for the suite's self-test:
@@ -47,7 +47,7 @@ func tamper(vendor, kind string) func(string, http.Handler) http.Handler {
 				case TamperErrorsAsOK:
 					status = http.StatusOK
 				case TamperMisspell:
-					msgs, _ := contract.ErrorMessages(name, rec.Header().Get("Content-Type"), body)
+					msgs, _ := vendors.ErrorMessages(name, rec.Header().Get("Content-Type"), body)
 					for _, m := range msgs {
 						body = misspell(body, m)
 					}

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -28,6 +27,7 @@ import (
 	"github.com/contactapis/contactapis/gen/valomnia"
 	"github.com/contactapis/contactapis/gen/which50"
 	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/vendors"
 )
 
 // env is what Setup builds once per ginkgo process: the validated configuration and, per vendor,
@@ -49,6 +49,9 @@ type vendorEnv struct {
 
 	mu      sync.Mutex
 	clients map[string]any
+	// auth puts the credentials on raw requests; nil until the first Authorize and after a
+	// reset (which ends a mock's sessions).
+	auth *vendors.Authorizer
 }
 
 // Setup builds the target of cfg for this ginkgo process. Call it from BeforeSuite; it fails
@@ -74,9 +77,7 @@ func Setup(cfg *Config) error {
 		for _, v := range cfg.Vendors {
 			base[v] = hs.URL + MockPath(v)
 		}
-		cfg.Iovox = IovoxCredentials{Username: "test", SecureKey: apiclient.NewSecret("test")}
-		cfg.Valomnia = ValomniaCredentials{User: "test@example.com", Password: apiclient.NewSecret("test")}
-		cfg.Which50, cfg.Auregister = apiclient.NewSecret("test"), apiclient.NewSecret("test")
+		cfg.Credentials = mocks.DefaultCredentials()
 	default:
 		base = cfg.BaseURL
 		if cfg.Target == URL {
@@ -115,8 +116,8 @@ func Setup(cfg *Config) error {
 		if err != nil {
 			return fmt.Errorf("%s: %w", v, err)
 		}
-		if v == specs.Which50 && cfg.Which50Header != "" {
-			val.AcceptCredentialHeader(cfg.Which50Header)
+		if h := vendors.Get(v).CredentialHeader(cfg.Credentials[v]); h != "" {
+			val.AcceptCredentialHeader(h)
 		}
 		ve := &vendorEnv{name: v, baseURL: base[v], validator: val, clients: map[string]any{}}
 		ve.transport = &transport{vendor: v, base: http.DefaultTransport, validator: val, secrets: cfg.Secrets()}
@@ -140,12 +141,7 @@ func Teardown() {
 
 // MockPath is where tools/mockserver and the embedded target serve a vendor's API below the
 // server's root: the base URL a client uses is the server URL plus this.
-func MockPath(vendor string) string {
-	if vendor == specs.Valomnia {
-		return "/valomnia/api/v1.0"
-	}
-	return "/" + vendor
-}
+func MockPath(vendor string) string { return vendors.Get(vendor).MockPath() }
 
 // probeAdmin finds the admin API of a tools/mockserver behind the url target's base URLs.
 func probeAdmin(cfg *Config) string {
@@ -369,14 +365,17 @@ func (v *Vendor) FixtureSet(key string) (string, bool) {
 	return val, val != ""
 }
 
-func client[T any](v *Vendor, build func(ve *vendorEnv) (T, error)) T {
+// Client is the typed client of this target for a vendor (*iovox.ContactsClient, ...: what its
+// registry entry builds, vendors.Vendor.NewClient); every call goes through the checking
+// transport. It is built once per process.
+func Client[T any](v *Vendor) T {
 	ve := v.env()
 	ve.mu.Lock()
 	defer ve.mu.Unlock()
 	if c, ok := ve.clients[v.name].(T); ok {
 		return c
 	}
-	c, err := build(ve)
+	c, err := vendors.NewClient[T](vendors.Get(v.name), ve.baseURL, env.cfg.Credentials[v.name], clientOpts(ve)...)
 	if err != nil {
 		ginkgo.Fail(fmt.Sprintf("%s client: %v", v.name, err))
 	}
@@ -388,107 +387,52 @@ func clientOpts(ve *vendorEnv) []apiclient.Option {
 	return []apiclient.Option{apiclient.WithHTTPClient(ve.http), apiclient.WithRetryPolicy(apiclient.NoRetry())}
 }
 
-// Iovox is the typed iovox client of this target; every call goes through the checking transport.
-func (v *Vendor) Iovox() *iovox.ContactsClient {
-	return client(v, func(ve *vendorEnv) (*iovox.ContactsClient, error) {
-		return iovox.NewContactsClient(ve.baseURL, iovox.Credentials{Username: env.cfg.Iovox.Username, SecureKey: env.cfg.Iovox.SecureKey}, clientOpts(ve)...)
-	})
-}
+// Iovox is the typed iovox client of this target.
+func (v *Vendor) Iovox() *iovox.ContactsClient { return Client[*iovox.ContactsClient](v) }
 
 // Valomnia is the typed Valomnia client of this target.
-func (v *Vendor) Valomnia() *valomnia.ContactsClient {
-	return client(v, func(ve *vendorEnv) (*valomnia.ContactsClient, error) {
-		return valomnia.NewContactsClient(ve.baseURL, valomnia.Credentials{User: env.cfg.Valomnia.User, Password: env.cfg.Valomnia.Password}, clientOpts(ve)...)
-	})
-}
+func (v *Vendor) Valomnia() *valomnia.ContactsClient { return Client[*valomnia.ContactsClient](v) }
 
 // Which50 is the typed Which50 client of this target.
-func (v *Vendor) Which50() *which50.ContactsClient {
-	return client(v, func(ve *vendorEnv) (*which50.ContactsClient, error) {
-		creds := which50.BearerToken(env.cfg.Which50)
-		if env.cfg.Which50Header != "" {
-			creds = which50.HeaderCredentials(env.cfg.Which50Header, env.cfg.Which50)
-		}
-		return which50.NewContactsClient(ve.baseURL, creds, clientOpts(ve)...)
-	})
-}
+func (v *Vendor) Which50() *which50.ContactsClient { return Client[*which50.ContactsClient](v) }
 
 // Auregister is the typed auregister client of this target.
 func (v *Vendor) Auregister() *auregister.ContactsClient {
-	return client(v, func(ve *vendorEnv) (*auregister.ContactsClient, error) {
-		return auregister.NewContactsClient(ve.baseURL, env.cfg.Auregister, clientOpts(ve)...)
-	})
+	return Client[*auregister.ContactsClient](v)
 }
 
-// Authorize adds the vendor's credentials to a raw request: iovox's headers, a bearer token, or
-// (Valomnia) a session cookie from a login made through the checking transport.
+// Authorize adds the vendor's credentials to a raw request where its spec's security schemes put
+// them (iovox's headers, a bearer token), or (Valomnia) a session from the registry's login, made
+// through the checking transport.
 func (v *Vendor) Authorize(ctx context.Context, r *http.Request) {
-	switch v.name {
-	case specs.Iovox:
-		r.Header.Set("username", env.cfg.Iovox.Username)
-		r.Header.Set("secureKey", env.cfg.Iovox.SecureKey.Reveal())
-	case specs.Which50:
-		if env.cfg.Which50Header != "" {
-			r.Header.Set(env.cfg.Which50Header, env.cfg.Which50.Reveal())
-		} else {
-			r.Header.Set("Authorization", "Bearer "+env.cfg.Which50.Reveal())
-		}
-	case specs.Auregister:
-		r.Header.Set("Authorization", "Bearer "+env.cfg.Auregister.Reveal())
-	case specs.Valomnia:
-		r.AddCookie(&http.Cookie{Name: "JSESSIONID", Value: v.valomniaSession(ctx)})
-	}
-}
-
-var (
-	valomniaSessions sync.Map // base URL -> token, per process
-	valomniaAPIPath  = regexp.MustCompile(`/api/[^/]+/?$`)
-)
-
-// valomniaSession logs in with the raw flow the page's public material describes (form post,
-// 302, token page) and caches the token for the process.
-func (v *Vendor) valomniaSession(ctx context.Context) string {
 	ve := v.env()
-	if tok, ok := valomniaSessions.Load(ve.baseURL); ok {
-		return tok.(string)
+	ve.mu.Lock()
+	if ve.auth == nil {
+		a, err := vendors.Get(v.name).NewAuthorizer(ve.baseURL, env.cfg.Credentials[v.name], clientOpts(ve)...)
+		if err != nil {
+			ve.mu.Unlock()
+			ginkgo.Fail(fmt.Sprintf("%s credentials: %v", v.name, err))
+		}
+		ve.auth = a
 	}
-	resp, err := ve.http.Do(v.ValomniaLoginRequest(ctx))
-	if err != nil {
-		ginkgo.Fail(fmt.Sprintf("valomnia login: %v", err))
+	a := ve.auth
+	ve.mu.Unlock()
+	if err := a.Authorize(ctx, r); err != nil {
+		ginkgo.Fail(fmt.Sprintf("%s: authorize: %v", v.name, err))
 	}
-	resp.Body.Close()
-	loc, err := resp.Location()
-	if resp.StatusCode != http.StatusFound || err != nil {
-		ginkgo.Fail(fmt.Sprintf("valomnia login answered %d, want 302 to the token page", resp.StatusCode))
-	}
-	next, _ := http.NewRequestWithContext(ctx, http.MethodGet, loc.String(), nil)
-	for _, c := range resp.Cookies() {
-		next.AddCookie(c)
-	}
-	resp, err = ve.http.Do(next)
-	if err != nil {
-		ginkgo.Fail(fmt.Sprintf("valomnia token page: %v", err))
-	}
-	defer resp.Body.Close()
-	var body struct {
-		Token string `json:"token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || body.Token == "" {
-		ginkgo.Fail(fmt.Sprintf("valomnia token page answered %d without a token", resp.StatusCode))
-	}
-	valomniaSessions.Store(ve.baseURL, body.Token)
-	return body.Token
 }
 
-// ValomniaLoginRequest is the raw login with the configured credentials: the form post at the host
-// root, which the login's own specs send through Do. The credentials stay inside the framework
-// (specs against a tools/mockserver started with other credentials than the defaults log in too).
+// ValomniaLoginRequest is the raw login with the configured credentials (the registry's login
+// form, at the host root), which the login's own specs send through Do. The credentials stay
+// inside the framework (specs against a tools/mockserver started with other credentials than the
+// defaults log in too).
 func (v *Vendor) ValomniaLoginRequest(ctx context.Context) *http.Request {
-	// The login lives at the host root: the base URL less its /api/{version}, whatever the version
-	// (the typed client derives it the same way).
-	root := valomniaAPIPath.ReplaceAllString(v.env().baseURL, "")
-	form := url.Values{"j_username": {env.cfg.Valomnia.User}, "j_password": {env.cfg.Valomnia.Password.Reveal()}, "ajax": {"true"}}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, root+"/j_spring_security_check", strings.NewReader(form.Encode()))
+	l := vendors.Get(v.name).Login
+	if l == nil {
+		ginkgo.Fail(fmt.Sprintf("%s has no login", v.name))
+	}
+	form := l.FormValues(env.cfg.Credentials[v.name])
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, l.URL(v.env().baseURL), strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return req
 }
@@ -556,12 +500,14 @@ func (a *Admin) call(ctx context.Context, method, path string, body []byte) ([]b
 	return out, nil
 }
 
-// Reset restores the vendor's fixtures. A Valomnia reset also ends the mock's sessions, so the
+// Reset restores the vendor's fixtures. A reset also ends a mock's sessions (Valomnia's), so the
 // sessions Authorize cached are forgotten with it.
 func (a *Admin) Reset(ctx context.Context) error {
 	_, err := a.call(ctx, http.MethodPost, "/reset?vendor="+a.vendor, nil)
-	if a.vendor == specs.Valomnia {
-		valomniaSessions.Clear()
+	if ve := env.vendors[a.vendor]; ve != nil && vendors.Get(a.vendor).Login != nil {
+		ve.mu.Lock()
+		ve.auth = nil
+		ve.mu.Unlock()
 	}
 	return err
 }

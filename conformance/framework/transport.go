@@ -18,6 +18,7 @@ import (
 	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/conformance/mock"
 	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/vendors"
 )
 
 // ErrBudget is returned by the transport once a run has spent its request budget.
@@ -210,7 +211,7 @@ func (t *transport) checkErrorMessages(cat specs.Catalogue, resp *http.Response,
 	if resp.StatusCode < 400 {
 		return nil
 	}
-	msgs, err := contract.ErrorMessages(t.vendor, resp.Header.Get("Content-Type"), body)
+	msgs, err := vendors.ErrorMessages(t.vendor, resp.Header.Get("Content-Type"), body)
 	if err != nil {
 		return []string{fmt.Sprintf("error body is not in %s's error format: %v", t.vendor, err)}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/contactapis/contactapis/apiclient"
 	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/vendors"
 )
 
 // TargetKind says what the suite runs against.
@@ -30,15 +31,9 @@ type Config struct {
 	// BaseURL per vendor: what a client is configured with (for Valomnia the API base,
 	// .../api/v1.0; its login is derived from it).
 	BaseURL map[string]string
-	// Credentials per vendor.
-	Iovox    IovoxCredentials
-	Valomnia ValomniaCredentials
-	Which50  apiclient.Secret
-	// Which50Header is the header a live Which50 account authenticates with
-	// (CONTACTAPIS_WHICH50_AUTH_HEADER); empty means "Authorization: Bearer <token>". Nothing public
-	// says which header Which50 uses.
-	Which50Header string
-	Auregister    apiclient.Secret
+	// Credentials per vendor, by the keys of its registry entry (vendors.Credential.Key):
+	// CONTACTAPIS_<VENDOR>_<KEY>, or the mocks' test values on a url target where none is set.
+	Credentials map[string]vendors.Credentials
 	// Fixture ids per vendor for mutating specs on a live target: the records the user allows the
 	// suite to change (CONTACTAPIS_<VENDOR>_<KEY>, e.g. CONTACTAPIS_IOVOX_CONTACT_ID), the
 	// OptionalFixtureKeys that are set included.
@@ -61,21 +56,13 @@ type Config struct {
 	TamperVendor, TamperKind string
 }
 
-// IovoxCredentials are iovox's two auth headers.
-type IovoxCredentials struct {
-	Username  string
-	SecureKey apiclient.Secret
-}
-
-// ValomniaCredentials are a Valomnia user's login.
-type ValomniaCredentials struct {
-	User     string
-	Password apiclient.Secret
-}
-
 // Secrets lists every credential value of the configuration, for redaction.
 func (c *Config) Secrets() []apiclient.Secret {
-	return []apiclient.Secret{c.Iovox.SecureKey, c.Valomnia.Password, c.Which50, c.Auregister}
+	var out []apiclient.Secret
+	for _, v := range vendors.All() {
+		out = append(out, v.Secrets(c.Credentials[v.Name])...)
+	}
+	return out
 }
 
 // Flags are the suite's command-line flags (after -- on the ginkgo command line).
@@ -106,32 +93,26 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 }
 
 // EnvName is the environment variable of a vendor's setting: CONTACTAPIS_<VENDOR>_<KEY>.
-func EnvName(vendor, key string) string {
-	return "CONTACTAPIS_" + strings.ToUpper(vendor) + "_" + key
-}
-
-// liveDefaults are the hosts public material gives, used when a live run names none.
-var liveDefaults = map[string]string{
-	specs.Iovox:   "https://sandboxapi.iovox.com:444",
-	specs.Which50: "https://app.which50.com/Which50API",
-}
+func EnvName(vendor, key string) string { return vendors.EnvName(vendor, key) }
 
 // FixtureKeys are the records a mutating live spec may change, per vendor: the <KEY> of
-// CONTACTAPIS_<VENDOR>_<KEY>. Read-only: every user of the configuration keys on them.
-var FixtureKeys = map[string][]string{
-	specs.Iovox:      {"CONTACT_ID"},
-	specs.Valomnia:   {"CONTACT_ID", "CUSTOMER_ID"},
-	specs.Which50:    {"LIST_ID", "MATCH"}, // MATCH is a query string of match values: Email=a%40b.example
-	specs.Auregister: {"CONTACT_ID"},
-}
+// CONTACTAPIS_<VENDOR>_<KEY> (vendors.Vendor.FixtureKeys). Read-only: every user of the
+// configuration keys on them.
+var FixtureKeys = perVendor(func(v *vendors.Vendor) []string { return v.FixtureKeys })
 
 // OptionalFixtureKeys are records a vendor's mutating probes may change besides FixtureKeys,
-// read when set and never required by --allow-mutations. auregister's rules depend on a
-// contact's type, so tools/drift's probes of one type use CONTACT_ID_<TYPE> (the type upper-cased,
-// spaces as underscores) when it is set and fall back to CONTACT_ID: with one contact of each type
-// named, a single run settles every probe. Read-only, as FixtureKeys.
-var OptionalFixtureKeys = map[string][]string{
-	specs.Auregister: {"CONTACT_ID_PEOPLE", "CONTACT_ID_JOINT_MEMBER", "CONTACT_ID_COMPANY", "CONTACT_ID_OTHER_ENTITY"},
+// read when set and never required by --allow-mutations (vendors.Vendor.OptionalFixtureKeys).
+// Read-only, as FixtureKeys.
+var OptionalFixtureKeys = perVendor(func(v *vendors.Vendor) []string { return v.OptionalFixtureKeys })
+
+func perVendor(keys func(*vendors.Vendor) []string) map[string][]string {
+	m := map[string][]string{}
+	for _, v := range vendors.All() {
+		if k := keys(v); len(k) > 0 {
+			m[v.Name] = slices.Clone(k)
+		}
+	}
+	return m
 }
 
 // Load validates the flags and reads the environment through getenv. Every problem is reported
@@ -141,6 +122,7 @@ func (f *Flags) Load(getenv func(string) string) (*Config, error) {
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	c := &Config{
 		Target: TargetKind(f.target), BaseURL: map[string]string{}, Fixtures: map[string]map[string]string{},
+		Credentials:    map[string]vendors.Credentials{},
 		AllowMutations: f.allowMutations, Strict: f.strict, RequestBudget: f.budget, HAR: f.har, ReportsDir: f.reports,
 		CoverageFile: f.coverage, UpdateCoverage: f.updateCoverage,
 	}
@@ -181,7 +163,7 @@ func (f *Flags) Load(getenv func(string) string) (*Config, error) {
 			u = getenv(EnvName(v, "BASE_URL"))
 		}
 		if u == "" && c.Target == Live {
-			u = liveDefaults[v]
+			u = vendors.Get(v).LiveURL
 		}
 		if u == "" {
 			bad("%s: no base URL: pass --%s-url or set %s", v, v, EnvName(v, "BASE_URL"))
@@ -193,50 +175,10 @@ func (f *Flags) Load(getenv func(string) string) (*Config, error) {
 		}
 		c.BaseURL[v] = strings.TrimSuffix(u, "/")
 	}
-	secret := func(vendor, key string) (string, bool) {
-		name := EnvName(vendor, key)
-		val := getenv(name)
-		if val == "" && c.Target == Live {
-			bad("%s: %s is not set; export it to run against the live vendor (or leave %s out of --vendors)", vendor, name, vendor)
-		}
-		return val, val != ""
-	}
 	// The url target defaults to tools/mockserver's test credentials; the environment overrides.
 	mockCreds := c.Target == URL
 	for _, v := range c.Vendors {
-		switch v {
-		case specs.Iovox:
-			user, ok1 := secret(v, "USERNAME")
-			key, ok2 := secret(v, "SECURE_KEY")
-			if mockCreds && !ok1 && !ok2 {
-				user, key = "test", "test"
-			} else if ok1 != ok2 {
-				bad("%s: set both %s and %s, or neither", v, EnvName(v, "USERNAME"), EnvName(v, "SECURE_KEY"))
-			}
-			c.Iovox = IovoxCredentials{Username: user, SecureKey: apiclient.NewSecret(key)}
-		case specs.Valomnia:
-			user, ok1 := secret(v, "USER")
-			pass, ok2 := secret(v, "PASSWORD")
-			if mockCreds && !ok1 && !ok2 {
-				user, pass = "test@example.com", "test"
-			} else if ok1 != ok2 {
-				bad("%s: set both %s and %s, or neither", v, EnvName(v, "USER"), EnvName(v, "PASSWORD"))
-			}
-			c.Valomnia = ValomniaCredentials{User: user, Password: apiclient.NewSecret(pass)}
-		case specs.Which50:
-			tok, ok := secret(v, "TOKEN")
-			if mockCreds && !ok {
-				tok = "test"
-			}
-			c.Which50 = apiclient.NewSecret(tok)
-			c.Which50Header = getenv(EnvName(v, "AUTH_HEADER"))
-		case specs.Auregister:
-			tok, ok := secret(v, "TOKEN")
-			if mockCreds && !ok {
-				tok = "test"
-			}
-			c.Auregister = apiclient.NewSecret(tok)
-		}
+		c.Credentials[v] = c.readCredentials(vendors.Get(v), getenv, mockCreds, bad)
 		c.Fixtures[v] = map[string]string{}
 		for _, key := range FixtureKeys[v] {
 			val := getenv(EnvName(v, key))
@@ -257,6 +199,42 @@ func (f *Flags) Load(getenv func(string) string) (*Config, error) {
 		return nil, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// readCredentials reads a vendor's credentials: every required one from the environment (on a
+// live target each missing one is an error), all of them or none (then, with mockCreds, the
+// mocks' test values); the optional ones when set.
+func (c *Config) readCredentials(v *vendors.Vendor, getenv func(string) string, mockCreds bool, bad func(string, ...any)) vendors.Credentials {
+	creds := vendors.Credentials{}
+	var required []string
+	set := 0
+	for _, cr := range v.Credentials {
+		name := EnvName(v.Name, cr.Key)
+		val := getenv(name)
+		if val != "" {
+			creds[cr.Key] = apiclient.NewSecret(val)
+		}
+		if cr.Optional {
+			continue
+		}
+		required = append(required, name)
+		if val != "" {
+			set++
+		} else if c.Target == Live {
+			bad("%s: %s is not set; export it to run against the live vendor (or leave %s out of --vendors)", v.Name, name, v.Name)
+		}
+	}
+	switch {
+	case set == 0 && mockCreds:
+		for key, val := range v.TestCredentials() {
+			creds[key] = val
+		}
+	case set > 0 && set < len(required) && len(required) == 2:
+		bad("%s: set both %s and %s, or neither", v.Name, required[0], required[1])
+	case set > 0 && set < len(required):
+		bad("%s: set all of %s, or none", v.Name, strings.Join(required, ", "))
+	}
+	return creds
 }
 
 // Ways to break an embedded mock on purpose (--tamper vendor:kind), for the suite's self-test:

@@ -20,7 +20,7 @@ func TestFlagsFor(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Target != URL || len(cfg.Vendors) != 1 || cfg.Vendors[0] != "which50" || cfg.BaseURL["which50"] != "http://127.0.0.1:1/which50" ||
-		!cfg.AllowMutations || cfg.Fixtures["which50"]["LIST_ID"] != "7" || cfg.Which50.Reveal() != "test" {
+		!cfg.AllowMutations || cfg.Fixtures["which50"]["LIST_ID"] != "7" || cfg.Credentials["which50"].Value("TOKEN") != "test" {
 		t.Errorf("config %+v", cfg)
 	}
 	for _, bad := range []map[string]string{{"no-such-flag": "x"}, {"allow-mutations": "maybe"}} {

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/contactapis/contactapis/apiclient"
-	"github.com/contactapis/contactapis/conformance/mock/mocks"
+	"github.com/contactapis/contactapis/vendors"
 )
 
 func main() {
@@ -81,29 +81,28 @@ func parseFlags(args []string, stderr io.Writer) (config, bool, error) {
 	fs.DurationVar(&cfg.attemptTimeout, "attempt-timeout", 30*time.Second, "time limit of one HTTP attempt")
 	fs.IntVar(&cfg.serverPID, "server-pid", 0, "process id of the server, to report its peak memory (Linux /proc)")
 	jsonOut := fs.Bool("json", false, "write the report as JSON instead of text")
-	def := mocks.DefaultCredentials()
-	which50Token := ""
-	for tok, g := range def.Which50.Tokens {
-		if g.AllLists {
-			which50Token = tok
+	// One flag per credential of each vendor, as tools/mockserver takes them (the registry,
+	// vendors, lists them), defaulting to the mocks' test values.
+	credFlags := map[string]map[string]*string{}
+	for _, v := range vendors.All() {
+		credFlags[v.Name] = map[string]*string{}
+		for _, cr := range v.Required() {
+			credFlags[v.Name][cr.Key] = fs.String(cr.Flag(v.Name), cr.Test, cr.Usage+" (as the server was started with)")
 		}
 	}
-	fs.StringVar(&cfg.creds.iovoxUser, "iovox-username", def.Iovox.Username, "iovox username the server accepts")
-	iovoxKey := fs.String("iovox-secure-key", def.Iovox.SecureKey.Reveal(), "iovox secureKey the server accepts")
-	fs.StringVar(&cfg.creds.valomniaUser, "valomnia-user", def.Valomnia.User, "Valomnia user the server accepts")
-	valomniaPass := fs.String("valomnia-password", def.Valomnia.Password.Reveal(), "Valomnia password the server accepts")
-	w50 := fs.String("which50-token", which50Token, "Which50 bearer token with rights to every list")
-	au := fs.String("auregister-token", def.Auregister.Token, "auregister bearer token")
 	if err := fs.Parse(args); err != nil {
 		return config{}, false, err
 	}
 	if fs.NArg() > 0 {
 		return config{}, false, fmt.Errorf("unexpected arguments %v", fs.Args())
 	}
-	cfg.creds.iovoxKey = apiclient.NewSecret(*iovoxKey)
-	cfg.creds.valomniaPass = apiclient.NewSecret(*valomniaPass)
-	cfg.creds.which50Token = apiclient.NewSecret(*w50)
-	cfg.creds.auregisterTokn = apiclient.NewSecret(*au)
+	cfg.creds = credentials{}
+	for vendor, flags := range credFlags {
+		cfg.creds[vendor] = vendors.Credentials{}
+		for key, val := range flags {
+			cfg.creds[vendor][key] = apiclient.NewSecret(*val)
+		}
+	}
 	if cfg.attempts == 0 {
 		// Without faults every failure is a finding, so none is hidden by a retry.
 		cfg.attempts = 1

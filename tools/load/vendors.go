@@ -21,6 +21,7 @@ import (
 	"github.com/contactapis/contactapis/gen/valomnia"
 	"github.com/contactapis/contactapis/gen/which50"
 	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/vendors"
 )
 
 // kind says what a written field accepts, so that every value sent is one the vendor takes.
@@ -92,14 +93,13 @@ type writer interface {
 	write(ctx context.Context, values map[string]map[string]string) (answer map[string]map[string]any, err error)
 }
 
-// credentials are the ones the mock server was started with.
-type credentials struct {
-	iovoxUser      string
-	iovoxKey       apiclient.Secret
-	valomniaUser   string
-	valomniaPass   apiclient.Secret
-	which50Token   apiclient.Secret
-	auregisterTokn apiclient.Secret
+// credentials are the ones the mock server was started with, per vendor.
+type credentials map[string]vendors.Credentials
+
+// newClient is the registry's typed client of vendor at the mock server root base.
+func newClient[T any](c credentials, vendor, base string, opts ...apiclient.Option) (T, error) {
+	v := vendors.Get(vendor)
+	return vendors.NewClient[T](v, base+v.MockPath(), c[vendor], opts...)
 }
 
 func drivers(c credentials) []driver {
@@ -142,7 +142,7 @@ func (d *iovoxDriver) fixtures(groups, size int) (any, error) {
 }
 
 func (d *iovoxDriver) newClient(base string, opts ...apiclient.Option) (writer, error) {
-	c, err := iovox.NewContactsClient(base+"/iovox", iovox.Credentials{Username: d.c.iovoxUser, SecureKey: d.c.iovoxKey}, opts...)
+	c, err := newClient[*iovox.ContactsClient](d.c, specs.Iovox, base, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +223,7 @@ func (d *valomniaDriver) fixtures(groups, size int) (any, error) {
 }
 
 func (d *valomniaDriver) newClient(base string, opts ...apiclient.Option) (writer, error) {
-	c, err := valomnia.NewContactsClient(base+"/valomnia/api/v1.0", valomnia.Credentials{User: d.c.valomniaUser, Password: d.c.valomniaPass}, opts...)
+	c, err := newClient[*valomnia.ContactsClient](d.c, specs.Valomnia, base, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +318,7 @@ func (d *which50Driver) fixtures(groups, size int) (any, error) {
 }
 
 func (d *which50Driver) newClient(base string, opts ...apiclient.Option) (writer, error) {
-	c, err := which50.NewContactsClient(base+"/which50", which50.BearerToken(d.c.which50Token), opts...)
+	c, err := newClient[*which50.ContactsClient](d.c, specs.Which50, base, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -454,7 +454,7 @@ func (d *auregisterDriver) fixtures(groups, size int) (any, error) {
 }
 
 func (d *auregisterDriver) newClient(base string, opts ...apiclient.Option) (writer, error) {
-	c, err := auregister.NewContactsClient(base+"/auregister", d.c.auregisterTokn, opts...)
+	c, err := newClient[*auregister.ContactsClient](d.c, specs.Auregister, base, opts...)
 	if err != nil {
 		return nil, err
 	}

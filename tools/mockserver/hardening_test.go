@@ -121,7 +121,7 @@ func TestSlowLorisIsCutOffAtTheHeaderTimeout(t *testing.T) {
 
 // updateHead is the start of an auregister update declaring a body of length bytes.
 func updateHead(length int) string {
-	return "PATCH /auregister/contacts/1941877 HTTP/1.1\r\nHost: mock\r\nAuthorization: Bearer " + mocks.DefaultCredentials().Auregister.Token +
+	return "PATCH /auregister/contacts/1941877 HTTP/1.1\r\nHost: mock\r\nAuthorization: Bearer " + mocks.DefaultCredentials()[specs.Auregister].Value("TOKEN") +
 		fmt.Sprintf("\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", length)
 }
 
@@ -284,7 +284,7 @@ func TestBodiesOverTheCapAnswerInTheVendorsForm(t *testing.T) {
 		// A document cut at the cap ends unexpectedly: XML parse error (iovox package doc).
 		{specs.Iovox, "xml-parse-error", http.MethodPut, "/iovox/Contacts?v=3&method=updateContacts", "application/xml",
 			pad("<request><contact><notes>", iovox.MaxBodyBytes),
-			http.Header{"Username": {creds.Iovox.Username}, "Securekey": {creds.Iovox.SecureKey.Reveal()}}},
+			http.Header{"Username": {creds[specs.Iovox].Value("USERNAME")}, "Securekey": {creds[specs.Iovox].Value("SECURE_KEY")}}},
 		// A servlet container drops the parameters of a form over its limit; a multipart
 		// resolver refuses the upload (valomnia package doc, check 6).
 		{specs.Valomnia, "missing-param", http.MethodPost, "/valomnia/api/v1.0/contacts/5", "application/x-www-form-urlencoded",
@@ -295,7 +295,7 @@ func TestBodiesOverTheCapAnswerInTheVendorsForm(t *testing.T) {
 		{specs.Which50, "update-contact-null", http.MethodPatch, "/which50/contactLists/3/contact?match=Email&Email=" + url.QueryEscape("jdoe@example.com"), "application/json",
 			pad(`{"Values": {"Mobile": "`, which50.MaxBodyBytes), http.Header{"Authorization": {"Bearer test"}}},
 		{specs.Auregister, "malformed-body", http.MethodPatch, "/auregister/contacts/1941877", "application/json",
-			pad(`{"email": "`, int64(auregister.MaxBodyBytes)), http.Header{"Authorization": {"Bearer " + creds.Auregister.Token}}},
+			pad(`{"email": "`, int64(auregister.MaxBodyBytes)), http.Header{"Authorization": {"Bearer " + creds[specs.Auregister].Value("TOKEN")}}},
 	} {
 		t.Run(tt.vendor+"/"+tt.id, func(t *testing.T) {
 			req, _ := http.NewRequest(tt.method, "http://"+addr+tt.path, bytes.NewReader(tt.body))

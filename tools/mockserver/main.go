@@ -11,7 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,8 +20,7 @@ import (
 	"github.com/contactapis/contactapis/apiclient"
 	"github.com/contactapis/contactapis/conformance/mock"
 	"github.com/contactapis/contactapis/conformance/mock/mocks"
-	"github.com/contactapis/contactapis/conformance/mock/which50"
-	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/vendors"
 )
 
 func main() {
@@ -81,13 +80,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	faults := faultFlags{}
 	fs.Var(faults, "fault", "vendor:latency=D,jitter=D,error-rate=R (repeatable)")
+	// One flag per credential of each vendor (-iovox-secure-key), its default the mocks' test
+	// value: the registry (vendors) lists them.
 	creds := mocks.DefaultCredentials()
-	fs.StringVar(&creds.Iovox.Username, "iovox-username", creds.Iovox.Username, "iovox username header")
-	iovoxKey := fs.String("iovox-secure-key", creds.Iovox.SecureKey.Reveal(), "iovox secureKey header")
-	fs.StringVar(&creds.Valomnia.User, "valomnia-user", creds.Valomnia.User, "Valomnia login user")
-	valomniaPass := fs.String("valomnia-password", creds.Valomnia.Password.Reveal(), "Valomnia login password")
-	which50Token := fs.String("which50-token", "test", "Which50 bearer token with rights to every list (the token readonly has none, for the documented 403)")
-	fs.StringVar(&creds.Auregister.Token, "auregister-token", creds.Auregister.Token, "auregister bearer token")
+	credFlags := map[string]map[string]*string{}
+	for _, v := range vendors.All() {
+		credFlags[v.Name] = map[string]*string{}
+		for _, cr := range v.Required() {
+			credFlags[v.Name][cr.Key] = fs.String(cr.Flag(v.Name), cr.Test, cr.Usage)
+		}
+	}
 	// A slow or stalled client must not hold a connection: the headers within 5s, the whole
 	// request within 30s (Valomnia's multipart photos reach 4 MiB), the answer within 30s (the
 	// fault latency is capped below that, mock.MaxFaultDelay), and an idle keep-alive connection
@@ -115,11 +117,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 	if *maxHeaderBytes < 4<<10 {
 		return fmt.Errorf("-max-header-bytes %d: at least 4096, or ordinary requests are refused", *maxHeaderBytes)
 	}
-	creds.Iovox.SecureKey = apiclient.NewSecret(*iovoxKey)
-	creds.Valomnia.Password = apiclient.NewSecret(*valomniaPass)
-	if *which50Token != "test" {
-		delete(creds.Which50.Tokens, "test")
-		creds.Which50.Tokens[*which50Token] = which50.Grant{AllLists: true}
+	for vendor, flags := range credFlags {
+		for key, val := range flags {
+			creds[vendor][key] = apiclient.NewSecret(*val)
+		}
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -170,31 +171,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 
 func printBanner(w io.Writer, base string, creds mocks.Credentials) {
 	fmt.Fprintf(w, "contactapis mockserver on %s\n", base)
-	rows := map[string]string{
-		specs.Iovox:      fmt.Sprintf("%s/iovox              headers username: %s, secureKey: %s", base, creds.Iovox.Username, creds.Iovox.SecureKey.Reveal()),
-		specs.Valomnia:   fmt.Sprintf("%s/valomnia/api/v1.0  login %s / %s at %s/valomnia/j_spring_security_check", base, creds.Valomnia.User, creds.Valomnia.Password.Reveal(), base),
-		specs.Which50:    fmt.Sprintf("%s/which50            Authorization: Bearer %s (every list; readonly: none)", base, which50Token(creds)),
-		specs.Auregister: fmt.Sprintf("%s/auregister         Authorization: Bearer %s", base, creds.Auregister.Token),
-	}
-	names := make([]string, 0, len(rows))
-	for n := range rows {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-11s %s\n", n, rows[n])
+	all := vendors.All()
+	slices.SortFunc(all, func(a, b *vendors.Vendor) int { return strings.Compare(a.Name, b.Name) })
+	for _, v := range all {
+		fmt.Fprintf(w, "  %-11s %s%-19s %s\n", v.Name, base, v.MockPath(), v.Describe(base+v.MockPath(), creds[v.Name]))
 	}
 	fmt.Fprintf(w, "  admin       %s/_admin/ (reset, fixtures, state/{vendor}, log/{vendor})\n", base)
-}
-
-// which50Token is the token with rights to every list.
-func which50Token(creds mocks.Credentials) string {
-	for tok, g := range creds.Which50.Tokens {
-		if g.AllLists {
-			return tok
-		}
-	}
-	return ""
 }
 
 // closeUnread answers "Connection: close" when the handler leaves part of the request body

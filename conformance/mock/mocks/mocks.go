@@ -6,29 +6,21 @@ import (
 	"os"
 
 	"github.com/contactapis/contactapis/conformance/mock"
-	"github.com/contactapis/contactapis/conformance/mock/auregister"
-	"github.com/contactapis/contactapis/conformance/mock/iovox"
-	"github.com/contactapis/contactapis/conformance/mock/valomnia"
-	"github.com/contactapis/contactapis/conformance/mock/which50"
+	"github.com/contactapis/contactapis/vendors"
 )
 
-// Credentials are the test credentials each vendor mock accepts.
-type Credentials struct {
-	Iovox      iovox.Credentials
-	Valomnia   valomnia.Credentials
-	Which50    which50.Credentials
-	Auregister auregister.Credentials
-}
+// Credentials are the credentials each vendor mock accepts, by vendor, keyed as the vendor's
+// registry entry names them (vendors.Credential.Key: iovox's USERNAME and SECURE_KEY, ...).
+type Credentials map[string]vendors.Credentials
 
-// DefaultCredentials are the documented test credentials (README): iovox test/test, Valomnia
-// test@example.com/test, Which50 and auregister bearer token test.
+// DefaultCredentials are the documented test credentials (README; vendors.Vendor.TestCredentials):
+// iovox test/test, Valomnia test@example.com/test, Which50 and auregister bearer token test.
 func DefaultCredentials() Credentials {
-	return Credentials{
-		Iovox:      iovox.DefaultCredentials(),
-		Valomnia:   valomnia.DefaultCredentials(),
-		Which50:    which50.DefaultCredentials(),
-		Auregister: auregister.DefaultCredentials(),
+	c := Credentials{}
+	for _, v := range vendors.All() {
+		c[v.Name] = v.TestCredentials()
 	}
+	return c
 }
 
 // Options configure the assembled server.
@@ -39,28 +31,25 @@ type Options struct {
 	mock.Options
 }
 
-// New builds all four vendor mocks behind one mock.Server.
+// New builds every vendor's mock (vendors.All) behind one mock.Server.
 func New(opts Options) (*mock.Server, error) {
-	io, err := iovox.New(iovox.Options{Credentials: opts.Credentials.Iovox})
-	if err != nil {
-		return nil, err
-	}
-	va, err := valomnia.New(valomnia.Options{Credentials: opts.Credentials.Valomnia})
-	if err != nil {
-		return nil, err
-	}
-	wh, err := which50.New(which50.Options{Credentials: opts.Credentials.Which50})
-	if err != nil {
-		return nil, err
-	}
-	au, err := auregister.New(auregister.Options{Credentials: opts.Credentials.Auregister})
-	if err != nil {
-		return nil, err
+	var backends []mock.Backend
+	for _, v := range vendors.All() {
+		// A vendor's test credentials stand in for the values opts does not give.
+		creds := v.TestCredentials()
+		for key, val := range opts.Credentials[v.Name] {
+			creds[key] = val
+		}
+		b, err := v.NewMock(creds)
+		if err != nil {
+			return nil, err // the mocks name themselves ("iovox mock: ...")
+		}
+		backends = append(backends, b)
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	s, err := mock.New(opts.Options, io, va, wh, au)
+	s, err := mock.New(opts.Options, backends...)
 	if err != nil {
 		return nil, err
 	}

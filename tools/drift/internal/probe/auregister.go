@@ -40,6 +40,9 @@ var auregisterProbes = []Probe{
 	{Vendor: specs.Auregister, ID: "null-enum-values", Mutates: true, Run: aurNullEnum},
 }
 
+// The vendor's probes, for ForVendor and Unsettleable.
+func init() { register(specs.Auregister, &auregisterProbes, &auregisterUnsettleable) }
+
 // auregisterUnsettleable are the discrepancies of specs/auregister.yaml no live run can decide, with why.
 var auregisterUnsettleable = map[string]string{
 	"request-example-ruby-hash": "the Ruby notation is how the page prints its example, not something a vendor answers; the JSON it stands for is probed by request-example-breaks-type-rules",

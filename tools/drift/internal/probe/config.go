@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,33 +9,18 @@ import (
 
 	"github.com/contactapis/contactapis/apiclient"
 	"github.com/contactapis/contactapis/conformance/suiteconfig"
-	"github.com/contactapis/contactapis/gen/valomnia"
 	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/vendors"
 )
-
-// Credentials are what a Target authenticates with. Only the fields of the target's vendor are
-// read; every value that is a credential is a Secret, so it never prints.
-type Credentials struct {
-	// IovoxUsername and IovoxSecureKey are iovox's two headers.
-	IovoxUsername  string
-	IovoxSecureKey apiclient.Secret
-	// ValomniaUser and ValomniaPassword are a Valomnia login, exchanged for a session once.
-	ValomniaUser     string
-	ValomniaPassword apiclient.Secret
-	// Which50Token goes in Which50Header, or as "Authorization: Bearer" when that is empty
-	// (nothing public says which header Which50 reads).
-	Which50Token  apiclient.Secret
-	Which50Header string
-	// AuregisterToken is auregister's bearer token.
-	AuregisterToken apiclient.Secret
-}
 
 // Settings configure the Target of one vendor.
 type Settings struct {
 	Vendor string
 	// BaseURL is the base the vendor's client takes (for Valomnia the API base, .../api/v1.0).
-	BaseURL     string
-	Credentials Credentials
+	BaseURL string
+	// Credentials are the vendor's, keyed as its registry entry names them (vendors.Credential.Key);
+	// every value is a Secret, so it never prints.
+	Credentials vendors.Credentials
 	// Fixtures are the records mutating probes may change, keyed as in Target.Fixtures.
 	Fixtures       map[string]string
 	AllowMutations bool
@@ -51,14 +35,9 @@ type Settings struct {
 // would. Budget and Transport are the caller's.
 func SettingsFrom(cfg *suiteconfig.Config, vendor string) Settings {
 	return Settings{
-		Vendor:  vendor,
-		BaseURL: cfg.BaseURL[vendor],
-		Credentials: Credentials{
-			IovoxUsername: cfg.Iovox.Username, IovoxSecureKey: cfg.Iovox.SecureKey,
-			ValomniaUser: cfg.Valomnia.User, ValomniaPassword: cfg.Valomnia.Password,
-			Which50Token: cfg.Which50, Which50Header: cfg.Which50Header,
-			AuregisterToken: cfg.Auregister,
-		},
+		Vendor:         vendor,
+		BaseURL:        cfg.BaseURL[vendor],
+		Credentials:    cfg.Credentials[vendor],
 		Fixtures:       cfg.Fixtures[vendor],
 		AllowMutations: cfg.AllowMutations,
 	}
@@ -130,64 +109,24 @@ func NewTarget(s Settings) (*Target, error) {
 		fixtures[k] = v
 	}
 	t := &Target{Vendor: s.Vendor, BaseURL: s.BaseURL, HTTP: hc, Fixtures: fixtures, AllowMutations: s.AllowMutations}
-	c := s.Credentials
-	var session atomic.Pointer[apiclient.Secret]
+	v, ok := vendors.Lookup(s.Vendor)
+	if !ok {
+		return nil, fmt.Errorf("unknown vendor %q (known: %v)", s.Vendor, specs.Vendors())
+	}
+	// The registry's Authorizer: each credential where the spec's security scheme puts it, and
+	// Valomnia's session from the typed client's own login, through the same counted client, so
+	// the session is opened exactly as users' clients open it.
+	auth, err := v.NewAuthorizer(s.BaseURL, s.Credentials, apiclient.WithHTTPClient(hc), apiclient.WithRetryPolicy(apiclient.NoRetry()))
+	if err != nil {
+		return nil, fmt.Errorf("the probes need credentials: %w", err)
+	}
+	t.Authorize = auth.Authorize
 	t.secrets = func() []apiclient.Secret {
-		out := []apiclient.Secret{c.IovoxSecureKey, c.ValomniaPassword, c.Which50Token, c.AuregisterToken}
-		if tok := session.Load(); tok != nil {
-			out = append(out, *tok)
+		out := v.Secrets(s.Credentials)
+		if tok := auth.Session(); !tok.IsZero() {
+			out = append(out, tok)
 		}
 		return out
-	}
-	switch s.Vendor {
-	case specs.Iovox:
-		if c.IovoxUsername == "" || c.IovoxSecureKey.IsZero() {
-			return nil, errors.New("iovox: the probes need a username and a secure key")
-		}
-		t.Authorize = func(_ context.Context, req *http.Request) error {
-			req.Header.Set("username", c.IovoxUsername)
-			req.Header.Set("secureKey", c.IovoxSecureKey.Reveal())
-			return nil
-		}
-	case specs.Valomnia:
-		// The typed client's login (form, redirect, token page), through the same counted
-		// client, so the session is opened exactly as users' clients open it.
-		client, err := valomnia.NewContactsClient(s.BaseURL, valomnia.Credentials{User: c.ValomniaUser, Password: c.ValomniaPassword},
-			apiclient.WithHTTPClient(hc), apiclient.WithRetryPolicy(apiclient.NoRetry()))
-		if err != nil {
-			return nil, err
-		}
-		t.Authorize = func(ctx context.Context, req *http.Request) error {
-			tok, err := client.Session(ctx, apiclient.Secret{})
-			if err != nil {
-				return err
-			}
-			session.Store(&tok)
-			req.AddCookie(&http.Cookie{Name: valomnia.SessionCookie, Value: tok.Reveal()})
-			return nil
-		}
-	case specs.Which50:
-		if c.Which50Token.IsZero() {
-			return nil, errors.New("which50: the probes need a token")
-		}
-		t.Authorize = func(_ context.Context, req *http.Request) error {
-			if c.Which50Header != "" {
-				req.Header.Set(c.Which50Header, c.Which50Token.Reveal())
-			} else {
-				req.Header.Set("Authorization", "Bearer "+c.Which50Token.Reveal())
-			}
-			return nil
-		}
-	case specs.Auregister:
-		if c.AuregisterToken.IsZero() {
-			return nil, errors.New("auregister: the probes need a token")
-		}
-		t.Authorize = func(_ context.Context, req *http.Request) error {
-			req.Header.Set("Authorization", "Bearer "+c.AuregisterToken.Reveal())
-			return nil
-		}
-	default:
-		return nil, fmt.Errorf("unknown vendor %q (known: %v)", s.Vendor, specs.Vendors())
 	}
 	return t, nil
 }

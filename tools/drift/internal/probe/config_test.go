@@ -13,6 +13,7 @@ import (
 
 	"github.com/contactapis/contactapis/apiclient"
 	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/vendors"
 )
 
 // pageUpdate is an update each vendor page documents as succeeding, on the mocks' fixture records.
@@ -90,7 +91,7 @@ func TestBudget(t *testing.T) {
 	defer srv.Close()
 	budget := NewBudget(2)
 	target, err := NewTarget(Settings{Vendor: specs.Auregister, BaseURL: srv.URL, Budget: budget,
-		Credentials: Credentials{AuregisterToken: apiclient.NewSecret("tok")}})
+		Credentials: vendors.Credentials{"TOKEN": apiclient.NewSecret("tok")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,12 +124,12 @@ func TestBudget(t *testing.T) {
 // that would send requests without credentials.
 func TestNewTargetRefuses(t *testing.T) {
 	for _, s := range []Settings{
-		{Vendor: specs.Iovox, BaseURL: "http://x", Credentials: Credentials{IovoxUsername: "u"}},
-		{Vendor: specs.Valomnia, BaseURL: "http://x/api/v1.0", Credentials: Credentials{ValomniaUser: "u"}},
+		{Vendor: specs.Iovox, BaseURL: "http://x", Credentials: vendors.Credentials{"USERNAME": apiclient.NewSecret("u")}},
+		{Vendor: specs.Valomnia, BaseURL: "http://x/api/v1.0", Credentials: vendors.Credentials{"USER": apiclient.NewSecret("u")}},
 		{Vendor: specs.Which50, BaseURL: "http://x"},
 		{Vendor: specs.Auregister, BaseURL: "http://x"},
 		{Vendor: "acme", BaseURL: "http://x"},
-		{Vendor: specs.Iovox, BaseURL: "not a url", Credentials: Credentials{IovoxUsername: "u", IovoxSecureKey: apiclient.NewSecret("k")}},
+		{Vendor: specs.Iovox, BaseURL: "not a url", Credentials: vendors.Credentials{"USERNAME": apiclient.NewSecret("u"), "SECURE_KEY": apiclient.NewSecret("k")}},
 	} {
 		if _, err := NewTarget(s); err == nil {
 			t.Errorf("%s at %q: no error", s.Vendor, s.BaseURL)

@@ -29,6 +29,9 @@ var iovoxProbes = []Probe{
 	{Vendor: specs.Iovox, ID: "copied-create-resolution", Mutates: true, Run: iovoxOwnCombination},
 }
 
+// The vendor's probes, for ForVendor and Unsettleable.
+func init() { register(specs.Iovox, &iovoxProbes, &iovoxUnsettleable) }
+
 // iovoxUnsettleable are the discrepancies of specs/iovox.yaml no live run can decide, with why.
 var iovoxUnsettleable = map[string]string{
 	"example-unclosed-contact":      "the page's example is malformed XML under any reading; nothing the vendor does can make it well-formed (the spec's probe line: none needed)",

@@ -10,39 +10,38 @@ import (
 	"github.com/contactapis/contactapis/specs"
 )
 
-// ForVendor returns the probes of one vendor; none for a vendor that is not known.
+// vendorProbes are a vendor's probes and, for each x-doc-discrepancy no live run can decide,
+// why. Each vendor's file registers its own, so a vendor without probes (a new one) needs no
+// entry anywhere.
+type vendorProbes struct {
+	probes       *[]Probe
+	unsettleable *map[string]string
+}
+
+var byVendor = map[string]vendorProbes{}
+
+// register adds a vendor's probes. The lists are read at call time through the pointers, not
+// copied here at package initialisation, so that the vendor files may build them however they
+// like.
+func register(vendor string, probes *[]Probe, unsettleable *map[string]string) {
+	byVendor[vendor] = vendorProbes{probes: probes, unsettleable: unsettleable}
+}
+
+// ForVendor returns the probes of one vendor; none for a vendor that has none.
 func ForVendor(vendor string) []Probe {
-	// Read at call time, not copied into a table at package initialisation, so that the vendor
-	// files may build their lists however they like.
-	switch vendor {
-	case specs.Iovox:
-		return slices.Clone(iovoxProbes)
-	case specs.Valomnia:
-		return slices.Clone(valomniaProbes)
-	case specs.Which50:
-		return slices.Clone(which50Probes)
-	case specs.Auregister:
-		return slices.Clone(auregisterProbes)
+	if p, ok := byVendor[vendor]; ok {
+		return slices.Clone(*p.probes)
 	}
 	return nil
 }
 
 // Unsettleable returns, for each x-doc-discrepancy of vendor that no live run can decide, why.
 func Unsettleable(vendor string) map[string]string {
-	var m map[string]string
-	switch vendor {
-	case specs.Iovox:
-		m = iovoxUnsettleable
-	case specs.Valomnia:
-		m = valomniaUnsettleable
-	case specs.Which50:
-		m = which50Unsettleable
-	case specs.Auregister:
-		m = auregisterUnsettleable
-	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
+	out := map[string]string{}
+	if p, ok := byVendor[vendor]; ok {
+		for k, v := range *p.unsettleable {
+			out[k] = v
+		}
 	}
 	return out
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/contactapis/contactapis/apiclient"
-	"github.com/contactapis/contactapis/conformance/contract"
+	"github.com/contactapis/contactapis/vendors"
 )
 
 // maxResponseBody bounds what a probe reads of one answer.
@@ -70,7 +70,7 @@ func (t *Target) Do(ctx context.Context, r Request) (*Response, error) {
 // Messages returns the error messages of the answer in the vendor's error format (none when the
 // body is not in that format).
 func (r *Response) Messages(vendor string) []string {
-	msgs, err := contract.ErrorMessages(vendor, r.Header.Get("Content-Type"), r.Body)
+	msgs, err := vendors.ErrorMessages(vendor, r.Header.Get("Content-Type"), r.Body)
 	if err != nil {
 		return nil
 	}

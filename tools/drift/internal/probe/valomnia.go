@@ -41,6 +41,9 @@ var valomniaProbes = []Probe{
 	{Vendor: specs.Valomnia, ID: "photo-newer-than-last-updated", Mutates: true, Run: vlProbePhotoNewerThanLastUpdated},
 }
 
+// The vendor's probes, for ForVendor and Unsettleable.
+func init() { register(specs.Valomnia, &valomniaProbes, &valomniaUnsettleable) }
+
 // valomniaUnsettleable are the discrepancies of specs/valomnia.yaml no live run can decide, with why.
 // Every one of them has a probe today.
 var valomniaUnsettleable = map[string]string{}

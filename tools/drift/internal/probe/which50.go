@@ -46,6 +46,9 @@ var which50Probes = []Probe{
 	w50Probe("which50-put-match-in-values", true, w50PutMatchProbe),
 }
 
+// The vendor's probes, for ForVendor and Unsettleable.
+func init() { register(specs.Which50, &which50Probes, &which50Unsettleable) }
+
 // which50Unsettleable are the discrepancies of specs/which50.yaml no live run can decide, with why.
 var which50Unsettleable = map[string]string{
 	"which50-values-sample-empty-objects":   "needs an object written into a field of a real contact and read back; the fixtures name no scratch field and the operation in scope cannot read a contact",

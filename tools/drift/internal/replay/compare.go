@@ -12,6 +12,7 @@ import (
 	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/specs"
 	"github.com/contactapis/contactapis/tools/drift/internal/report"
+	"github.com/contactapis/contactapis/vendors"
 )
 
 // Finding classes of a replay.
@@ -109,8 +110,8 @@ func compare(vendor string, cat specs.Catalogue, rec, got answer) []raw {
 }
 
 func compareMessages(vendor string, cat specs.Catalogue, rec, got answer) string {
-	rm, rerr := contract.ErrorMessages(vendor, rec.header.Get("Content-Type"), rec.body)
-	gm, gerr := contract.ErrorMessages(vendor, got.header.Get("Content-Type"), got.body)
+	rm, rerr := vendors.ErrorMessages(vendor, rec.header.Get("Content-Type"), rec.body)
+	gm, gerr := vendors.ErrorMessages(vendor, got.header.Get("Content-Type"), got.body)
 	switch {
 	case rerr != nil && gerr != nil:
 		return "" // neither is in the error format: the shape and media type speak for them

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 	"github.com/contactapis/contactapis/apiclient"
 	"github.com/contactapis/contactapis/conformance/mock/mocks"
 	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/vendors"
 )
 
 // credMode is the kind of credential a replayed request carries where the recorded one was.
@@ -24,7 +26,7 @@ const (
 	// credInvalid: a value no mock accepts (the vendor answered 401).
 	credInvalid
 	// credNoRights: a valid credential without rights (the vendor answered a catalogue entry of
-	// noRightsEntries).
+	// Credential.NoRightsAnswers of the registry).
 	credNoRights
 )
 
@@ -37,22 +39,24 @@ func (m credMode) String() string {
 // in a mock's log.
 const invalidCredential = "drift-replay-refused-credential"
 
-// noRightsEntries are, per vendor, the catalogue entries that answer a valid credential without
-// rights to the resource. The mock issues a token for that (Which50's "readonly"), and the
-// replay sends it where the vendor answered one of these.
-var noRightsEntries = map[string][]string{
-	specs.Which50: {"update-forbidden", "upsert-forbidden"},
-}
-
 // credentialMode decides which credential reproduces the recorded exchange. The recording hides
 // the credential's value (the suite records every Authorization, Cookie and secureKey as
 // [REDACTED]), so its answer is the only evidence of what kind it was: 401 is HTTP's "the
 // credentials were missing or not accepted", and a no-rights entry says they were valid but
 // insufficient. A mock that refuses a valid credential is therefore not caught by a replay of a
-// 401 (the conformance suite checks authentication); the format of the refusal still is.
+// 401 (the conformance suite checks authentication); the format of the refusal still is. The
+// no-rights entries are the registry's (Credential.NoRightsAnswers): the mock has a credential
+// for them (Credential.NoRights, Which50's "readonly"), and the replay sends it where the vendor
+// answered one.
 func credentialMode(vendor string, cat specs.Catalogue, status int, msgs []string) credMode {
+	var noRights []string
+	if v, ok := vendors.Lookup(vendor); ok {
+		for _, cr := range v.Credentials {
+			noRights = append(noRights, cr.NoRightsAnswers...)
+		}
+	}
 	for _, m := range msgs {
-		if e, _, ok := cat.Identify(status, m); ok && slices.Contains(noRightsEntries[vendor], e.ID) {
+		if e, _, ok := cat.Identify(status, m); ok && slices.Contains(noRights, e.ID) {
 			return credNoRights
 		}
 	}
@@ -75,12 +79,12 @@ type credential struct {
 	session bool
 }
 
-// loginForm is a login operation whose form carries the user's name and password (Valomnia's),
-// which no security scheme describes.
+// loginForm is a login operation whose form carries credentials (Valomnia's user and password),
+// which no security scheme describes: the registry's Login.
 type loginForm struct {
-	operation                string
-	userField, passwordField string
-	user, password           string
+	operation string
+	// fields are the form fields holding credentials, with the mock's values.
+	fields map[string]string
 	// extra are the other fields a login needs (Valomnia's ajax=true), for the replay's own login.
 	extra url.Values
 }
@@ -92,21 +96,27 @@ type vendorCreds struct {
 	login  *loginForm
 }
 
-// newVendorCreds places the mocks' test credentials (mocks.DefaultCredentials, which tools/
-// mockserver also starts with) on the vendor's security schemes. A scheme the table below does
-// not know is an error, so that a spec gaining one fails the tests rather than replaying without
-// the credential.
+// newVendorCreds places the mocks' credentials (mocks.DefaultCredentials, which tools/mockserver
+// also starts with) on the vendor's security schemes, as its registry entry assigns them. A
+// scheme no credential of the entry fills is an error, so that a spec gaining one fails the tests
+// rather than replaying without the credential.
 func newVendorCreds(vendor string, doc *openapi3.T, mc mocks.Credentials) (*vendorCreds, error) {
-	fullToken, readonlyToken := which50Tokens(mc)
-	values := map[string]map[string][2]string{ // vendor → scheme → {valid, without rights}
-		specs.Iovox:      {"username": {mc.Iovox.Username}, "secureKey": {mc.Iovox.SecureKey.Reveal()}},
-		specs.Which50:    {"bearerAuth": {fullToken, readonlyToken}},
-		specs.Auregister: {"bearerAuth": {mc.Auregister.Token}},
+	v, ok := vendors.Lookup(vendor)
+	if !ok {
+		return nil, fmt.Errorf("unknown vendor %q", vendor)
+	}
+	values := map[string][2]string{} // scheme → {valid, without rights}
+	for _, cr := range v.Credentials {
+		if cr.Scheme != "" {
+			values[cr.Scheme] = [2]string{mc[vendor].Value(cr.Key), cr.NoRights}
+		}
 	}
 	vc := &vendorCreds{vendor: vendor}
-	if vendor == specs.Valomnia {
-		vc.login = &loginForm{operation: "login", userField: "j_username", passwordField: "j_password",
-			user: mc.Valomnia.User, password: mc.Valomnia.Password.Reveal(), extra: url.Values{"ajax": {"true"}}}
+	if l := v.Login; l != nil {
+		vc.login = &loginForm{operation: l.Operation, fields: map[string]string{}, extra: l.Extra}
+		for key, field := range l.Form {
+			vc.login.fields[field] = mc[vendor].Value(key)
+		}
 	}
 	if doc.Components == nil {
 		return vc, nil
@@ -130,37 +140,18 @@ func newVendorCreds(vendor string, doc *openapi3.T, mc mocks.Credentials) (*vend
 		default:
 			return nil, fmt.Errorf("%s: security scheme %q (%s %s) is not one drift replay can fill in; teach tools/drift/internal/replay/creds.go", vendor, name, s.Type, s.Scheme)
 		}
-		if c.in == "cookie" && vc.login != nil {
+		if v.Login != nil && v.Login.Scheme == name {
 			c.session = true
 		} else {
-			v, ok := values[vendor][name]
-			if !ok || v[0] == "" {
-				return nil, fmt.Errorf("%s: no mock credential for security scheme %q; add it to tools/drift/internal/replay/creds.go", vendor, name)
+			val, ok := values[name]
+			if !ok || val[0] == "" {
+				return nil, fmt.Errorf("%s: no mock credential for security scheme %q; add it to the vendor's entry in vendors/vendors.go", vendor, name)
 			}
-			c.valid, c.noRights = v[0], v[1]
+			c.valid, c.noRights = val[0], val[1]
 		}
 		vc.creds = append(vc.creds, c)
 	}
 	return vc, nil
-}
-
-// which50Tokens returns the mock's token with rights to every list and one with rights to none.
-func which50Tokens(mc mocks.Credentials) (full, none string) {
-	tokens := make([]string, 0, len(mc.Which50.Tokens))
-	for t := range mc.Which50.Tokens {
-		tokens = append(tokens, t)
-	}
-	slices.Sort(tokens)
-	for _, t := range tokens {
-		g := mc.Which50.Tokens[t]
-		switch {
-		case g.AllLists && full == "":
-			full = t
-		case !g.AllLists && len(g.Lists) == 0 && none == "":
-			none = t
-		}
-	}
-	return full, none
 }
 
 func (c credential) value(mode credMode, session string) string {
@@ -252,23 +243,22 @@ func formFieldRE(name string) *regexp.Regexp {
 	return regexp.MustCompile(`(^|&)(` + regexp.QuoteMeta(url.QueryEscape(name)) + `)=[^&]*`)
 }
 
-// loginBody replaces the user and password of a recorded login form with the mock's (or, for a
+// loginBody replaces the credentials of a recorded login form (user and password) with the mock's (or, for a
 // refused login, invalid ones). Fields the recording lacks stay absent.
 func (vc *vendorCreds) loginBody(body []byte, mode credMode) []byte {
-	l := vc.login
-	user, password := l.user, l.password
-	if mode == credInvalid {
-		user, password = invalidCredential, invalidCredential
-	}
 	s := string(body)
-	for _, f := range [][2]string{{l.userField, user}, {l.passwordField, password}} {
-		value := url.QueryEscape(f[1])
-		s = formFieldRE(f[0]).ReplaceAllStringFunc(s, func(m string) string {
+	for _, field := range slices.Sorted(maps.Keys(vc.login.fields)) {
+		value := vc.login.fields[field]
+		if mode == credInvalid {
+			value = invalidCredential
+		}
+		value = url.QueryEscape(value)
+		s = formFieldRE(field).ReplaceAllStringFunc(s, func(m string) string {
 			lead := ""
 			if strings.HasPrefix(m, "&") {
 				lead = "&"
 			}
-			return lead + url.QueryEscape(f[0]) + "=" + value
+			return lead + url.QueryEscape(field) + "=" + value
 		})
 	}
 	return []byte(s)
@@ -280,8 +270,9 @@ func (vc *vendorCreds) loginFormBody() string {
 	for k, vals := range vc.login.extra {
 		v[k] = vals
 	}
-	v.Set(vc.login.userField, vc.login.user)
-	v.Set(vc.login.passwordField, vc.login.password)
+	for field, value := range vc.login.fields {
+		v.Set(field, value)
+	}
 	return v.Encode()
 }
 

@@ -16,10 +16,10 @@ import (
 	"github.com/contactapis/contactapis/apiclient"
 	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/conformance/mock/mocks"
-	mockvalomnia "github.com/contactapis/contactapis/conformance/mock/valomnia"
 	"github.com/contactapis/contactapis/specs"
 	"github.com/contactapis/contactapis/tools/drift/internal/report"
 	"github.com/contactapis/contactapis/tools/drift/internal/traffic"
+	"github.com/contactapis/contactapis/vendors"
 )
 
 // Options tune Run.
@@ -34,10 +34,6 @@ type Options struct {
 	// SkipUnknownHosts skips exchanges no rule routes instead of failing on the first.
 	SkipUnknownHosts bool
 }
-
-// mockAPIPath is where the mocks serve a vendor's API below /<vendor> (the spec's server path at
-// the mock's version), for the vendors whose API is not at the host root.
-var mockAPIPath = map[string]string{specs.Valomnia: mockvalomnia.APIPath}
 
 // maxResponseBytes caps a mock's answer read: the mocks' largest is a few kilobytes.
 const maxResponseBytes = 16 << 20
@@ -204,14 +200,14 @@ func (r *replayer) underAPI(t traffic.Target) bool {
 func (r *replayer) mockPath(t traffic.Target, p string) string {
 	rest := strings.TrimPrefix(p, t.BasePath)
 	if r.underAPI(t) {
-		return "/" + t.Vendor + mockAPIPath[t.Vendor] + rest
+		return vendors.Get(t.Vendor).MockPath() + rest
 	}
 	return "/" + t.Vendor + rest
 }
 
 func (r *replayer) mockBases(vendor string) []string {
-	if p := mockAPIPath[vendor]; p != "" {
-		return []string{"/" + vendor + p, "/" + vendor}
+	if v := vendors.Get(vendor); v.APIPath != "" {
+		return []string{v.MockPath(), "/" + vendor}
 	}
 	return []string{"/" + vendor}
 }
@@ -335,7 +331,7 @@ func (r *replayer) entry(ctx context.Context, fileIdx int, e *traffic.Entry) (er
 	}
 	var recMsgs []string
 	if rec.status >= 400 {
-		recMsgs, _ = contract.ErrorMessages(t.Vendor, rec.header.Get("Content-Type"), rec.body)
+		recMsgs, _ = vendors.ErrorMessages(t.Vendor, rec.header.Get("Content-Type"), rec.body)
 	}
 	mode := credentialMode(t.Vendor, val.Catalogue(), rec.status, recMsgs)
 
@@ -414,7 +410,7 @@ func (r *replayer) session(ctx context.Context, vendor string) (string, error) {
 		return s, nil
 	}
 	vc := r.creds[vendor]
-	val, err := r.validator(traffic.Target{Vendor: vendor, BasePath: "/" + vendor + mockAPIPath[vendor]})
+	val, err := r.validator(traffic.Target{Vendor: vendor, BasePath: vendors.Get(vendor).MockPath()})
 	if err != nil {
 		return "", err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/specs"
 	"github.com/contactapis/contactapis/tools/drift/internal/report"
+	"github.com/contactapis/contactapis/vendors"
 )
 
 // Finding classes of recorded traffic.
@@ -297,7 +298,7 @@ func (x *exchange) checkErrorMessages(op string, cat specs.Catalogue, reportForm
 		return
 	}
 	vendor := x.v.Vendor()
-	msgs, err := contract.ErrorMessages(vendor, x.header.Get("Content-Type"), x.body)
+	msgs, err := vendors.ErrorMessages(vendor, x.header.Get("Content-Type"), x.body)
 	if err != nil {
 		if reportFormat {
 			x.add(ClassUnknownErrorMessage, op, fmt.Sprintf("status %d: the body carries no message in %s's error format (%v)", x.status, vendor, err))

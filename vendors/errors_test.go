@@ -1,11 +1,11 @@
-package contract_test
+package vendors_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/specs"
+	"github.com/contactapis/contactapis/vendors"
 )
 
 func TestErrorMessages(t *testing.T) {
@@ -20,14 +20,21 @@ func TestErrorMessages(t *testing.T) {
 		{specs.Auregister, "application/json", `{"error":"x","message":"m","field":"sex"}`, []string{"m"}},
 	}
 	for _, tt := range tests {
-		got, err := contract.ErrorMessages(tt.vendor, tt.contentType, []byte(tt.body))
+		got, err := vendors.ErrorMessages(tt.vendor, tt.contentType, []byte(tt.body))
 		if err != nil || strings.Join(got, "|") != strings.Join(tt.want, "|") {
 			t.Errorf("%s %s: %v %v, want %v", tt.vendor, tt.body, got, err, tt.want)
 		}
 	}
 	for _, bad := range []struct{ vendor, body string }{{specs.Iovox, "Bad Request"}, {specs.Valomnia, `{"error":"x"}`}, {specs.Auregister, "<html>"}} {
-		if _, err := contract.ErrorMessages(bad.vendor, "", []byte(bad.body)); err == nil {
+		if _, err := vendors.ErrorMessages(bad.vendor, "", []byte(bad.body)); err == nil {
 			t.Errorf("%s %q: accepted as an error body", bad.vendor, bad.body)
 		}
+	}
+}
+
+// TestErrorMessagesUnknownVendor: a name the registry lacks is an error, not a guess at a format.
+func TestErrorMessagesUnknownVendor(t *testing.T) {
+	if msgs, err := vendors.ErrorMessages("acme", "application/json", []byte(`{"message":"m"}`)); err == nil {
+		t.Errorf("acme: read %q", msgs)
 	}
 }

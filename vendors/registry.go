@@ -1,0 +1,282 @@
+package vendors
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/contactapis/contactapis/apiclient"
+	"github.com/contactapis/contactapis/conformance/contract"
+	"github.com/contactapis/contactapis/conformance/mock"
+	"github.com/contactapis/contactapis/specs"
+)
+
+// Vendor is one registry entry.
+type Vendor struct {
+	// Name is the vendor's name everywhere (specs.Vendors(), package, label, URL prefix).
+	Name string
+	// LiveURL is the base URL a live run uses when none is given; "" when public material names
+	// none (the base URL is then required).
+	LiveURL string
+	// APIPath is where the API lives below the vendor's host root on the mocks ("/api/v1.0" for
+	// Valomnia, "" for the others): see MockPath.
+	APIPath string
+	// Credentials are what a client authenticates with, in the order the flags and messages
+	// name them.
+	Credentials []Credential
+	// Login, when set, exchanges credentials for a session that fills one security scheme.
+	Login *Login
+	// FixtureKeys are the records a mutating live spec may change: the <KEY> of
+	// CONTACTAPIS_<VENDOR>_<KEY>, required by --allow-mutations on a live target.
+	FixtureKeys []string
+	// OptionalFixtureKeys are records besides FixtureKeys that are read when set and never
+	// required (auregister's contacts of one type each, for tools/drift's probes).
+	OptionalFixtureKeys []string
+	// Errors is where the vendor's error bodies carry their messages, for a spec whose x-mock
+	// does not declare the error body (see ErrorFormat).
+	Errors contract.ErrorFormat
+	// NewClient builds the typed client of gen/<vendor> (a *<vendor>.ContactsClient).
+	NewClient func(baseURL string, c Credentials, opts ...apiclient.Option) (any, error)
+	// NewMock builds the vendor's mock accepting c.
+	NewMock func(c Credentials) (mock.Backend, error)
+}
+
+// Credential is one value a vendor's client needs.
+type Credential struct {
+	// Key is the <KEY> of CONTACTAPIS_<VENDOR>_<KEY>; lower-cased with dashes it is also the
+	// flag tools/mockserver and tools/load take it by (-iovox-secure-key).
+	Key string
+	// Scheme is the spec's security scheme the value fills (components.securitySchemes), whose
+	// declaration says where it travels; "" for a login field (Login.Form) or a setting.
+	Scheme string
+	// Secret marks a value that must never appear in a log, report or recording.
+	Secret bool
+	// Optional values are read when set and never required; they have no test value.
+	Optional bool
+	// Test is the value the mocks accept by default (tools/mockserver's and the embedded
+	// target's).
+	Test string
+	// NoRights is a value the mocks accept that has rights to nothing (Which50's readonly
+	// token, for its documented 403); "" when the mocks have none.
+	NoRights string
+	// NoRightsAnswers are the catalogue entries the vendor answers a valid credential without
+	// rights with (Which50's update-forbidden): where a recording shows one, tools/drift's replay
+	// sends NoRights.
+	NoRightsAnswers []string
+	// HeaderFor, on an optional setting, makes its value the name of a header that carries the
+	// credential HeaderFor verbatim instead of that credential's scheme (Which50's AUTH_HEADER:
+	// nothing public says which header Which50 reads).
+	HeaderFor string
+	// Usage is the flag's help text.
+	Usage string
+}
+
+// Flag is the credential's flag name for vendor: "iovox-secure-key".
+func (c Credential) Flag(vendor string) string {
+	return vendor + "-" + strings.ToLower(strings.ReplaceAll(c.Key, "_", "-"))
+}
+
+// Login is a session login: a form post of some credentials whose session then fills a security
+// scheme (Valomnia's, which no security scheme of its spec describes).
+type Login struct {
+	// Operation is the login's operationId in the spec.
+	Operation string
+	// Path is the login's path below the vendor's host root (the API base URL less APIPath's
+	// /api/{version}).
+	Path string
+	// Scheme is the security scheme the session fills.
+	Scheme string
+	// Form maps credential keys to the form fields they travel in.
+	Form map[string]string
+	// Extra are the fields every login sends besides the credentials.
+	Extra url.Values
+	// Open returns the session of a client of baseURL with c: the typed client's own login, so
+	// that every tool logs in exactly as users' clients do. opts carry the HTTP client.
+	Open func(baseURL string, c Credentials, opts ...apiclient.Option) (Session, error)
+}
+
+// Session returns a session token, logging in when there is none; a stale token (one a request
+// was refused with) makes it log in again.
+type Session func(ctx context.Context, stale apiclient.Secret) (apiclient.Secret, error)
+
+// apiVersionPath matches the /api/{version} a Valomnia-style base URL ends with.
+var apiVersionPath = regexp.MustCompile(`/api/[^/]+/?$`)
+
+// URL is the login's URL for a client of baseURL: the host root (baseURL less its
+// /api/{version}, a path prefix kept) plus Path.
+func (l *Login) URL(baseURL string) string {
+	return apiVersionPath.ReplaceAllString(baseURL, "") + l.Path
+}
+
+// FormValues is the login form with c's values.
+func (l *Login) FormValues(c Credentials) url.Values {
+	v := url.Values{}
+	for k, vals := range l.Extra {
+		v[k] = slices.Clone(vals)
+	}
+	for key, field := range l.Form {
+		v.Set(field, c.Value(key))
+	}
+	return v
+}
+
+// Credentials are a vendor's credential values by Credential.Key. Every value is a Secret, so
+// that none prints by accident; Vendor.Secrets says which ones must be redacted.
+type Credentials map[string]apiclient.Secret
+
+// Value is the credential's value, "" when unset.
+func (c Credentials) Value(key string) string { return c[key].Reveal() }
+
+// All is the registry, in specs.Vendors() order.
+func All() []*Vendor { return slices.Clone(registry) }
+
+// Lookup returns a vendor's entry.
+func Lookup(name string) (*Vendor, bool) {
+	for _, v := range registry {
+		if v.Name == name {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// Get returns a vendor's entry and panics for a name the registry lacks: callers pass names
+// from specs.Vendors() or a validated configuration, which TestRegistryMatchesSpecs keeps equal
+// to the registry.
+func Get(name string) *Vendor {
+	v, ok := Lookup(name)
+	if !ok {
+		panic(fmt.Sprintf("vendors: %q is not in the registry (vendors/vendors.go)", name))
+	}
+	return v
+}
+
+// MockPath is where tools/mockserver and the embedded target serve the vendor's API below the
+// server's root: the base URL a client uses is the server URL plus this.
+func (v *Vendor) MockPath() string { return "/" + v.Name + v.APIPath }
+
+// EnvName is the environment variable of one of the vendor's settings: CONTACTAPIS_<VENDOR>_<KEY>.
+func EnvName(vendor, key string) string {
+	return "CONTACTAPIS_" + strings.ToUpper(vendor) + "_" + key
+}
+
+// Required are the credentials a client cannot do without.
+func (v *Vendor) Required() []Credential {
+	var out []Credential
+	for _, c := range v.Credentials {
+		if !c.Optional {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// TestCredentials are the mocks' default credentials.
+func (v *Vendor) TestCredentials() Credentials {
+	c := Credentials{}
+	for _, cr := range v.Credentials {
+		if cr.Test != "" {
+			c[cr.Key] = apiclient.NewSecret(cr.Test)
+		}
+	}
+	return c
+}
+
+// Secrets are c's values that are secrets, for redaction.
+func (v *Vendor) Secrets(c Credentials) []apiclient.Secret {
+	var out []apiclient.Secret
+	for _, cr := range v.Credentials {
+		if cr.Secret && !c[cr.Key].IsZero() {
+			out = append(out, c[cr.Key])
+		}
+	}
+	return out
+}
+
+// CredentialHeader is the header named by a set HeaderFor setting, "" when none is set: a
+// contract.Validator must then accept it in place of the spec's schemes.
+func (v *Vendor) CredentialHeader(c Credentials) string {
+	for _, cr := range v.Credentials {
+		if cr.HeaderFor != "" && c.Value(cr.Key) != "" {
+			return c.Value(cr.Key)
+		}
+	}
+	return ""
+}
+
+// Missing names the environment variables of the required credentials c lacks.
+func (v *Vendor) Missing(c Credentials) []string {
+	var out []string
+	for _, cr := range v.Required() {
+		if c[cr.Key].IsZero() {
+			out = append(out, EnvName(v.Name, cr.Key))
+		}
+	}
+	return out
+}
+
+var errorFormats sync.Map // vendor → contract.ErrorFormat
+
+// ErrorFormat is where the vendor's error bodies carry their messages: from the spec's x-mock
+// errors declaration (the member its fields fill with "message") when it has one, else Errors.
+func (v *Vendor) ErrorFormat() contract.ErrorFormat {
+	if f, ok := errorFormats.Load(v.Name); ok {
+		return f.(contract.ErrorFormat)
+	}
+	f := v.Errors
+	if doc, err := specs.Shared(v.Name); err == nil {
+		if m, ok, err := specs.ReadMock(doc); ok && err == nil {
+			for prop, src := range m.Errors.Fields {
+				if src == "message" {
+					f = contract.ErrorFormat{JSON: prop}
+				}
+			}
+		}
+	}
+	errorFormats.Store(v.Name, f)
+	return f
+}
+
+// ErrorMessages extracts the messages of a vendor's error body, in the vendor's format (see
+// Vendor.ErrorFormat).
+func ErrorMessages(vendor, contentType string, body []byte) ([]string, error) {
+	v, ok := Lookup(vendor)
+	if !ok {
+		return nil, fmt.Errorf("unknown vendor %q", vendor)
+	}
+	return v.ErrorFormat().Messages(contentType, body)
+}
+
+// NewClient builds the typed client of vendor v as T (*iovox.ContactsClient, ...).
+func NewClient[T any](v *Vendor, baseURL string, c Credentials, opts ...apiclient.Option) (T, error) {
+	var zero T
+	cl, err := v.NewClient(baseURL, c, opts...)
+	if err != nil {
+		return zero, err
+	}
+	t, ok := cl.(T)
+	if !ok {
+		return zero, fmt.Errorf("%s: the registry's client is a %T, not a %T", v.Name, cl, zero)
+	}
+	return t, nil
+}
+
+// client and backend turn a typed constructor's result into the registry's, so that a failed
+// constructor gives a nil interface rather than a typed nil.
+func client[T any](c T, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func backend[T mock.Backend](b T, err error) (mock.Backend, error) {
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
