@@ -33,7 +33,7 @@ type UpdateField struct {
 	// without properties: Which50's Values, keyed by the fields of a list's own schema).
 	Dictionary bool
 	// Container names the property holding the records when the body holds a list of them
-	// ("contact"), else "".
+	// ("contact"), for the records' properties and the options beside them alike; else "".
 	Container string
 }
 
@@ -85,7 +85,7 @@ func UpdateFields(doc *openapi3.T, operationID string) ([]UpdateField, error) {
 			record = Merged(Merged(body.Properties[container].Value).Items.Value)
 			for _, name := range sortedKeys(body.Properties) {
 				if name != container {
-					add(UpdateField{Name: name, Schema: Merged(body.Properties[name].Value), MediaType: mt, Option: true})
+					add(UpdateField{Name: name, Schema: Merged(body.Properties[name].Value), MediaType: mt, Option: true, Container: container})
 				}
 			}
 		}
@@ -181,8 +181,8 @@ func sortedKeys(m openapi3.Schemas) []string {
 // ValueFor returns a value of schema s, as JSON-shaped data (string, float64, bool, []any,
 // map[string]any), that validates against s and differs from stored: the value a round-trip spec
 // sends. Candidates, in order: the enum's members; the schema's example; given (what the target
-// already holds elsewhere: the property's values in the spec's request examples and in other
-// stored records, which is how a value that must name existing data, an address id, is found);
+// already holds elsewhere, in other stored records, which is how a value that must name existing
+// data, an address id, is found; then the property's values in the spec's request examples);
 // then values generated from the type, format, pattern and bounds. The first that kin-openapi
 // accepts, that is not empty or null, and that is not already stored wins. A schema no candidate
 // fits is an error naming the property's constraints, so that a property added with a new kind
@@ -199,6 +199,15 @@ func ValueFor(s *openapi3.Schema, stored any, given []any) (any, error) {
 	stored = jsonShaped(stored)
 	for _, c := range candidates {
 		c = jsonShaped(c)
+		if _, text := c.(string); !text && s.Type.Is(openapi3.TypeString) && c != nil {
+			// A stored record may hold as a number what the request sends as text (Valomnia's
+			// customerId, a form field, is stored and answered as a number).
+			if _, obj := c.(map[string]any); !obj {
+				if _, list := c.([]any); !list {
+					c = fmt.Sprint(c)
+				}
+			}
+		}
 		if isEmpty(c) || Contains(stored, c) {
 			continue
 		}

@@ -466,6 +466,10 @@ func (v *Vendor) NewRequest(ctx context.Context, method, path, contentType strin
 	return r
 }
 
+// HasAdmin reports whether the target has a mock's admin API, for specs that use it when it is
+// there and do without otherwise (Admin skips the spec instead).
+func (v *Vendor) HasAdmin() bool { return env.adminAt != "" }
+
 // Admin is the mock's admin API for this vendor (mock-only specs).
 func (v *Vendor) Admin() *Admin {
 	if env.adminAt == "" {
