@@ -313,7 +313,14 @@ func rtValue(o rtOperation, f framework.UpdateField, stored any, others []any) a
 func rtExpect(record rtRecord, path string, sent any, where string) {
 	GinkgoHelper()
 	got := rtLookup(record, path)
-	Expect(framework.Contains(got, sent)).To(BeTrue(), "%s: %s holds %v, want %v as sent", where, path, got, sent)
+	text := func(v any) string {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Sprint(v)
+		}
+		return string(raw)
+	}
+	Expect(framework.Contains(got, sent)).To(BeTrue(), "%s: %s holds %s, want %s as sent", where, path, text(got), text(sent))
 }
 
 // rtDeclare declares the round-trip specs of vendor, one per property of each update; run does
