@@ -24,16 +24,28 @@ const (
 	TamperMisspell = suiteconfig.TamperMisspell
 	// TamperExtraField adds an undeclared member to the JSON objects of every 2xx answer.
 	TamperExtraField = suiteconfig.TamperExtraField
+	// TamperDropField loses one field of every successful update (see dropField).
+	TamperDropField = suiteconfig.TamperDropField
 )
 
 // ExtraFieldName is the member TamperExtraField adds.
 const ExtraFieldName = "addedByTamper"
 
 // tamper returns the mock.Options.Tamper function for the configured breakage.
-func tamper(vendor, kind string) func(string, http.Handler) http.Handler {
+func tamper(vendor, kind string) (func(string, http.Handler) http.Handler, error) {
+	var drop *dropField
+	if kind == TamperDropField {
+		var err error
+		if drop, err = newDropField(vendor); err != nil {
+			return nil, err
+		}
+	}
 	return func(name string, h http.Handler) http.Handler {
 		if name != vendor {
 			return h
+		}
+		if drop != nil {
+			return drop.wrap(h)
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rec := httptest.NewRecorder()
@@ -60,7 +72,7 @@ func tamper(vendor, kind string) func(string, http.Handler) http.Handler {
 			w.WriteHeader(status)
 			w.Write(body)
 		})
-	}
+	}, nil
 }
 
 // misspell changes the last character of message m where it stands in body, as written there: raw,

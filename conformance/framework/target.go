@@ -65,7 +65,11 @@ func Setup(cfg *Config) error {
 	case Embedded:
 		opts := mocks.Options{Credentials: mocks.DefaultCredentials()}
 		if cfg.TamperVendor != "" {
-			opts.Tamper = tamper(cfg.TamperVendor, cfg.TamperKind)
+			t, err := tamper(cfg.TamperVendor, cfg.TamperKind)
+			if err != nil {
+				return fmt.Errorf("tamper %s:%s: %w", cfg.TamperVendor, cfg.TamperKind, err)
+			}
+			opts.Tamper = t
 		}
 		srv, err := mocks.New(opts)
 		if err != nil {

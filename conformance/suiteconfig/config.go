@@ -85,7 +85,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.StringVar(&f.reports, "reports", "../reports", "directory for the coverage matrix (coverage.md, coverage.html)")
 	fs.StringVar(&f.coverage, "coverage-file", "coverage.yaml", "golden coverage file")
 	fs.BoolVar(&f.updateCoverage, "update-coverage", false, "rewrite the golden coverage file from the declared specs instead of checking it")
-	fs.StringVar(&f.tamper, "tamper", "", "self-test only: break the embedded mock of a vendor on purpose (vendor:errors-as-ok or vendor:misspell)")
+	fs.StringVar(&f.tamper, "tamper", "", "self-test only: break the embedded mock of a vendor on purpose (vendor:errors-as-ok, vendor:misspell or vendor:drop-field)")
 	for _, v := range specs.Vendors() {
 		f.urls[v] = fs.String(v+"-url", "", fmt.Sprintf("base URL of %s for --target url or live (overrides %s)", v, EnvName(v, "BASE_URL")))
 	}
@@ -249,10 +249,14 @@ const (
 	// holds at its top (or in its top-level array): a vendor that adds a field, a non-breaking
 	// change that must not fail the run without --strict.
 	TamperExtraField = "extra-field"
+	// TamperDropField loses the last field of every successful update: taken out of the 2xx
+	// answer where the operation answers the record, else out of the update before the mock
+	// stores it (iovox answers 204, Which50 a list of ids).
+	TamperDropField = "drop-field"
 )
 
 // TamperKinds lists the --tamper kinds.
-var TamperKinds = []string{TamperErrorsAsOK, TamperMisspell, TamperExtraField}
+var TamperKinds = []string{TamperErrorsAsOK, TamperMisspell, TamperExtraField, TamperDropField}
 
 // ParseTamper reads --tamper: "" (no tampering) or vendor:kind.
 func ParseTamper(s string) (vendor, kind string, err error) {

@@ -111,6 +111,8 @@ type Contact struct {
 }
 
 // CountryName A country, when not empty, as an English country name the Countries getCountries method returns ("United Kingdom"), not an ISO code; sent empty, it clears the stored country (see empty-detail-clears). When home_country (business_country) is left out and a home (business) phone is given, the vendor guesses the country from the number's calling code and stores it.
+//
+// Example: Ireland
 type CountryName = string
 
 // Error defines model for Error.
