@@ -35,6 +35,9 @@ type Mock struct {
 	// that admits none: the first declared). Without it the answer takes the first media type
 	// its response declares, by name.
 	Negotiate []string `json:"negotiate,omitempty"`
+	// APIPath is where the mock serves the API below its mount, when not the path of the
+	// spec's first server URL ("" for the mount itself).
+	APIPath *string `json:"apiPath,omitempty"`
 	// MaxEvents bounds the adapter's recorded events (GET /_admin/log), the oldest dropped
 	// first; 10,000 when unset.
 	MaxEvents int `json:"maxEvents,omitempty"`

@@ -170,6 +170,9 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if len(doc.Servers) > 0 {
 		e.apiPath = contract.ServerPath(doc.Servers[0].URL)
 	}
+	if conf.APIPath != nil {
+		e.apiPath = *conf.APIPath
+	}
 	if shared, _ := specs.Shared(cfg.Vendor); doc == shared {
 		e.validator, err = contract.New(cfg.Vendor, e.apiPath) // compiled once per process
 	} else {
@@ -313,7 +316,7 @@ func (e *Engine) serveBody(w http.ResponseWriter, r *http.Request, body []byte) 
 		e.Reject(w, r, &Rejection{Kind: RejectNoRoute, Err: err, Body: body})
 	case int64(len(body)) > e.conf.MaxBodyBytes:
 		e.Reject(w, r, &Rejection{Kind: RejectTooLarge, Match: m, Body: body[:e.conf.MaxBodyBytes]})
-	case !utf8.Valid(body):
+	case !utf8.Valid(body) || !utf8.ValidString(r.URL.RawQuery):
 		e.Reject(w, r, &Rejection{Kind: RejectEncoding, Match: m, Body: body})
 	case contract.Secured(e.doc, m.Route.Operation) && !e.Authenticate(r, m):
 		e.Reject(w, r, &Rejection{Kind: RejectUnauthenticated, Match: m, Body: body})
@@ -580,7 +583,7 @@ func (e *Engine) State() any {
 		s := e.schema(coll.Schema)
 		recs := []map[string]any{}
 		for _, key := range sortedKeys(e.data[name]) {
-			recs = append(recs, project(s, e.data[name][key]))
+			recs = append(recs, deepCopy(project(s, e.data[name][key])).(map[string]any))
 		}
 		out[name] = recs
 	}

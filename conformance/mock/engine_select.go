@@ -454,3 +454,23 @@ func recordKey(coll specs.MockCollection, rec map[string]any) string {
 	}
 	return strings.Join(parts, "/")
 }
+
+// deepCopy copies the maps and slices of a decoded value, so that a caller of State cannot reach
+// into the store.
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = deepCopy(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepCopy(e)
+		}
+		return out
+	}
+	return v
+}
