@@ -161,18 +161,20 @@ type w50Request struct {
 
 const w50NoAuth = "-"
 
-// w50State is the mock's store as the admin API shows it (numbers kept as written).
+// w50State is the mock's store as the admin API shows it (numbers kept as written): the
+// collections of the spec's x-mock, lists and contacts, in the shape of their schemas.
 type w50State struct {
 	Lists []struct {
-		ID       int          `json:"id"`
-		Contacts []w50Contact `json:"contacts"`
+		ID int `json:"Id"`
 	} `json:"lists"`
+	Contacts []w50Contact `json:"contacts"`
 }
 
 type w50Contact struct {
-	ID           int            `json:"id"`
-	EncContactID string         `json:"encContactId"`
-	Values       map[string]any `json:"values"`
+	ListID       int            `json:"ListId"`
+	ID           int            `json:"Id"`
+	EncContactID string         `json:"EncContactId"`
+	Values       map[string]any `json:"Values"`
 }
 
 // w50Event is one Custom Event the mock recorded.
@@ -203,7 +205,13 @@ func w50Text(v any) (string, bool) {
 func (s w50State) contacts(list int) []w50Contact {
 	for _, l := range s.Lists {
 		if l.ID == list {
-			return l.Contacts
+			var out []w50Contact
+			for _, c := range s.Contacts {
+				if c.ListID == list {
+					out = append(out, c)
+				}
+			}
+			return out
 		}
 	}
 	Fail(fmt.Sprintf("the mock's state has no list %d", list))

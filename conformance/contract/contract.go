@@ -35,13 +35,13 @@ type Validator struct {
 	// credentialHeader, when set, satisfies every security scheme (see AcceptCredentialHeader).
 	credentialHeader string
 	// foldJSON binds JSON members case-insensitively (see CaseInsensitiveJSON).
-	foldJSON bool
-	vendor           string
-	doc              *openapi3.T
-	router           routers.Router
-	catalogue        specs.Catalogue
-	reqOpts          *openapi3filter.Options
-	respOpts         *openapi3filter.Options
+	foldJSON  bool
+	vendor    string
+	doc       *openapi3.T
+	router    routers.Router
+	catalogue specs.Catalogue
+	reqOpts   *openapi3filter.Options
+	respOpts  *openapi3filter.Options
 }
 
 // Match is a request routed to an operation.

@@ -82,7 +82,9 @@ func rangeCovers(rng, mediaType string) bool {
 	return rsub == "*" && rtyp == typ && sub != ""
 }
 
-func isXMLMediaType(mt string) bool { return strings.HasSuffix(mt, "/xml") || strings.HasSuffix(mt, "+xml") }
+func isXMLMediaType(mt string) bool {
+	return strings.HasSuffix(mt, "/xml") || strings.HasSuffix(mt, "+xml")
+}
 
 // writeValue answers v in the media type negotiated among content's, shaped by its schema.
 func (e *Engine) writeValue(w http.ResponseWriter, r *http.Request, status int, content openapi3.Content, v any) {
@@ -207,7 +209,9 @@ func xmlProperties(s *openapi3.Schema, v map[string]any) []xmlProperty {
 		}
 		out = append(out, p)
 	}
-	slices.SortFunc(out, func(a, b xmlProperty) int { return cmp.Or(cmp.Compare(a.order, b.order), strings.Compare(a.name, b.name)) })
+	slices.SortFunc(out, func(a, b xmlProperty) int {
+		return cmp.Or(cmp.Compare(a.order, b.order), strings.Compare(a.name, b.name))
+	})
 	return out
 }
 

@@ -338,8 +338,8 @@ func parseState(t testing.TB, raw []byte) State {
 			Fields []Field
 		} `json:"lists"`
 		Contacts []struct {
-			ListID       int `json:"ListId"`
-			ID           int `json:"Id"`
+			ListID       int    `json:"ListId"`
+			ID           int    `json:"Id"`
 			EncContactID string `json:"EncContactId"`
 			Values       map[string]any
 		} `json:"contacts"`

@@ -70,7 +70,9 @@ func DefaultCredentials() Credentials {
 }
 
 // String never shows a token.
-func (c Credentials) String() string { return fmt.Sprintf("which50.Credentials{%d tokens}", len(c.Tokens)) }
+func (c Credentials) String() string {
+	return fmt.Sprintf("which50.Credentials{%d tokens}", len(c.Tokens))
+}
 
 // GoString is String, for %#v.
 func (c Credentials) GoString() string { return c.String() }
