@@ -520,24 +520,23 @@ var _ = Describe("which50", func() {
 		for k, val := range w50Number(set).(map[string]any) {
 			want[k] = val
 		}
-		for li, l := range before.Lists {
-			Expect(after.Lists[li].ID).To(Equal(l.ID), "lists")
-			for ci, c := range l.Contacts {
-				got := after.Lists[li].Contacts[ci]
-				Expect(got.ID).To(Equal(c.ID), "contacts")
-				if l.ID != list || !slices.Contains(ids, c.EncContactID) {
-					Expect(got.Values).To(Equal(c.Values), "contact %d of list %d must be unchanged", c.ID, l.ID)
-					continue
-				}
-				expected := map[string]any{}
-				for k, val := range c.Values {
-					expected[k] = val
-				}
-				for k, val := range want {
-					expected[k] = val
-				}
-				Expect(got.Values).To(Equal(expected), "contact %d of list %d must have the new values", c.ID, l.ID)
+		Expect(after.Lists).To(Equal(before.Lists), "lists")
+		Expect(after.Contacts).To(HaveLen(len(before.Contacts)), "contacts")
+		for ci, c := range before.Contacts {
+			got := after.Contacts[ci]
+			Expect([]int{got.ListID, got.ID}).To(Equal([]int{c.ListID, c.ID}), "contacts")
+			if c.ListID != list || !slices.Contains(ids, c.EncContactID) {
+				Expect(got.Values).To(Equal(c.Values), "contact %d of list %d must be unchanged", c.ID, c.ListID)
+				continue
 			}
+			expected := map[string]any{}
+			for k, val := range c.Values {
+				expected[k] = val
+			}
+			for k, val := range want {
+				expected[k] = val
+			}
+			Expect(got.Values).To(Equal(expected), "contact %d of list %d must have the new values", c.ID, c.ListID)
 		}
 	}
 	withFaults := func(ctx context.Context) {
