@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Field types of a contact list's schema (specs/which50.yaml, ContactListField.Type). Values are
@@ -26,66 +25,44 @@ var errBadValue = errors.New("value does not fit the field's type")
 
 // convert turns a decoded value (JSON with json.Number, or DataContract XML's typed values) into
 // the canonical form of a field of type t: string, int64, float64, bool, or for object fields the
-// value itself with numbers normalised.
+// value itself with numbers normalised. Text is read as convertText reads a query's; a JSON
+// number keeps its text in a string field.
 func convert(t string, v any) (any, error) {
-	if v == nil {
-		return nil, nil
+	if s, ok := v.(string); ok && t != typeObject {
+		return convertText(t, s)
 	}
-	switch t {
-	case typeObject:
-		return normalize(v)
-	case typeString:
-		switch x := v.(type) {
-		case string:
+	if n, ok := v.(json.Number); ok && t == typeString {
+		return n.String(), nil
+	}
+	n, err := normalize(v)
+	if err != nil || v == nil || t == typeObject {
+		return n, err
+	}
+	switch x := n.(type) {
+	case bool:
+		switch t {
+		case typeBoolean:
 			return x, nil
-		case json.Number:
-			return x.String(), nil
-		case bool:
+		case typeString:
 			return strconv.FormatBool(x), nil
-		case int64:
-			return strconv.FormatInt(x, 10), nil
-		case float64:
-			if finite(x) {
-				return strconv.FormatFloat(x, 'f', -1, 64), nil
-			}
 		}
-	case typeInteger:
-		switch x := v.(type) {
-		case string:
-			return convertText(t, x)
-		case json.Number:
-			if i, err := x.Int64(); err == nil {
-				return i, nil
-			}
-			if f, err := x.Float64(); err == nil {
-				return integral(f)
-			}
-		case int64:
+	case int64:
+		switch t {
+		case typeInteger:
 			return x, nil
-		case float64:
-			return integral(x)
-		}
-	case typeNumber:
-		switch x := v.(type) {
-		case string:
-			return convertText(t, x)
-		case json.Number:
-			if f, err := x.Float64(); err == nil && finite(f) {
-				return f, nil
-			}
-		case int64:
+		case typeNumber:
 			return float64(x), nil
-		case float64:
-			if finite(x) {
-				return x, nil
-			}
+		case typeString:
+			return strconv.FormatInt(x, 10), nil
 		}
-	case typeBoolean:
-		switch x := v.(type) {
-		case string:
-			return convertText(t, x)
-		case bool:
+	case float64:
+		switch t {
+		case typeInteger:
+			return integral(x)
+		case typeNumber:
 			return x, nil
+		case typeString:
+			return strconv.FormatFloat(x, 'f', -1, 64), nil
 		}
 	}
 	return nil, fmt.Errorf("%w: a %T where the field's type is %s", errBadValue, v, t)
@@ -165,8 +142,6 @@ func normalize(v any) (any, error) {
 			out[i] = n
 		}
 		return out, nil
-	case time.Time:
-		return x.Format(time.RFC3339Nano), nil
 	}
 	return nil, fmt.Errorf("%w: %s has no JSON form", errBadValue, reflect.TypeOf(v))
 }

@@ -1,6 +1,7 @@
 package which50
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	_ "embed"
@@ -278,16 +279,17 @@ func (a *adapter) selectContacts(s *mock.Selection) (mock.Plan, *mock.Problem) {
 	}
 	types := fieldTypes(s.Parent)
 	match, _, _ := names(s.Query, paramMatch)
+	slices.Sort(match)
+	match = slices.Compact(match) // a name given twice is one criterion
 	var criteria []criterion
 	set, _ := s.Changes[a.values].(map[string]any)
 	if readsQueryValues(s.Op) {
-		// A name given twice is one criterion.
-		for _, n := range uniq(match) {
+		for _, n := range match {
 			criteria = append(criteria, criterion{name: n, value: s.Query.Get(n), query: true})
 		}
 	} else {
 		set = maps.Clone(set)
-		for _, n := range uniq(match) {
+		for _, n := range match {
 			criteria = append(criteria, criterion{name: n, value: set[n]})
 			delete(set, n)
 		}
@@ -322,16 +324,6 @@ func (a *adapter) selectContacts(s *mock.Selection) (mock.Plan, *mock.Problem) {
 	return plan, nil
 }
 
-func uniq(names []string) []string {
-	var out []string
-	for _, n := range names {
-		if !slices.Contains(out, n) {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
 // find looks the criteria up in the list's index, starting from the one fewest contacts hold,
 // and keeps the contacts that meet them all. A name outside the schema, or a value that does not
 // convert, matches nothing: the no-match entry's resolution points at the schema.
@@ -357,14 +349,10 @@ func (a *adapter) find(s *mock.Selection, types map[string]string, criteria []cr
 			out = append(out, key)
 		}
 	}
-	slices.SortFunc(out, func(x, y string) int { return compareIDs(s.Record(x)[a.id], s.Record(y)[a.id]) })
+	slices.SortFunc(out, func(x, y string) int {
+		return cmp.Compare(s.Record(x)[a.id].(int64), s.Record(y)[a.id].(int64))
+	})
 	return out
-}
-
-func compareIDs(x, y any) int {
-	a, _ := x.(int64)
-	b, _ := y.(int64)
-	return int(max(-1, min(1, a-b)))
 }
 
 // lookupValues are the stored values a criterion can equal, as the index holds them: the
