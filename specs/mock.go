@@ -26,6 +26,21 @@ type Mock struct {
 	// StrictJSON refuses JSON bodies with data after the value, which kin-openapi's decoder
 	// ignores.
 	StrictJSON bool `json:"strictJSON,omitempty"`
+	// CaseInsensitiveJSON binds a JSON body's members to the schema's properties whatever their
+	// case (an exact name first, else the first in byte order that equals it ignoring case),
+	// before the body is validated, as ASP.NET's JSON formatter does.
+	CaseInsensitiveJSON bool `json:"caseInsensitiveJSON,omitempty"`
+	// Negotiate makes answers follow the request's Accept among the media types the answer
+	// declares, this list giving the server's preference (ties, */*, and the answer for an Accept
+	// that admits none: the first declared). Without it the answer takes the first media type
+	// its response declares, by name.
+	Negotiate []string `json:"negotiate,omitempty"`
+	// APIPath is where the mock serves the API below its mount, when not the path of the
+	// spec's first server URL ("" for the mount itself).
+	APIPath *string `json:"apiPath,omitempty"`
+	// MaxEvents bounds the adapter's recorded events (GET /_admin/log), the oldest dropped
+	// first; 10,000 when unset.
+	MaxEvents int `json:"maxEvents,omitempty"`
 	// Errors says how an error answer looks and which one a request with several faults gets.
 	Errors MockErrors `json:"errors"`
 	// Collections are the stored records, by name.
@@ -45,15 +60,29 @@ type MockErrors struct {
 	Order []string `json:"order"`
 	// Separator joins the allowed values of an enum in {allowedValues}.
 	Separator string `json:"separator,omitempty"`
+	// Challenge adds WWW-Authenticate, naming the operation's http schemes, to answers for
+	// failed authentication (RFC 9110 section 11.6.1).
+	Challenge bool `json:"challenge,omitempty"`
 }
 
 // MockCollection is one kind of stored record.
 type MockCollection struct {
 	// Schema is the component schema each record is checked against and rendered from.
 	Schema string `json:"schema"`
-	// Key is the property that identifies a record.
+	// Key is the property that identifies a record, or several joined by commas ("ListId,Id":
+	// the record's key is their values joined by "/", ordered part by part).
 	Key string `json:"key"`
+	// Derived are properties the adapter computes from the others (Adapter.Load): never taken
+	// from an update.
+	Derived []string `json:"derived,omitempty"`
+	// Indexes are what operations look records up by, each a list of property paths: a
+	// property, or "Values/*" for every member of an object property, keyed by member name
+	// and value. Lookups cost the same whatever the number of records.
+	Indexes [][]string `json:"indexes,omitempty"`
 }
+
+// KeyProperties are the properties whose values make up a record's key, in order.
+func (c MockCollection) KeyProperties() []string { return strings.Split(c.Key, ",") }
 
 // MockOperation is an operation's x-mock.
 type MockOperation struct {
@@ -73,11 +102,33 @@ func (m MockOperation) Record() *MockUpdate {
 	return m.Read
 }
 
-// MockUpdate names the record an update changes (or a read reads).
+// MockUpdate names the record an update changes (or a read reads), or (Select) how an update
+// finds several.
 type MockUpdate struct {
 	Collection string `json:"collection"`
-	// Param is the path parameter holding the record's key.
-	Param string `json:"param"`
+	// Param is the path parameter holding the record's key (not with Select).
+	Param string `json:"param,omitempty"`
+	// Parent, with Select: the path parameter names a record of another collection (unknown:
+	// condition not-found), and the records the update may change are those whose Property
+	// holds its key.
+	Parent *MockParent `json:"parent,omitempty"`
+	// Select: the adapter chooses the records among the parent's (Adapter.Select), through the
+	// collection's indexes; the update applies to each of them, all or none.
+	Select bool `json:"select,omitempty"`
+	// Merge lists object properties whose members an update sets one by one, keeping the
+	// members it does not name, instead of replacing the whole value.
+	Merge []string `json:"merge,omitempty"`
+	// Answer, with Select: the 2xx answer is the list of this property of every updated record,
+	// in key order.
+	Answer string `json:"answer,omitempty"`
+}
+
+// MockParent is the record a Select update's path names.
+type MockParent struct {
+	Collection string `json:"collection"`
+	Param      string `json:"param"`
+	// Property is the property of the updated collection holding the parent's key.
+	Property string `json:"property"`
 }
 
 // Condition kinds: what a catalogue entry's `when` answers.
@@ -106,12 +157,14 @@ type Condition struct {
 	Format string `json:"format,omitempty"`
 	// Rule names an adapter rule.
 	Rule string `json:"rule,omitempty"`
+	// Param names the parameter whose value is invalid (with In).
+	Param string `json:"param,omitempty"`
 }
 
 // Specificity is how many fields beyond On the condition sets.
 func (c Condition) Specificity() int {
 	n := 0
-	for _, f := range []string{c.In, c.Keyword, c.Format, c.Rule} {
+	for _, f := range []string{c.In, c.Keyword, c.Format, c.Rule, c.Param} {
 		if f != "" {
 			n++
 		}
@@ -122,7 +175,7 @@ func (c Condition) Specificity() int {
 // Matches reports whether the condition covers failure f (f's fields are all set where known).
 func (c Condition) Matches(f Condition) bool {
 	return c.On == f.On && (c.In == "" || c.In == f.In) && (c.Keyword == "" || c.Keyword == f.Keyword) &&
-		(c.Format == "" || c.Format == f.Format) && (c.Rule == "" || c.Rule == f.Rule)
+		(c.Format == "" || c.Format == f.Format) && (c.Rule == "" || c.Rule == f.Rule) && (c.Param == "" || c.Param == f.Param)
 }
 
 var conditionKinds = []string{OnNoRoute, OnMethod, OnUnauthenticated, OnMediaType, OnMalformed, OnInvalid,
@@ -165,8 +218,18 @@ func ReadMock(doc *openapi3.T) (m Mock, ok bool, err error) {
 		if err := schema(c.Schema); err != nil {
 			return Mock{}, true, fmt.Errorf("collection %s: %w", name, err)
 		}
-		if doc.Components.Schemas[c.Schema].Value.Properties[c.Key] == nil {
-			return Mock{}, true, fmt.Errorf("%s: collection %s: schema %s has no key property %q", ExtMock, name, c.Schema, c.Key)
+		props := doc.Components.Schemas[c.Schema].Value.Properties
+		for _, k := range append(c.KeyProperties(), c.Derived...) {
+			if props[k] == nil {
+				return Mock{}, true, fmt.Errorf("%s: collection %s: schema %s has no property %q", ExtMock, name, c.Schema, k)
+			}
+		}
+		for _, ix := range c.Indexes {
+			for _, path := range ix {
+				if props[strings.TrimSuffix(path, "/*")] == nil {
+					return Mock{}, true, fmt.Errorf("%s: collection %s: index %v: schema %s has no property %q", ExtMock, name, ix, c.Schema, path)
+				}
+			}
 		}
 	}
 	return m, true, nil

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
 	"sync"
 
 	"github.com/contactapis/contactapis/apiclient"
@@ -233,12 +235,33 @@ func (v *Vendor) ErrorFormat() contract.ErrorFormat {
 			for prop, src := range m.Errors.Fields {
 				if src == "message" {
 					f = contract.ErrorFormat{JSON: prop}
+					// A vendor that answers errors in XML too (Which50) names the element
+					// as the JSON member: the error schema renders both.
+					if declaresXMLErrors(doc) {
+						f.XML = prop
+					}
 				}
 			}
 		}
 	}
 	errorFormats.Store(v.Name, f)
 	return f
+}
+
+// declaresXMLErrors reports whether any 4xx or 5xx answer of doc has an XML media type.
+func declaresXMLErrors(doc *openapi3.T) bool {
+	for _, op := range specs.Operations(doc) {
+		for status, ref := range op.Operation.Responses.Map() {
+			if (strings.HasPrefix(status, "4") || strings.HasPrefix(status, "5")) && ref.Value != nil {
+				for mt := range ref.Value.Content {
+					if strings.HasSuffix(mt, "/xml") || strings.HasSuffix(mt, "+xml") {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 // ErrorMessages extracts the messages of a vendor's error body, in the vendor's format (see

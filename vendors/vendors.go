@@ -78,7 +78,7 @@ var registry = []*Vendor{
 		},
 		FixtureKeys: []string{"LIST_ID", "MATCH"}, // MATCH is a query string of match values: Email=a%40b.example
 		// JSON or XML, as the request's Accept asks: {"Message": …} or <Error><Message>…</Message></Error>.
-		Errors: contract.ErrorFormat{JSON: "Message", XML: "Message"},
+		// Errors: derived from the spec's x-mock errors declaration.
 		NewClient: func(base string, c Credentials, opts ...apiclient.Option) (any, error) {
 			creds := which50.BearerToken(c["TOKEN"])
 			if h := c.Value("AUTH_HEADER"); h != "" {

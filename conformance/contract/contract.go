@@ -34,12 +34,14 @@ var ErrMethodNotAllowed = fmt.Errorf("%w: method not allowed", ErrNoRoute)
 type Validator struct {
 	// credentialHeader, when set, satisfies every security scheme (see AcceptCredentialHeader).
 	credentialHeader string
-	vendor           string
-	doc              *openapi3.T
-	router           routers.Router
-	catalogue        specs.Catalogue
-	reqOpts          *openapi3filter.Options
-	respOpts         *openapi3filter.Options
+	// foldJSON binds JSON members case-insensitively (see CaseInsensitiveJSON).
+	foldJSON  bool
+	vendor    string
+	doc       *openapi3.T
+	router    routers.Router
+	catalogue specs.Catalogue
+	reqOpts   *openapi3filter.Options
+	respOpts  *openapi3filter.Options
 }
 
 // Match is a request routed to an operation.
@@ -389,7 +391,7 @@ func (v *Validator) ValidateDecoded(ctx context.Context, m *Match, r *http.Reque
 	if rb == nil || rb.Value == nil {
 		return nil, multiOrNil(multi)
 	}
-	value, bodyErr := decodeBody(in, rb.Value, r.Header, body, strictJSON)
+	value, bodyErr := decodeBody(in, rb.Value, r.Header, body, strictJSON, v.foldJSON)
 	if bodyErr != nil {
 		multi = append(multi, bodyErr)
 	}
@@ -404,7 +406,7 @@ func multiOrNil(m openapi3.MultiError) error {
 }
 
 // decodeBody decodes and validates body as kin-openapi's ValidateRequestBody does, keeping the value.
-func decodeBody(in *openapi3filter.RequestValidationInput, rb *openapi3.RequestBody, header http.Header, body []byte, strictJSON bool) (any, error) {
+func decodeBody(in *openapi3filter.RequestValidationInput, rb *openapi3.RequestBody, header http.Header, body []byte, strictJSON, foldJSON bool) (any, error) {
 	fail := func(reason string, err error) error {
 		return &openapi3filter.RequestError{Input: in, RequestBody: rb, Reason: reason, Err: err}
 	}
@@ -440,6 +442,9 @@ func decodeBody(in *openapi3filter.RequestValidationInput, rb *openapi3.RequestB
 	}
 	if err != nil {
 		return nil, fail("failed to decode request body", err)
+	}
+	if foldJSON && isJSONDecoder(mt) {
+		value = foldNames(media.Schema.Value, value)
 	}
 	errs := visitBody(media.Schema.Value, value)
 	errs = append(errs, inexactIntegers(media.Schema.Value, value)...)

@@ -198,6 +198,9 @@ func XMLDecoder(body io.Reader, _ http.Header, schema *openapi3.SchemaRef, _ ope
 	if err != nil {
 		return nil, err
 	}
+	if err := checkDictionaries(root); err != nil {
+		return nil, err
+	}
 	return FromXML(root, schema)
 }
 
@@ -422,7 +425,7 @@ func keyValuePairs(e *element) (map[string]any, bool) {
 				} else if len(kv.children) > 0 {
 					value = convertObject(kv, &openapi3.Schema{})
 				} else {
-					value = kv.text.String()
+					value, _ = dataContractValue(kv)
 				}
 			}
 		}

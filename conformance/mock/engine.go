@@ -34,6 +34,20 @@ type Adapter struct {
 	// may refuse it (return a Problem, usually RuleProblem) or drop changes that are not to be
 	// applied (delete them from u.Changes).
 	Update func(u *Update) *Problem
+	// Select, for operations whose x-mock update selects (see Selection), chooses the records
+	// an update changes and may refuse it.
+	Select func(s *Selection) (Plan, *Problem)
+	// Check, when set, judges every request routed to an operation, valid or refused, for what
+	// the page states beyond the schemas; its problems are ranked with validation's.
+	Check func(c *Check) []Problem
+	// Credential, when set, decides whether a secret presented for a security scheme is valid
+	// (instead of EngineConfig.Credentials) and returns what the account may do, which
+	// Selection.Principal carries.
+	Credential func(scheme, secret string) (principal any, ok bool)
+	// Load, when set, completes and checks each fixture record once every collection is read:
+	// it may set derived properties (x-mock derived) and make values canonical; get reads the
+	// fixtures' records by collection and key.
+	Load func(collection string, rec map[string]any, get func(collection, key string) map[string]any) error
 }
 
 // Update is an update the engine is about to apply to a stored record.
@@ -99,6 +113,7 @@ type Engine struct {
 	mu       sync.Mutex
 	fixtures dataset // what Reset restores
 	data     dataset
+	x        *extension // indexes, events (engine_select.go)
 }
 
 // dataset is every collection's records by key. Records are never changed in place, only
@@ -158,6 +173,9 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if len(doc.Servers) > 0 {
 		e.apiPath = contract.ServerPath(doc.Servers[0].URL)
 	}
+	if conf.APIPath != nil {
+		e.apiPath = *conf.APIPath
+	}
 	if shared, _ := specs.Shared(cfg.Vendor); doc == shared {
 		e.validator, err = contract.New(cfg.Vendor, e.apiPath) // compiled once per process
 	} else {
@@ -166,10 +184,17 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if err != nil {
 		return fail(err)
 	}
+	if conf.CaseInsensitiveJSON {
+		e.validator.CaseInsensitiveJSON()
+	}
+	if err := e.initExtension(); err != nil {
+		return fail(err)
+	}
 	if e.fixtures, err = e.parseFixtures(cfg.Fixtures); err != nil {
 		return fail(fmt.Errorf("default fixtures: %w", err))
 	}
 	e.data = e.fixtures.clone()
+	e.reindex()
 	return e, nil
 }
 
@@ -217,10 +242,23 @@ func (e *Engine) meets(r *http.Request, req openapi3.SecurityRequirement) bool {
 }
 
 func (e *Engine) schemeMet(r *http.Request, name string, s *openapi3.SecurityScheme) bool {
+	got, ok := presented(r, s)
+	if !ok {
+		return false
+	}
+	if e.adapter.Credential != nil {
+		_, ok := e.adapter.Credential(name, got)
+		return ok
+	}
 	want, ok := e.creds[name]
 	if !ok {
 		want = "test"
 	}
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// presented is the secret r presents for scheme s, as s declares where it goes.
+func presented(r *http.Request, s *openapi3.SecurityScheme) (string, bool) {
 	var got string
 	switch {
 	case s.Type == "apiKey" && s.In == "header":
@@ -230,26 +268,26 @@ func (e *Engine) schemeMet(r *http.Request, name string, s *openapi3.SecuritySch
 	case s.Type == "apiKey" && s.In == "cookie":
 		c, err := r.Cookie(s.Name)
 		if err != nil {
-			return false
+			return "", false
 		}
 		got = c.Value
 	case s.Type == "http":
 		scheme, value, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !ok || !strings.EqualFold(scheme, s.Scheme) {
-			return false
+			return "", false
 		}
 		got = value
 		if strings.EqualFold(s.Scheme, "basic") {
 			raw, err := base64.StdEncoding.DecodeString(value)
 			if err != nil {
-				return false
+				return "", false
 			}
 			got = string(raw)
 		}
 	default:
-		return false
+		return "", false
 	}
-	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+	return got, true
 }
 
 // Handler implements Backend.
@@ -281,7 +319,7 @@ func (e *Engine) serveBody(w http.ResponseWriter, r *http.Request, body []byte) 
 		e.Reject(w, r, &Rejection{Kind: RejectNoRoute, Err: err, Body: body})
 	case int64(len(body)) > e.conf.MaxBodyBytes:
 		e.Reject(w, r, &Rejection{Kind: RejectTooLarge, Match: m, Body: body[:e.conf.MaxBodyBytes]})
-	case !utf8.Valid(body):
+	case !utf8.Valid(body) || !utf8.ValidString(r.URL.RawQuery):
 		e.Reject(w, r, &Rejection{Kind: RejectEncoding, Match: m, Body: body})
 	case contract.Secured(e.doc, m.Route.Operation) && !e.Authenticate(r, m):
 		e.Reject(w, r, &Rejection{Kind: RejectUnauthenticated, Match: m, Body: body})
@@ -303,6 +341,10 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 		return
 	}
 	op := mo.Update
+	if op.Select {
+		e.handleSelect(w, r, m, value)
+		return
+	}
 	coll := e.conf.Collections[op.Collection]
 	recordSchema := e.schema(coll.Schema)
 	// An update applies what the request's schema declares and the record can hold; other
@@ -352,7 +394,7 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 	}
 	next := maps.Clone(stored)
 	maps.Copy(next, u.Changes)
-	e.data[op.Collection][key] = next
+	e.put(op.Collection, key, next)
 	e.answerRecord(w, r, m, recordSchema, next)
 }
 
@@ -546,6 +588,7 @@ func (e *Engine) Reset() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.data = e.fixtures.clone()
+	e.reindex()
 }
 
 // PrepareFixtures implements Backend.
@@ -558,6 +601,7 @@ func (e *Engine) PrepareFixtures(raw json.RawMessage) (func(), error) {
 		e.mu.Lock()
 		defer e.mu.Unlock()
 		e.fixtures, e.data = d, d.clone()
+		e.reindex()
 	}, nil
 }
 
@@ -570,7 +614,7 @@ func (e *Engine) State() any {
 		s := e.schema(coll.Schema)
 		recs := []map[string]any{}
 		for _, key := range sortedKeys(e.data[name]) {
-			recs = append(recs, project(s, e.data[name][key]))
+			recs = append(recs, deepCopy(project(s, e.data[name][key])).(map[string]any))
 		}
 		out[name] = recs
 	}
@@ -580,19 +624,19 @@ func (e *Engine) State() any {
 // sortedKeys orders keys numerically when they are integers, else by text.
 func sortedKeys(recs map[string]map[string]any) []string {
 	keys := slices.Collect(maps.Keys(recs))
-	slices.SortFunc(keys, func(a, b string) int {
-		na, ea := strconv.ParseInt(a, 10, 64)
-		nb, eb := strconv.ParseInt(b, 10, 64)
-		if ea == nil && eb == nil {
-			return int(max(-1, min(1, na-nb)))
-		}
-		return strings.Compare(a, b)
-	})
+	slices.SortFunc(keys, compareKeys)
 	return keys
 }
 
-// Events implements Backend.
-func (e *Engine) Events() []Event { return nil }
+// compareKeyPart orders two parts of keys numerically when both are integers, else by text.
+func compareKeyPart(a, b string) int {
+	na, ea := strconv.ParseInt(a, 10, 64)
+	nb, eb := strconv.ParseInt(b, 10, 64)
+	if ea == nil && eb == nil {
+		return int(max(-1, min(1, na-nb)))
+	}
+	return strings.Compare(a, b)
+}
 
 // parseFixtures checks a fixtures file whole: a JSON object of collections, each record valid
 // against its collection's schema with no property the schema lacks (a misspelt key would
@@ -624,14 +668,19 @@ func (e *Engine) parseFixtures(raw []byte) (dataset, error) {
 			return nil, fail("unknown collection %q (%s)", name, strings.Join(names, ", "))
 		}
 	}
+	recKeys := map[string][]string{} // per collection, each fixture's key in file order
 	for _, name := range names {
 		coll := e.conf.Collections[name]
 		s := e.schema(coll.Schema)
 		for i, item := range file[name] {
 			obj, ok := item.(map[string]any)
 			where := fmt.Sprintf("%s[%d]", name, i)
-			if k, ok := obj[coll.Key]; ok {
-				where += fmt.Sprintf(" (%s %v)", coll.Key, k)
+			if ok && len(coll.KeyProperties()) == 1 {
+				if k, ok := obj[coll.Key]; ok {
+					where += fmt.Sprintf(" (%s %v)", coll.Key, k)
+				}
+			} else if ok {
+				where += fmt.Sprintf(" (%s %s)", coll.Key, recordKey(coll, obj))
 			}
 			if !ok {
 				return nil, fail("%s: not a JSON object", where)
@@ -648,25 +697,42 @@ func (e *Engine) parseFixtures(raw []byte) (dataset, error) {
 			for prop, v := range obj {
 				rec[prop] = canonical(s.Properties[prop].Value, v)
 			}
-			key := keyOf(rec[coll.Key])
+			for _, k := range coll.KeyProperties() {
+				if rec[k] == nil {
+					return nil, fail("%s: no %s", where, k)
+				}
+			}
+			key := recordKey(coll, rec)
 			if _, dup := d[name][key]; dup {
 				return nil, fail("%s: %s %s given twice", where, coll.Key, key)
 			}
 			d[name][key] = rec
+			recKeys[name] = append(recKeys[name], key)
 		}
 	}
 	// References are checked once every collection is read.
 	for _, name := range names {
 		coll := e.conf.Collections[name]
 		s := e.schema(coll.Schema)
-		for i, item := range file[name] {
-			rec := d[name][keyOf(canonical(s.Properties[coll.Key].Value, item.(map[string]any)[coll.Key]))]
+		for i, key := range recKeys[name] {
+			rec := d[name][key]
 			for _, prop := range slices.Sorted(maps.Keys(rec)) {
 				ref, _ := s.Properties[prop].Value.Extensions[specs.ExtMockRef].(string)
 				if v := rec[prop]; ref != "" && v != nil {
 					if _, ok := d[ref][keyOf(v)]; !ok {
-						return nil, fail("%s[%d] (%s %s): %s %s is not among the %s", name, i, coll.Key, keyOf(rec[coll.Key]), prop, keyOf(v), ref)
+						return nil, fail("%s[%d] (%s %s): %s %s is not among the %s", name, i, coll.Key, key, prop, keyOf(v), ref)
 					}
+				}
+			}
+		}
+	}
+	if e.adapter.Load != nil {
+		get := func(coll, key string) map[string]any { return d[coll][key] }
+		for _, name := range names {
+			coll := e.conf.Collections[name]
+			for i, key := range recKeys[name] {
+				if err := e.adapter.Load(name, d[name][key], get); err != nil {
+					return nil, fail("%s[%d] (%s %s): %v", name, i, coll.Key, key, err)
 				}
 			}
 		}
@@ -712,7 +778,8 @@ func (e *Engine) Reject(w http.ResponseWriter, r *http.Request, rej *Rejection) 
 	case RejectUnauthenticated:
 		e.answer(w, r, rej.Match, []Problem{{Cond: specs.Condition{On: specs.OnUnauthenticated}}})
 	case RejectTooLarge, RejectEncoding:
-		if rej.Kind == RejectEncoding && utf8.Valid(rej.Body) {
+		queryOnly := rej.Kind == RejectEncoding && utf8.Valid(rej.Body)
+		if queryOnly && !declaresQuery(rej.Match) {
 			// Only the query is not UTF-8: the operations declare no query parameter and the
 			// vendor is assumed to ignore undeclared ones (as kin-openapi does), so the request
 			// is judged without it.
@@ -721,22 +788,66 @@ func (e *Engine) Reject(w http.ResponseWriter, r *http.Request, rej *Rejection) 
 			e.serveBody(w, r2, rej.Body)
 			return
 		}
-		ps := []Problem{{Cond: specs.Condition{On: specs.OnMalformed}}}
+		var ps []Problem
+		if queryOnly {
+			// A query the operation reads that is not text: a value that cannot be bound, judged
+			// with the rest of the request.
+			ps = append(ps, Problem{Cond: specs.Condition{On: specs.OnInvalid, In: openapi3.ParameterInQuery}})
+			if _, err := e.validator.ValidateDecoded(r.Context(), rej.Match, r, rej.Body, e.conf.StrictJSON); err != nil {
+				ps = append(ps, e.validationProblems(&Rejection{Kind: RejectInvalid, Match: rej.Match, Err: err, Body: rej.Body})...)
+			}
+		} else {
+			ps = append(ps, Problem{Cond: specs.Condition{On: specs.OnMalformed}})
+			if rej.Match != nil && !declaresMediaType(rej.Match.Route.Operation, r.Header.Get("Content-Type")) {
+				ps = append(ps, Problem{Cond: specs.Condition{On: specs.OnMediaType}})
+			}
+			ps = append(ps, e.paramProblems(r, rej.Match)...)
+		}
 		if rej.Match != nil && contract.Secured(e.doc, rej.Match.Route.Operation) && !e.Authenticate(r, rej.Match) {
 			ps = append(ps, Problem{Cond: specs.Condition{On: specs.OnUnauthenticated}})
 		}
-		if rej.Match != nil && !declaresMediaType(rej.Match.Route.Operation, r.Header.Get("Content-Type")) {
-			ps = append(ps, Problem{Cond: specs.Condition{On: specs.OnMediaType}})
-		}
-		e.answer(w, r, rej.Match, ps)
+		e.answer(w, r, rej.Match, append(ps, e.check(r, rej.Match, nil)...))
 	default:
 		ps := e.validationProblems(rej)
 		if len(ps) == 0 {
 			e.logger.Warn("request refused for a reason the engine cannot name", "error", rej.Err)
 			ps = []Problem{{Cond: specs.Condition{On: specs.OnMalformed}}}
 		}
-		e.answer(w, r, rej.Match, ps)
+		e.answer(w, r, rej.Match, append(ps, e.check(r, rej.Match, nil)...))
 	}
+}
+
+// declaresQuery reports whether the matched operation reads query parameters.
+func declaresQuery(m *contract.Match) bool {
+	if m == nil {
+		return false
+	}
+	for _, p := range m.Route.Operation.Parameters {
+		if p.Value != nil && p.Value.In == openapi3.ParameterInQuery {
+			return true
+		}
+	}
+	return false
+}
+
+// paramProblems are the failures of the request's parameters alone, for a request whose body
+// could not be judged.
+func (e *Engine) paramProblems(r *http.Request, m *contract.Match) []Problem {
+	if m == nil {
+		return nil
+	}
+	_, err := e.validator.ValidateDecoded(r.Context(), m, r, nil, e.conf.StrictJSON)
+	var multi openapi3.MultiError
+	if !errors.As(err, &multi) {
+		return nil
+	}
+	var params openapi3.MultiError
+	for _, err := range multi {
+		if re, ok := err.(*openapi3filter.RequestError); ok && re.Parameter != nil {
+			params = append(params, re)
+		}
+	}
+	return e.validationProblems(&Rejection{Kind: RejectInvalid, Match: m, Err: params})
 }
 
 func declaresMediaType(op *openapi3.Operation, contentType string) bool {
@@ -776,7 +887,7 @@ func (e *Engine) validationProblems(rej *Rejection) []Problem {
 			switch {
 			case err.Parameter != nil:
 				// A parameter is no body field: the answer names none.
-				out = append(out, Problem{Cond: specs.Condition{On: specs.OnInvalid, In: err.Parameter.In}})
+				out = append(out, Problem{Cond: specs.Condition{On: specs.OnInvalid, In: err.Parameter.In, Param: err.Parameter.Name}})
 			case err.RequestBody != nil && err.Err == nil && strings.Contains(err.Reason, "Content-Type"):
 				out = append(out, Problem{Cond: specs.Condition{On: specs.OnMediaType}})
 			case errors.As(err.Err, &multi) || errors.As(err.Err, &schemaErr):

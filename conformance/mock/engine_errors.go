@@ -2,8 +2,10 @@ package mock
 
 import (
 	"cmp"
+	"maps"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/specs"
@@ -14,11 +16,10 @@ import (
 // `when` matches it most closely.
 func (e *Engine) answer(w http.ResponseWriter, r *http.Request, m *contract.Match, ps []Problem) {
 	rank := func(p Problem) int {
-		if i := slices.Index(e.conf.Errors.Order, p.Cond.On+"/"+p.Cond.In); i >= 0 {
-			return i
-		}
-		if i := slices.Index(e.conf.Errors.Order, p.Cond.On); i >= 0 {
-			return i
+		for _, key := range orderKeys(p.Cond) {
+			if i := slices.Index(e.conf.Errors.Order, key); i >= 0 {
+				return i
+			}
 		}
 		return len(e.conf.Errors.Order)
 	}
@@ -61,7 +62,71 @@ func (e *Engine) answer(w http.ResponseWriter, r *http.Request, m *contract.Matc
 			}
 		}
 	}
-	writeJSONAnswer(w, "application/json", entry.Status, body)
+	e.writeError(w, r, m, entry.Status, p.Cond, body)
+}
+
+// orderKeys are the x-mock errors.order entries a failure may be ranked by, the most specific
+// first: "invalid/query/match", "invalid/query", "rule/noMatch", "invalid".
+func orderKeys(c specs.Condition) []string {
+	var keys []string
+	if c.In != "" && c.Param != "" {
+		keys = append(keys, c.On+"/"+c.In+"/"+c.Param)
+	}
+	if c.In != "" {
+		keys = append(keys, c.On+"/"+c.In)
+	}
+	if c.Rule != "" {
+		keys = append(keys, c.On+"/"+c.Rule)
+	}
+	return append(keys, c.On)
+}
+
+// writeError sends an error body: JSON, or with x-mock negotiate in the media type Accept
+// chooses among those the operation's answer for status declares (for an unrouted request,
+// among those every error answer of the spec uses). A 405 names the methods of the path (Allow),
+// and with errors.challenge a failed authentication the http schemes (WWW-Authenticate).
+func (e *Engine) writeError(w http.ResponseWriter, r *http.Request, m *contract.Match, status int, c specs.Condition, body map[string]any) {
+	if status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", strings.Join(e.allowedMethods(r), ", "))
+	}
+	if c.On == specs.OnUnauthenticated && e.conf.Errors.Challenge {
+		for _, name := range e.schemesOf(m) {
+			if s := e.doc.Components.SecuritySchemes[name]; s != nil && s.Value != nil && s.Value.Type == "http" {
+				w.Header().Add("WWW-Authenticate", strings.ToUpper(s.Value.Scheme[:1])+s.Value.Scheme[1:])
+			}
+		}
+	}
+	if len(e.conf.Negotiate) == 0 {
+		writeJSONAnswer(w, "application/json", status, body)
+		return
+	}
+	declared := e.x.errorTypes
+	if m != nil {
+		if ref := m.Route.Operation.Responses.Status(status); ref != nil && ref.Value != nil && len(ref.Value.Content) > 0 {
+			declared = slices.Collect(maps.Keys(ref.Value.Content))
+		}
+	}
+	mt := e.chooseMediaType(r.Header.Get("Accept"), declared)
+	e.writeAs(w, mt, status, e.schema(e.conf.Errors.Schema), body)
+}
+
+// schemesOf names the security schemes of the operation's requirements (the document's when
+// unrouted), sorted.
+func (e *Engine) schemesOf(m *contract.Match) []string {
+	reqs := e.doc.Security
+	if m != nil && m.Route.Operation.Security != nil {
+		reqs = *m.Route.Operation.Security
+	}
+	var out []string
+	for _, req := range reqs {
+		for name := range req {
+			if !slices.Contains(out, name) {
+				out = append(out, name)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // placeholder is the value of a message placeholder: the problem's own, a path parameter, the
@@ -76,6 +141,10 @@ func (e *Engine) placeholder(name string, r *http.Request, m *contract.Match, p 
 		}
 	}
 	switch name {
+	case "uri":
+		return requestURI(r), true
+	case "mediaType":
+		return requestMediaType(r), true
 	case "method":
 		return r.Method, true
 	case "path":

@@ -303,18 +303,18 @@ func (d *which50Driver) fields() []field {
 func (d *which50Driver) multi() (bool, bool) { return true, true }
 
 func (d *which50Driver) fixtures(groups, size int) (any, error) {
-	fields := []map[string]string{{"name": "Key", "type": "string"}, {"name": "Group", "type": "string"}}
+	fields := []map[string]string{{"Name": "Key", "Type": "string"}, {"Name": "Group", "Type": "string"}}
 	for _, f := range d.fields() {
-		fields = append(fields, map[string]string{"name": f.name, "type": "string"})
+		fields = append(fields, map[string]string{"Name": f.name, "Type": "string"})
 	}
 	var contacts []map[string]any
 	for _, keys := range d.keys(groups, size) {
 		for _, key := range keys {
-			contacts = append(contacts, map[string]any{"id": which50ID(key), "values": map[string]any{
+			contacts = append(contacts, map[string]any{"ListId": which50List, "Id": which50ID(key), "Values": map[string]any{
 				"Key": fmt.Sprintf("k%d", which50ID(key)), "Group": fmt.Sprintf("with-%d", which50ID(keys[0]))}})
 		}
 	}
-	return map[string]any{"lists": []any{map[string]any{"id": which50List, "name": "Load", "fields": fields, "contacts": contacts}}}, nil
+	return map[string]any{"lists": []any{map[string]any{"Id": which50List, "Name": "Load", "Fields": fields}}, "contacts": contacts}, nil
 }
 
 func (d *which50Driver) newClient(base string, opts ...apiclient.Option) (writer, error) {
@@ -363,25 +363,23 @@ func (d *which50Driver) split(state []byte) (map[string]map[string]any, map[stri
 	if err := json.Unmarshal(state, &st); err != nil {
 		return nil, nil, fmt.Errorf("which50 state: %w", err)
 	}
-	lists, _ := st["lists"].([]any)
+	// The state's collections (specs/which50.yaml x-mock): lists, and contacts keyed by list
+	// and id.
+	cs, _ := st["contacts"].([]any)
 	contacts := map[string]map[string]any{}
-	for _, l := range lists {
-		lm, _ := l.(map[string]any)
-		cs, _ := lm["contacts"].([]any)
-		for _, c := range cs {
-			cm, _ := c.(map[string]any)
-			values, _ := cm["values"].(map[string]any)
-			key := numberKey(lm["id"]) + "/" + numberKey(cm["id"])
-			rec := maps.Clone(values)
-			if rec == nil {
-				rec = map[string]any{}
-			}
-			// The encrypted id is part of the contact: it must not change either.
-			rec["(encContactId)"] = cm["encContactId"]
-			contacts[key] = rec
+	for _, c := range cs {
+		cm, _ := c.(map[string]any)
+		values, _ := cm["Values"].(map[string]any)
+		key := numberKey(cm["ListId"]) + "/" + numberKey(cm["Id"])
+		rec := maps.Clone(values)
+		if rec == nil {
+			rec = map[string]any{}
 		}
-		delete(lm, "contacts")
+		// The encrypted id is part of the contact: it must not change either.
+		rec["(encContactId)"] = cm["EncContactId"]
+		contacts[key] = rec
 	}
+	delete(st, "contacts")
 	return contacts, st, nil
 }
 

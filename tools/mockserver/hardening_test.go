@@ -293,7 +293,7 @@ func TestBodiesOverTheCapAnswerInTheVendorsForm(t *testing.T) {
 			mp.Bytes(), nil},
 		// ASP.NET binds a body it cannot read as null (which50 package doc).
 		{specs.Which50, "update-contact-null", http.MethodPatch, "/which50/contactLists/3/contact?match=Email&Email=" + url.QueryEscape("jdoe@example.com"), "application/json",
-			pad(`{"Values": {"Mobile": "`, which50.MaxBodyBytes), http.Header{"Authorization": {"Bearer test"}}},
+			pad(`{"Values": {"Mobile": "`, int64(which50.MaxBodyBytes)), http.Header{"Authorization": {"Bearer test"}}},
 		{specs.Auregister, "malformed-body", http.MethodPatch, "/auregister/contacts/1941877", "application/json",
 			pad(`{"email": "`, int64(auregister.MaxBodyBytes)), http.Header{"Authorization": {"Bearer " + creds[specs.Auregister].Value("TOKEN")}}},
 	} {

@@ -79,8 +79,9 @@ func TestEveryMatchingContactIsUpdated(t *testing.T) {
 // the same internal id, and are not the internal id.
 func TestEncryptedIDsAreStableAndOpaque(t *testing.T) {
 	fixtures := []byte(`{"lists":[
-		{"id":3,"fields":[{"name":"Email","type":"string"}],"contacts":[{"id":1,"values":{"Email":"a@example.com"}}]},
-		{"id":4,"fields":[{"name":"Email","type":"string"}],"contacts":[{"id":1,"values":{"Email":"a@example.com"}}]}]}`)
+		{"Id":3,"Fields":[{"Name":"Email","Type":"string"}]},
+		{"Id":4,"Fields":[{"Name":"Email","Type":"string"}]}],
+		"contacts":[{"ListId":3,"Id":1,"Values":{"Email":"a@example.com"}},{"ListId":4,"Id":1,"Values":{"Email":"a@example.com"}}]}`)
 	ids := func() []string {
 		e := newEnv(t)
 		install, err := e.backend.PrepareFixtures(fixtures)

@@ -29,13 +29,13 @@ import (
 // executions, and a loopback socket adds nothing either of them sees.
 type fuzzTarget struct {
 	full        *mock.Server
-	fullBackend *w50.Backend
-	bare        *w50.Backend
+	fullBackend *mock.Engine
+	bare        *mock.Engine
 }
 
 func newFuzzTarget(f *testing.F) *fuzzTarget {
 	f.Helper()
-	var backends [2]*w50.Backend
+	var backends [2]*mock.Engine
 	for i := range backends {
 		b, err := w50.New(w50.Options{})
 		if err != nil {

@@ -73,7 +73,7 @@ func entry(t testing.TB, id string) specs.Entry {
 type env struct {
 	srv     *httptest.Server
 	mock    *mock.Server
-	backend *w50.Backend
+	backend *mock.Engine
 	logs    *logBuffer
 	tb      testing.TB // the test that started it, for helpers called from table rows
 }
@@ -287,23 +287,109 @@ func identify(t testing.TB, status int, contentType string, body []byte) string 
 	return strings.Join(ids, "|")
 }
 
-// state is the store as the admin API shows it.
-func (e *env) state(t testing.TB) w50.State {
-	t.Helper()
-	return stateOf(t, e.backend)
+// State is the store as the admin API shows it, contacts grouped by list, numbers as the store
+// keeps them (int64, float64).
+type State struct{ Lists []StateList }
+
+// StateList is one contact list and its contacts.
+type StateList struct {
+	ID       int
+	Name     string
+	Fields   []Field
+	Contacts []StateContact
 }
 
-func stateOf(t testing.TB, b *w50.Backend) w50.State {
+// Field is one field of a list's schema.
+type Field struct{ Name, Type string }
+
+// StateContact is one contact.
+type StateContact struct {
+	ID           int
+	EncContactID string
+	Values       map[string]any
+}
+
+// state is the store as GET /_admin/state/which50 shows it.
+func (e *env) state(t testing.TB) State {
 	t.Helper()
-	st, ok := b.State().(w50.State)
-	if !ok {
-		t.Fatalf("State() is %T", b.State())
+	resp, body := send(t, e.srv.URL, rawReq{method: http.MethodGet, path: "/_admin/state/which50"})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("admin state: %d %s", resp.StatusCode, body)
+	}
+	return parseState(t, body)
+}
+
+// stateOf is the Backend's State, read as the admin API writes it.
+func stateOf(t testing.TB, b *mock.Engine) State {
+	t.Helper()
+	raw, err := json.Marshal(b.State())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return parseState(t, raw)
+}
+
+func parseState(t testing.TB, raw []byte) State {
+	t.Helper()
+	var doc struct {
+		Lists []struct {
+			ID     int `json:"Id"`
+			Name   string
+			Fields []Field
+		} `json:"lists"`
+		Contacts []struct {
+			ListID       int    `json:"ListId"`
+			ID           int    `json:"Id"`
+			EncContactID string `json:"EncContactId"`
+			Values       map[string]any
+		} `json:"contacts"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("state: %v: %s", err, raw)
+	}
+	var st State
+	for _, l := range doc.Lists {
+		sl := StateList{ID: l.ID, Name: l.Name, Fields: l.Fields}
+		for _, c := range doc.Contacts {
+			if c.ListID == l.ID {
+				sl.Contacts = append(sl.Contacts, StateContact{ID: c.ID, EncContactID: c.EncContactID, Values: numbers(c.Values).(map[string]any)})
+			}
+		}
+		st.Lists = append(st.Lists, sl)
 	}
 	return st
 }
 
+// numbers turns json.Number into int64 or float64, as the store keeps them.
+func numbers(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		if n, err := x.Int64(); err == nil {
+			return n
+		}
+		f, _ := x.Float64()
+		return f
+	case map[string]any:
+		out := map[string]any{}
+		for k, e := range x {
+			out[k] = numbers(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = numbers(e)
+		}
+		return out
+	}
+	return v
+}
+
 // contact finds a contact of a list by id.
-func contact(t testing.TB, st w50.State, listID, id int) w50.StateContact {
+func contact(t testing.TB, st State, listID, id int) StateContact {
 	t.Helper()
 	for _, l := range st.Lists {
 		if l.ID != listID {
@@ -316,7 +402,7 @@ func contact(t testing.TB, st w50.State, listID, id int) w50.StateContact {
 		}
 	}
 	t.Fatalf("no contact %d in list %d", id, listID)
-	return w50.StateContact{}
+	return StateContact{}
 }
 
 func decodeIDs(t testing.TB, resp *http.Response, body []byte) []string {
@@ -355,4 +441,4 @@ func (l *logBuffer) String() string {
 	return l.b.String()
 }
 
-func equalState(a, b w50.State) bool { return reflect.DeepEqual(a, b) }
+func equalState(a, b State) bool { return reflect.DeepEqual(a, b) }

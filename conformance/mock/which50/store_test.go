@@ -18,14 +18,14 @@ import (
 
 // raceFixtures: contacts 1-3 are in region north, 2-4 in tier gold, so writers matching on
 // either overlap on contacts 2 and 3.
-const raceFixtures = `{"lists":[{"id":7,"name":"race","fields":[
-	{"name":"Region","type":"string"},{"name":"Tier","type":"string"},
-	{"name":"Version","type":"integer"},{"name":"Stamp","type":"string"}],
+const raceFixtures = `{"lists":[{"Id":7,"Name":"race","Fields":[
+	{"Name":"Region","Type":"string"},{"Name":"Tier","Type":"string"},
+	{"Name":"Version","Type":"integer"},{"Name":"Stamp","Type":"string"}]}],
 	"contacts":[
-	{"id":1,"values":{"Region":"north","Tier":"silver"}},
-	{"id":2,"values":{"Region":"north","Tier":"gold"}},
-	{"id":3,"values":{"Region":"north","Tier":"gold"}},
-	{"id":4,"values":{"Region":"south","Tier":"gold"}}]}]}`
+	{"ListId":7,"Id":1,"Values":{"Region":"north","Tier":"silver"}},
+	{"ListId":7,"Id":2,"Values":{"Region":"north","Tier":"gold"}},
+	{"ListId":7,"Id":3,"Values":{"Region":"north","Tier":"gold"}},
+	{"ListId":7,"Id":4,"Values":{"Region":"south","Tier":"gold"}}]}`
 
 // N writers update overlapping contacts at once, each writing Version n and Stamp "w<n>" in one
 // call, with a Custom Event named "w<n>". Each final record must be one writer's version, whole
@@ -124,7 +124,7 @@ func TestConcurrentOverlappingUpdates(t *testing.T) {
 	}
 }
 
-func checkWhole(t *testing.T, st w50.State, matchOf func(int) (string, []int)) {
+func checkWhole(t *testing.T, st State, matchOf func(int) (string, []int)) {
 	t.Helper()
 	for _, c := range st.Lists[0].Contacts {
 		v, ok := c.Values["Version"].(int64)
@@ -148,19 +148,20 @@ func TestFixturesAreCheckedBeforeInstalling(t *testing.T) {
 	tests := []struct {
 		name, fixtures, want string
 	}{
-		{"not JSON", `{`, "not a fixtures object"},
-		{"unknown member", `{"lists":[],"people":[]}`, "people"},
-		{"trailing text", `{"lists":[]} []`, "text after"},
-		{"list id zero", `{"lists":[{"id":0}]}`, "lists[0] (id 0): id must be a positive integer"},
-		{"list id twice", `{"lists":[{"id":5},{"id":5}]}`, "lists[1] (id 5): id 5 already used by lists[0]"},
-		{"field without name", `{"lists":[{"id":5,"fields":[{"type":"string"}]}]}`, "fields[0]: empty name"},
-		{"field of unknown type", `{"lists":[{"id":5,"fields":[{"name":"A","type":"date"}]}]}`, `field "A": type "date"`},
-		{"field twice", `{"lists":[{"id":5,"fields":[{"name":"A","type":"string"},{"name":"A","type":"integer"}]}]}`, `field "A" given twice`},
-		{"contact id twice", `{"lists":[{"id":5,"contacts":[{"id":1},{"id":1}]}]}`, "contacts[1] (id 1): id 1 given twice"},
-		{"contact id negative", `{"lists":[{"id":5,"contacts":[{"id":-1}]}]}`, "contacts[0] (id -1)"},
-		{"value not a field", `{"lists":[{"id":5,"fields":[{"name":"A","type":"string"}],"contacts":[{"id":1,"values":{"B":"x"}}]}]}`, `lists[0] (id 5): contacts[0] (id 1): value "B" is not a field of the list (fields: "A")`},
-		{"value of the wrong type", `{"lists":[{"id":5,"fields":[{"name":"A","type":"integer"}],"contacts":[{"id":1,"values":{"A":"x"}}]}]}`, `contacts[0] (id 1): value "A"`},
-		{"encContactId not derived", `{"lists":[{"id":5,"contacts":[{"id":1,"encContactId":"mine"}]}]}`, `encContactId "mine" is not the id the mock derives`},
+		{"not JSON", `{`, `want a JSON object {"contacts": [...], "lists": [...]}`},
+		{"unknown member", `{"lists":[],"people":[]}`, `unknown collection "people"`},
+		{"trailing text", `{"lists":[]} []`, "data after"},
+		{"list without id", `{"lists":[{"Fields":[]}]}`, "lists[0]: missing Id"},
+		{"list id twice", `{"lists":[{"Id":5,"Fields":[]},{"Id":5,"Fields":[]}]}`, "lists[1] (Id 5): Id 5 given twice"},
+		{"field without name", `{"lists":[{"Id":5,"Fields":[{"Type":"string"}]}]}`, "lists[0] (Id 5): missing Name"},
+		{"field of unknown type", `{"lists":[{"Id":5,"Fields":[{"Name":"A","Type":"date"}]}]}`, "lists[0] (Id 5)"},
+		{"field twice", `{"lists":[{"Id":5,"Fields":[{"Name":"A","Type":"string"},{"Name":"A","Type":"integer"}]}]}`, `lists[0] (Id 5): field "A" given twice`},
+		{"contact id twice", `{"lists":[{"Id":5,"Fields":[]}],"contacts":[{"ListId":5,"Id":1},{"ListId":5,"Id":1}]}`, "contacts[1] (ListId,Id 5/1): ListId,Id 5/1 given twice"},
+		{"contact id negative", `{"lists":[{"Id":5,"Fields":[]}],"contacts":[{"ListId":5,"Id":-1}]}`, "contacts[0] (ListId,Id 5/-1)"},
+		{"contact of no list", `{"lists":[{"Id":5,"Fields":[]}],"contacts":[{"ListId":6,"Id":1}]}`, "contacts[0] (ListId,Id 6/1): ListId 6 is not among the lists"},
+		{"value not a field", `{"lists":[{"Id":5,"Fields":[{"Name":"A","Type":"string"}]}],"contacts":[{"ListId":5,"Id":1,"Values":{"B":"x"}}]}`, `contacts[0] (ListId,Id 5/1): value "B" is not a field of list 5`},
+		{"value of the wrong type", `{"lists":[{"Id":5,"Fields":[{"Name":"A","Type":"integer"}]}],"contacts":[{"ListId":5,"Id":1,"Values":{"A":"x"}}]}`, `contacts[0] (ListId,Id 5/1): value "A"`},
+		{"encContactId not derived", `{"lists":[{"Id":5,"Fields":[]}],"contacts":[{"ListId":5,"Id":1,"EncContactId":"mine"}]}`, `EncContactId "mine" is not the id the mock derives`},
 	}
 	e := newEnv(t)
 	before := e.state(t)
@@ -176,7 +177,7 @@ func TestFixturesAreCheckedBeforeInstalling(t *testing.T) {
 		t.Error("refused fixtures changed the store")
 	}
 	// Through the admin API, the whole file is refused.
-	resp, body := send(t, e.srv.URL, rawReq{method: http.MethodPut, path: "/_admin/fixtures", body: []byte(`{"which50":{"lists":[{"id":0}]}}`)})
+	resp, body := send(t, e.srv.URL, rawReq{method: http.MethodPut, path: "/_admin/fixtures", body: []byte(`{"which50":{"lists":[{"Id":"x"}]}}`)})
 	if resp.StatusCode != 400 || !strings.Contains(string(body), "lists[0]") {
 		t.Errorf("admin fixtures: %d %s", resp.StatusCode, body)
 	}
@@ -208,8 +209,8 @@ func TestStateRoundTripsAndResetRestores(t *testing.T) {
 		t.Errorf("Reset left %s, %d events", after, len(e.backend.Events()))
 	}
 	// State is a copy: changing it changes nothing.
-	st := e.state(t)
-	st.Lists[0].Contacts[0].Values["Mobile"] = "changed"
+	st := e.backend.State().(map[string][]map[string]any)
+	st["contacts"][0]["Values"].(map[string]any)["Mobile"] = "changed"
 	if contact(t, e.state(t), pageList, 1).Values["Mobile"] == "changed" {
 		t.Error("State shares its maps with the store")
 	}

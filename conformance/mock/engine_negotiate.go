@@ -1,0 +1,258 @@
+package mock
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"encoding/xml"
+	"maps"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// This file holds content negotiation (x-mock negotiate) and the rendering of an answer in its
+// media type: JSON, or XML shaped by the schema's xml objects.
+
+// chooseMediaType picks an answer's media type among declared: the Accept range with the highest
+// q that a declared type satisfies (ties to the earlier range, then to the type x-mock negotiate
+// prefers), the most preferred declared type when Accept is absent or admits none. Without
+// negotiate, the first declared type by name.
+func (e *Engine) chooseMediaType(accept string, declared []string) string {
+	if len(declared) == 0 {
+		return "application/json"
+	}
+	offered := make([]string, 0, len(declared))
+	for _, mt := range e.conf.Negotiate {
+		if slices.Contains(declared, mt) {
+			offered = append(offered, mt)
+		}
+	}
+	rest := slices.Clone(declared)
+	slices.Sort(rest)
+	for _, mt := range rest {
+		if !slices.Contains(offered, mt) {
+			offered = append(offered, mt)
+		}
+	}
+	if len(e.conf.Negotiate) == 0 {
+		return offered[0]
+	}
+	type rng struct {
+		mediaType string
+		q         float64
+	}
+	var ranges []rng
+	for part := range strings.SplitSeq(accept, ",") {
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		q := 1.0
+		if s, ok := params["q"]; ok {
+			if q, err = strconv.ParseFloat(s, 64); err != nil || q > 1 {
+				continue
+			}
+		}
+		if q > 0 {
+			ranges = append(ranges, rng{mt, q})
+		}
+	}
+	slices.SortStableFunc(ranges, func(a, b rng) int { return cmp.Compare(b.q, a.q) })
+	for _, r := range ranges {
+		for _, mt := range offered {
+			if rangeCovers(r.mediaType, mt) {
+				return mt
+			}
+		}
+	}
+	return offered[0]
+}
+
+func rangeCovers(rng, mediaType string) bool {
+	if rng == "*/*" || rng == mediaType {
+		return true
+	}
+	typ, sub, _ := strings.Cut(mediaType, "/")
+	rtyp, rsub, _ := strings.Cut(rng, "/")
+	return rsub == "*" && rtyp == typ && sub != ""
+}
+
+func isXMLMediaType(mt string) bool {
+	return strings.HasSuffix(mt, "/xml") || strings.HasSuffix(mt, "+xml")
+}
+
+// writeValue answers v in the media type negotiated among content's, shaped by its schema.
+func (e *Engine) writeValue(w http.ResponseWriter, r *http.Request, status int, content openapi3.Content, v any) {
+	mt := e.chooseMediaType(r.Header.Get("Accept"), slices.Collect(maps.Keys(content)))
+	var s *openapi3.Schema
+	if media := content[mt]; media != nil && media.Schema != nil {
+		s = media.Schema.Value
+	}
+	e.writeAs(w, mt, status, s, v)
+}
+
+// writeAs answers v as media type mt.
+func (e *Engine) writeAs(w http.ResponseWriter, mt string, status int, s *openapi3.Schema, v any) {
+	var body []byte
+	if isXMLMediaType(mt) && s != nil {
+		var buf bytes.Buffer
+		writeXML(&buf, s, "", v, "")
+		body = buf.Bytes()
+	} else {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false) // a message quoting a URI keeps its & as sent
+		if err := enc.Encode(v); err != nil {
+			e.logger.Error("answer does not encode as JSON", "error", err)
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		body = bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	}
+	w.Header().Set("Content-Type", mt)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// writeXML writes v as the element its schema's xml object describes: name (else fallback),
+// namespace (declared when it differs from the parent's), an object's properties in x-order as
+// child elements named by their xml tag, an array's items as children named by the items' xml
+// name. Absent and null properties are left out.
+func writeXML(buf *bytes.Buffer, s *openapi3.Schema, name string, v any, parentNS string) {
+	ns := parentNS
+	if s != nil && s.XML != nil {
+		if s.XML.Name != "" && name == "" {
+			name = s.XML.Name
+		}
+		if s.XML.Namespace != "" {
+			ns = s.XML.Namespace
+		}
+	}
+	if name == "" {
+		name = "value"
+	}
+	buf.WriteByte('<')
+	buf.WriteString(name)
+	if ns != parentNS {
+		buf.WriteString(` xmlns="`)
+		xml.EscapeText(buf, []byte(ns))
+		buf.WriteByte('"')
+	}
+	buf.WriteByte('>')
+	switch x := v.(type) {
+	case map[string]any:
+		for _, p := range xmlProperties(s, x) {
+			if pv, ok := x[p.name]; ok && pv != nil {
+				writeXML(buf, p.schema, p.element, pv, ns)
+			}
+		}
+	case []any:
+		var items *openapi3.Schema
+		itemName := "item"
+		if s != nil && s.Items != nil && s.Items.Value != nil {
+			items = s.Items.Value
+			if items.XML != nil && items.XML.Name != "" {
+				itemName = items.XML.Name
+			}
+		}
+		for _, item := range x {
+			writeXML(buf, items, itemName, item, ns)
+		}
+	case string:
+		xml.EscapeText(buf, []byte(x))
+	case nil:
+	default:
+		text := appendValue(nil, x)
+		xml.EscapeText(buf, text)
+	}
+	buf.WriteString("</")
+	buf.WriteString(name)
+	buf.WriteByte('>')
+}
+
+type xmlProperty struct {
+	name, element string
+	schema        *openapi3.Schema
+	order         float64
+}
+
+// xmlProperties lists the members of v in the order XML writes them: declared properties by
+// x-order then name, undeclared members by name.
+func xmlProperties(s *openapi3.Schema, v map[string]any) []xmlProperty {
+	var out []xmlProperty
+	for name := range v {
+		p := xmlProperty{name: name, element: name, order: 1e9}
+		if s != nil {
+			if ref := s.Properties[name]; ref != nil && ref.Value != nil {
+				p.schema = ref.Value
+				if o, ok := ref.Value.Extensions["x-order"].(float64); ok {
+					p.order = o
+				}
+				if ref.Value.XML != nil && ref.Value.XML.Name != "" {
+					p.element = ref.Value.XML.Name
+				}
+				if tags, ok := ref.Value.Extensions["x-oapi-codegen-extra-tags"].(map[string]any); ok {
+					if tag, ok := tags["xml"].(string); ok {
+						n, _, _ := strings.Cut(tag, ",")
+						if f := strings.Fields(n); len(f) > 0 {
+							p.element = f[len(f)-1]
+						}
+					}
+				}
+			}
+		}
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b xmlProperty) int {
+		return cmp.Or(cmp.Compare(a.order, b.order), strings.Compare(a.name, b.name))
+	})
+	return out
+}
+
+// requestMediaType is the request's media type as a server names it in an answer: parsed and
+// lower-cased, the header as sent when it does not parse, application/octet-stream when absent
+// (RFC 9110 section 8.3).
+func requestMediaType(r *http.Request) string {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return "application/octet-stream"
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return strings.TrimSpace(ct)
+	}
+	return mt
+}
+
+// requestURI is the absolute URI the client called, before any mount was stripped.
+func requestURI(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	uri := r.RequestURI
+	if uri == "" {
+		uri = r.URL.RequestURI()
+	}
+	return scheme + "://" + r.Host + uri
+}
+
+// allowedMethods lists the methods the spec declares on the request's path, for a 405's Allow.
+func (e *Engine) allowedMethods(r *http.Request) []string {
+	var out []string
+	for _, method := range []string{http.MethodDelete, http.MethodGet, http.MethodHead, http.MethodOptions,
+		http.MethodPatch, http.MethodPost, http.MethodPut, http.MethodTrace} {
+		r2 := r.Clone(r.Context())
+		r2.Method = method
+		if _, err := e.validator.Route(r2); err == nil {
+			out = append(out, method)
+		}
+	}
+	return out
+}

@@ -1,0 +1,479 @@
+package mock
+
+import (
+	"fmt"
+	"hash/maphash"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/contactapis/contactapis/conformance/contract"
+	"github.com/contactapis/contactapis/specs"
+)
+
+// This file holds what the engine does for operations whose x-mock update selects several records
+// (update.select), the request checks and events adapters add, and the indexes records are looked
+// up by. See the package documentation, "The engine".
+
+// Check is a routed request as an adapter's Check hook sees it: on every request that reaches
+// the operation, valid or refused, so that the page's own checks are ranked with the spec's.
+type Check struct {
+	Operation string
+	Op        *openapi3.Operation
+	// Params are the path parameters as sent.
+	Params map[string]string
+	// Query is the request's query, RawQuery as sent.
+	Query    url.Values
+	RawQuery string
+	// Body is the decoded body once it passed validation; nil when the request is refused.
+	Body map[string]any
+}
+
+// Selection is a select update the engine is about to apply (update.select in x-mock): the
+// adapter chooses the records among the parent's and may change or refuse Changes.
+type Selection struct {
+	Check
+	// Principal is what the adapter's Credential hook returned for the request's credentials.
+	Principal any
+	// Parent is the record the path names (update.parent); read only.
+	Parent map[string]any
+	// Changes are the body's properties the records' schema has, minus keys and derived
+	// properties; the adapter may change them.
+	Changes map[string]any
+
+	e    *Engine
+	coll string
+	key  string // the parent's key
+}
+
+// Plan is the adapter's answer to a Selection: the records to update, in the order answered,
+// and the events to record once they are updated.
+type Plan struct {
+	Keys   []string
+	Events []Event
+}
+
+// Find returns the keys, in key order, of the parent's records whose property path holds value:
+// for an object path ("Values/*") the member named member. It costs the same whatever the number
+// of records, through the index the collection declares on [parent property, path]; hash
+// collisions are the caller's to rule out, by reading the records (Record).
+func (s *Selection) Find(path, member string, value any) []string {
+	x := s.e.x.collections[s.coll]
+	parentProp := s.e.ops[s.Operation].Update.Parent.Property
+	for _, ix := range x.indexes {
+		if len(ix.paths) == 2 && ix.paths[0] == parentProp && ix.paths[1] == path {
+			h := ix.hash([]any{s.Parent[s.e.conf.Collections[s.e.ops[s.Operation].Update.Parent.Collection].Key], member, value})
+			var keys []string
+			for _, id := range ix.lookup(h) {
+				key := x.keys[id]
+				if rec := s.e.data[s.coll][key]; rec != nil && keyOf(rec[parentProp]) == s.key {
+					keys = append(keys, key)
+				}
+			}
+			slices.SortFunc(keys, compareKeys)
+			return keys
+		}
+	}
+	s.e.logger.Error("no index serves this lookup; declare it in x-mock", "collection", s.coll, "path", path)
+	return nil
+}
+
+// Record is the stored record of the selection's collection with key; read only.
+func (s *Selection) Record(key string) map[string]any { return s.e.data[s.coll][key] }
+
+// extension is the engine's state for select updates, indexes and events.
+type extension struct {
+	collections map[string]*indexed // collections with indexes
+	events      []Event
+	maxEvents   int
+	errorTypes  []string // media types error answers declare, for unrouted requests
+}
+
+// indexed is a collection's indexes and the small ids its records have in them.
+type indexed struct {
+	indexes []*index
+	ids     map[string]uint32 // record key -> id
+	keys    []string          // id -> record key ("" when free)
+	free    []uint32
+}
+
+// index maps the hash of an indexed value to the records holding it. Most values are held by
+// one record, which costs one map entry; the others move to many.
+type index struct {
+	paths []string
+	seed  maphash.Seed
+	one   map[uint64]uint32
+	many  map[uint64][]uint32
+}
+
+func (e *Engine) initExtension() error {
+	e.x = &extension{collections: map[string]*indexed{}, maxEvents: e.conf.MaxEvents}
+	if e.x.maxEvents <= 0 {
+		e.x.maxEvents = 10_000
+	}
+	for name, coll := range e.conf.Collections {
+		if len(coll.Indexes) == 0 {
+			continue
+		}
+		x := &indexed{}
+		for _, paths := range coll.Indexes {
+			for i, p := range paths {
+				if strings.HasSuffix(p, "/*") && i != len(paths)-1 {
+					return fmt.Errorf("collection %s: index %v: only the last path may name every member (/*)", name, paths)
+				}
+			}
+			x.indexes = append(x.indexes, &index{paths: paths, seed: maphash.MakeSeed()})
+		}
+		e.x.collections[name] = x
+	}
+	for id, mo := range e.ops {
+		u := mo.Update
+		if u == nil { // a read
+			continue
+		}
+		if !u.Select {
+			if u.Parent != nil || u.Answer != "" {
+				return fmt.Errorf("operation %s: parent and answer need select", id)
+			}
+			continue
+		}
+		if u.Parent == nil {
+			return fmt.Errorf("operation %s: a select update needs its parent", id)
+		}
+		if _, ok := e.conf.Collections[u.Parent.Collection]; !ok {
+			return fmt.Errorf("operation %s: no collection %q", id, u.Parent.Collection)
+		}
+		if e.adapter.Select == nil {
+			return fmt.Errorf("operation %s: a select update needs the adapter's Select", id)
+		}
+	}
+	for _, op := range specs.Operations(e.doc) {
+		for code, ref := range op.Operation.Responses.Map() {
+			if strings.HasPrefix(code, "2") || ref.Value == nil {
+				continue
+			}
+			for mt, media := range ref.Value.Content {
+				if media.Schema != nil && media.Schema.Value == e.schema(e.conf.Errors.Schema) && !slices.Contains(e.x.errorTypes, mt) {
+					e.x.errorTypes = append(e.x.errorTypes, mt)
+				}
+			}
+		}
+	}
+	slices.Sort(e.x.errorTypes)
+	return nil
+}
+
+// reindex rebuilds every index from e.data (after a reset or new fixtures) and forgets events.
+func (e *Engine) reindex() {
+	e.x.events = nil
+	for name, x := range e.x.collections {
+		x.ids, x.keys, x.free = make(map[string]uint32, len(e.data[name])), make([]string, 0, len(e.data[name])), nil
+		for _, ix := range x.indexes {
+			ix.one, ix.many = map[uint64]uint32{}, map[uint64][]uint32{}
+		}
+		for _, key := range sortedKeys(e.data[name]) {
+			id := uint32(len(x.keys))
+			x.ids[key] = id
+			x.keys = append(x.keys, key)
+			for _, ix := range x.indexes {
+				ix.each(e.data[name][key], func(h uint64) { ix.add(h, id) })
+			}
+		}
+	}
+}
+
+// put stores rec under key, keeping the collection's indexes up to date: only the entries of
+// values that changed are touched.
+func (e *Engine) put(coll, key string, rec map[string]any) {
+	old := e.data[coll][key]
+	e.data[coll][key] = rec
+	x := e.x.collections[coll]
+	if x == nil {
+		return
+	}
+	id, ok := x.ids[key]
+	if !ok {
+		if n := len(x.free); n > 0 {
+			id, x.free = x.free[n-1], x.free[:n-1]
+			x.keys[id] = key
+		} else {
+			id = uint32(len(x.keys))
+			x.keys = append(x.keys, key)
+		}
+		x.ids[key] = id
+	}
+	for _, ix := range x.indexes {
+		before := map[uint64]bool{}
+		if old != nil {
+			ix.each(old, func(h uint64) { before[h] = true })
+		}
+		ix.each(rec, func(h uint64) {
+			if before[h] {
+				delete(before, h)
+			} else {
+				ix.add(h, id)
+			}
+		})
+		for h := range before {
+			ix.remove(h, id)
+		}
+	}
+}
+
+// each calls f with the hash of every entry rec has in the index: one, or one per member of the
+// object its last path names.
+func (ix *index) each(rec map[string]any, f func(uint64)) {
+	parts := make([]any, 0, len(ix.paths)+1)
+	for _, p := range ix.paths {
+		if obj, ok := strings.CutSuffix(p, "/*"); ok {
+			members, _ := rec[obj].(map[string]any)
+			for name, v := range members {
+				f(ix.hash(append(parts, name, v)))
+			}
+			return
+		}
+		parts = append(parts, rec[p])
+	}
+	f(ix.hash(parts))
+}
+
+// hash hashes values by their JSON text, so that an int64 and a float64 of the same number, as
+// records and lookups may hold them, hash alike.
+func (ix *index) hash(parts []any) uint64 {
+	var h maphash.Hash
+	h.SetSeed(ix.seed)
+	var buf []byte
+	for _, p := range parts {
+		buf = appendValue(buf[:0], p)
+		h.Write(buf)
+		h.WriteByte(0)
+	}
+	return h.Sum64()
+}
+
+func (ix *index) add(h uint64, id uint32) {
+	if ids, ok := ix.many[h]; ok {
+		ix.many[h] = append(ids, id)
+		return
+	}
+	if first, ok := ix.one[h]; ok {
+		delete(ix.one, h)
+		ix.many[h] = []uint32{first, id}
+		return
+	}
+	ix.one[h] = id
+}
+
+func (ix *index) remove(h uint64, id uint32) {
+	if first, ok := ix.one[h]; ok && first == id {
+		delete(ix.one, h)
+		return
+	}
+	ids := ix.many[h]
+	if i := slices.Index(ids, id); i >= 0 {
+		ids = slices.Delete(ids, i, i+1)
+		switch len(ids) {
+		case 1:
+			delete(ix.many, h)
+			ix.one[h] = ids[0]
+		case 0:
+			delete(ix.many, h)
+		default:
+			ix.many[h] = ids
+		}
+	}
+}
+
+func (ix *index) lookup(h uint64) []uint32 {
+	if id, ok := ix.one[h]; ok {
+		return []uint32{id}
+	}
+	return ix.many[h]
+}
+
+// check runs the adapter's Check hook, if any.
+func (e *Engine) check(r *http.Request, m *contract.Match, body map[string]any) []Problem {
+	if e.adapter.Check == nil || m == nil {
+		return nil
+	}
+	return e.adapter.Check(&Check{Operation: m.OperationID(), Op: m.Route.Operation, Params: m.PathParams,
+		Query: r.URL.Query(), RawQuery: r.URL.RawQuery, Body: body})
+}
+
+// handleSelect applies a valid request to a select update: the parent must exist, the adapter
+// chooses the records and may refuse; every chosen record gets the whole update under one lock,
+// and the answer lists them.
+func (e *Engine) handleSelect(w http.ResponseWriter, r *http.Request, m *contract.Match, value any) {
+	op := e.ops[m.OperationID()].Update
+	coll := e.conf.Collections[op.Collection]
+	recordSchema := e.schema(coll.Schema)
+	body, _ := value.(map[string]any)
+	if ps := e.check(r, m, body); len(ps) > 0 {
+		e.answer(w, r, m, ps)
+		return
+	}
+	reqSchema := requestSchema(m.Route.Operation, r.Header.Get("Content-Type"))
+	fixed := append(coll.KeyProperties(), coll.Derived...)
+	changes := map[string]any{}
+	for name, v := range body {
+		if s := recordSchema.Properties[name]; s != nil && s.Value != nil && reqSchema != nil && reqSchema.Properties[name] != nil && !slices.Contains(fixed, name) {
+			changes[name] = canonical(s.Value, v)
+		}
+	}
+	parentKey := m.PathParams[op.Parent.Param]
+	if p := m.Route.Operation.Parameters.GetByInAndName(openapi3.ParameterInPath, op.Parent.Param); p != nil && p.Schema != nil {
+		parentKey = keyOf(canonical(p.Schema.Value, parentKey))
+	}
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	parent, ok := e.data[op.Parent.Collection][parentKey]
+	if !ok {
+		e.answer(w, r, m, []Problem{{Cond: specs.Condition{On: specs.OnNotFound}}})
+		return
+	}
+	sel := &Selection{Check: Check{Operation: m.OperationID(), Op: m.Route.Operation, Params: m.PathParams,
+		Query: r.URL.Query(), RawQuery: r.URL.RawQuery, Body: body},
+		Principal: e.principal(r, m), Parent: parent, Changes: changes, e: e, coll: op.Collection, key: parentKey}
+	plan, p := e.adapter.Select(sel)
+	if p != nil {
+		e.answer(w, r, m, []Problem{*p})
+		return
+	}
+	answer := make([]any, 0, len(plan.Keys))
+	for _, key := range plan.Keys {
+		stored := e.data[op.Collection][key]
+		if stored == nil {
+			e.logger.Error("the adapter selected a record that does not exist", "key", key)
+			continue
+		}
+		next := maps.Clone(stored)
+		for name, v := range sel.Changes {
+			old, isMap := stored[name].(map[string]any)
+			add, addMap := v.(map[string]any)
+			if slices.Contains(op.Merge, name) && isMap && addMap {
+				merged := make(map[string]any, len(old)+len(add))
+				maps.Copy(merged, old)
+				maps.Copy(merged, add)
+				v = merged
+			}
+			next[name] = v
+		}
+		e.put(op.Collection, key, next)
+		answer = append(answer, next[op.Answer])
+	}
+	for _, ev := range plan.Events {
+		e.record(ev)
+	}
+	status, resp := successResponse(m.Route.Operation)
+	if resp == nil || len(resp.Content) == 0 {
+		w.WriteHeader(status)
+		return
+	}
+	e.writeValue(w, r, status, resp.Content, answer)
+}
+
+// record keeps an event, dropping the oldest past x-mock's maxEvents.
+func (e *Engine) record(ev Event) {
+	if len(e.x.events) >= e.x.maxEvents {
+		e.x.events = slices.Delete(e.x.events, 0, len(e.x.events)-e.x.maxEvents+1)
+	}
+	e.x.events = append(e.x.events, ev)
+}
+
+// Events implements Backend: the events adapters recorded since the last reset, oldest first.
+func (e *Engine) Events() []Event {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]Event, len(e.x.events))
+	for i, ev := range e.x.events {
+		out[i] = Event{Kind: ev.Kind, Detail: maps.Clone(ev.Detail)}
+	}
+	return out
+}
+
+// principal is what the adapter's Credential hook says of the request's credentials.
+func (e *Engine) principal(r *http.Request, m *contract.Match) any {
+	if e.adapter.Credential == nil {
+		return nil
+	}
+	reqs := e.doc.Security
+	if m != nil && m.Route.Operation.Security != nil {
+		reqs = *m.Route.Operation.Security
+	}
+	for _, req := range reqs {
+		for name := range req {
+			if ref := e.doc.Components.SecuritySchemes[name]; ref != nil && ref.Value != nil {
+				if secret, ok := presented(r, ref.Value); ok {
+					if p, ok := e.adapter.Credential(name, secret); ok {
+						return p
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// compareKeys orders record keys part by part ("3/10" after "3/9"), numerically where both parts
+// are integers.
+func compareKeys(a, b string) int {
+	for {
+		pa, ra, moreA := strings.Cut(a, "/")
+		pb, rb, moreB := strings.Cut(b, "/")
+		if c := compareKeyPart(pa, pb); c != 0 {
+			return c
+		}
+		if !moreA || !moreB {
+			return boolCompare(moreA, moreB)
+		}
+		a, b = ra, rb
+	}
+}
+
+func boolCompare(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// recordKey is the key of rec in a collection: its key properties' values joined by "/".
+func recordKey(coll specs.MockCollection, rec map[string]any) string {
+	props := coll.KeyProperties()
+	if len(props) == 1 {
+		return keyOf(rec[props[0]])
+	}
+	parts := make([]string, len(props))
+	for i, p := range props {
+		parts[i] = keyOf(rec[p])
+	}
+	return strings.Join(parts, "/")
+}
+
+// deepCopy copies the maps and slices of a decoded value, so that a caller of State cannot reach
+// into the store.
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = deepCopy(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = deepCopy(e)
+		}
+		return out
+	}
+	return v
+}
