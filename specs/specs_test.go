@@ -33,7 +33,7 @@ var (
 // knownExtensions are the x- keys a spec may use: ours (README.md) and the generator's. An unknown
 // key is almost always a typo ("x-asumed") that would silently drop a rule, so it fails.
 var knownExtensions = []string{
-	specs.ExtErrorCatalogue, specs.ExtDiscrepancy, specs.ExtAssumed,
+	specs.ExtErrorCatalogue, specs.ExtDiscrepancy, specs.ExtAssumed, specs.ExtEvidence, specs.ExtBodyMediaType,
 	"x-vendor-page", "x-contact-type-rules",
 	"x-order", "x-oapi-codegen-extra-tags", "x-go-name", "x-go-type", "x-go-type-import",
 	"x-go-type-skip-optional-pointer", "x-enum-varnames", "x-oapi-codegen-only-honour-go-name",
@@ -268,6 +268,13 @@ func lintExtensions(t *testing.T, raw []byte) {
 					}
 				case specs.ExtDiscrepancy:
 					lintDiscrepancies(t, p, v, ids)
+				case specs.ExtEvidence:
+					lintEvidence(t, p, v)
+				case specs.ExtBodyMediaType:
+					content, _ := n["content"].(map[string]any)
+					if mt, _ := v.(string); content == nil || content[mt] == nil {
+						t.Errorf("%s: %#v must name one of the request body's declared media types", p, v)
+					}
 				}
 				walk(p, v)
 			}
@@ -278,6 +285,43 @@ func lintExtensions(t *testing.T, raw []byte) {
 		}
 	}
 	walk("", tree)
+}
+
+var commitRE = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
+// lintEvidence checks an x-evidence list: each entry names a public repository (owner/name), a
+// file in it, the full commit read and what the client shows, so that anyone can check the
+// claim at that commit.
+func lintEvidence(t *testing.T, path string, v any) {
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		t.Errorf("%s: must be a non-empty list", path)
+		return
+	}
+	for i, item := range list {
+		p := fmt.Sprintf("%s/%d", path, i)
+		m, ok := item.(map[string]any)
+		if !ok {
+			t.Errorf("%s: must be a mapping", p)
+			continue
+		}
+		for k := range m {
+			if !slices.Contains([]string{"client", "file", "commit", "shows"}, k) {
+				t.Errorf("%s: unknown key %q (client, file, commit, shows)", p, k)
+			}
+		}
+		for _, key := range []string{"client", "file", "shows"} {
+			if s, _ := m[key].(string); strings.TrimSpace(s) == "" {
+				t.Errorf("%s: %q is required", p, key)
+			}
+		}
+		if c, _ := m["client"].(string); strings.Count(c, "/") != 1 {
+			t.Errorf("%s: client %q: want the repository as owner/name", p, c)
+		}
+		if c, _ := m["commit"].(string); !commitRE.MatchString(c) {
+			t.Errorf("%s: commit %q: want the full 40-hex commit id", p, m["commit"])
+		}
+	}
 }
 
 func lintDiscrepancies(t *testing.T, path string, v any, ids map[string]string) {
