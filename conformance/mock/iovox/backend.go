@@ -58,7 +58,7 @@ type Backend struct {
 	payloadSchema *openapi3.SchemaRef // UpdateContactsPayload, as the request body declares it
 	// anyLabel: the spec says the body is read as XML whatever its Content-Type
 	// (specs.ExtBodyMediaType), as public clients send it labelled as a form, or unlabelled.
-	anyLabel bool
+	anyLabel      bool
 	contactSchema *openapi3.SchemaRef // Contact, for fixtures
 	handler       http.Handler
 	// kinOnly counts refused requests for which evaluate found nothing and the answer was mapped
