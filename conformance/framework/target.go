@@ -426,11 +426,41 @@ func (v *Vendor) valomniaSession(ctx context.Context) string {
 // root, which the login's own specs send through Do. The credentials stay inside the framework
 // (specs against a tools/mockserver started with other credentials than the defaults log in too).
 func (v *Vendor) ValomniaLoginRequest(ctx context.Context) *http.Request {
+	return v.ValomniaLoginRequestAs(ctx, ValomniaLoginForm)
+}
+
+// ValomniaLoginStyle is where a login request carries the credentials, after the public clients
+// the spec cites (x-evidence of the login operations).
+type ValomniaLoginStyle int
+
+const (
+	// ValomniaLoginForm: POST with a form body, as the typed client sends it.
+	ValomniaLoginForm ValomniaLoginStyle = iota
+	// ValomniaLoginQueryPost: POST with the fields form-encoded in the query string, no body and
+	// Content-Type application/json, as the vendor's MuleSoft connector sends it.
+	ValomniaLoginQueryPost
+	// ValomniaLoginQueryGet: GET with the fields in the query string, as a PHP curl client sends it.
+	ValomniaLoginQueryGet
+)
+
+// ValomniaLoginRequestAs is ValomniaLoginRequest in one of the styles public clients use. The
+// exchange recorder redacts j_password from URLs as from bodies.
+func (v *Vendor) ValomniaLoginRequestAs(ctx context.Context, style ValomniaLoginStyle) *http.Request {
 	// The login lives at the host root: the base URL less its /api/{version}, whatever the version
 	// (the typed client derives it the same way).
 	root := valomniaAPIPath.ReplaceAllString(v.env().baseURL, "")
 	form := url.Values{"j_username": {env.cfg.Valomnia.User}, "j_password": {env.cfg.Valomnia.Password.Reveal()}, "ajax": {"true"}}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, root+"/j_spring_security_check", strings.NewReader(form.Encode()))
+	target := root + "/j_spring_security_check"
+	switch style {
+	case ValomniaLoginQueryPost:
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, target+"?"+form.Encode(), nil)
+		req.Header.Set("Content-Type", "application/json")
+		return req
+	case ValomniaLoginQueryGet:
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, target+"?"+form.Encode(), nil)
+		return req
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return req
 }
