@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v3"
@@ -55,6 +56,7 @@ func TestSpecs(t *testing.T) {
 			t.Run("examples", func(t *testing.T) { lintExamples(t, doc) })
 			t.Run("catalogue", func(t *testing.T) { lintCatalogue(t, doc) })
 			t.Run("extensions", func(t *testing.T) { lintExtensions(t, raw) })
+			t.Run("patterns", func(t *testing.T) { lintPatterns(t, raw) })
 			t.Run("pageitems", func(t *testing.T) { lintPageItems(t, vendor, doc) })
 			t.Run("rules", func(t *testing.T) { lintContactTypeRules(t, doc) })
 		})
@@ -754,6 +756,81 @@ func lintContactTypeRules(t *testing.T, doc *openapi3.T) {
 			if _, ok := cat.ByID(id); !ok {
 				t.Errorf("%s: errors.%s names %q, not a catalogue entry", name, kind, id)
 			}
+		}
+	}
+}
+
+// nonPortable are regular expression constructs that RE2 (kin-openapi, the mocks) and ECMA-262
+// without the u flag (Prism, ajv and other JavaScript validators, Spectral) read differently, or
+// that one of them refuses: Unicode property classes (\p{L} is "p{L}" in JavaScript without u),
+// braced code points (\x{41}), \u escapes (not RE2), inline flags, \A \z \Q, POSIX classes,
+// lookaround and backreferences.
+var nonPortable = regexp.MustCompile(`\\[pPxuUAzQEC]|\(\?|\[\[:|\\[1-9]`)
+
+// lintPatterns checks that every schema pattern means the same in every engine a spec user may
+// validate with: no construct of nonPortable, only characters of the Basic Multilingual Plane (a
+// JavaScript RegExp without u sees one beyond it as two UTF-16 halves), and it compiles in RE2.
+func lintPatterns(t *testing.T, raw []byte) {
+	var tree any
+	if err := yaml.Unmarshal(raw, &tree); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(path string, node any)
+	walk = func(path string, node any) {
+		switch n := node.(type) {
+		case map[string]any:
+			for k, v := range n {
+				p := path + "/" + k
+				if pat, ok := v.(string); ok && k == "pattern" {
+					if m := nonPortable.FindString(pat); m != "" {
+						t.Errorf("%s: %q reads differently in RE2 and ECMA-262 without u; write the characters out", p, m)
+					}
+					for _, r := range pat {
+						if r > 0xFFFF {
+							t.Errorf("%s: %U is beyond the Basic Multilingual Plane", p, r)
+							break
+						}
+					}
+					if _, err := regexp.Compile(pat); err != nil {
+						t.Errorf("%s: %v", p, err)
+					}
+				}
+				walk(p, v)
+			}
+		case []any:
+			for i, v := range n {
+				walk(fmt.Sprintf("%s/%d", path, i), v)
+			}
+		}
+	}
+	walk("", tree)
+}
+
+// TestPersonNameIsEveryBMPLetter checks iovox's PersonName class, written out character by
+// character so that JavaScript validators read it as RE2 does, against Go's own letter table:
+// exactly the letters of the Basic Multilingual Plane, any number of them.
+func TestPersonNameIsEveryBMPLetter(t *testing.T) {
+	doc, err := specs.Load(specs.Iovox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := doc.Components.Schemas["PersonName"]
+	if s == nil || s.Value == nil {
+		t.Fatal("no PersonName schema")
+	}
+	re := regexp.MustCompile(s.Value.Pattern)
+	for r := rune(0); r <= 0xFFFF; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		if got, want := re.MatchString(string(r)), unicode.IsLetter(r); got != want {
+			t.Errorf("%U %q: matches %v, is a letter %v", r, r, got, want)
+		}
+	}
+	for in, want := range map[string]bool{"": true, "Zoë": true, "Søren": true, "Ólafur": true, "Иван": true, "李": true,
+		"Mary Ann": false, "O'Brien": false, "Jean-Luc": false, "R2D2": false, "\U0001D400": false} {
+		if got := re.MatchString(in); got != want {
+			t.Errorf("%q: matches %v, want %v", in, got, want)
 		}
 	}
 }

@@ -229,9 +229,13 @@ func typeProblem(field string, s *openapi3.Schema) problem {
 }
 
 func enumProblem(field string, s *openapi3.Schema) problem {
-	values := make([]string, len(s.Enum))
-	for i, v := range s.Enum {
-		values[i] = fmt.Sprint(v)
+	values := make([]string, 0, len(s.Enum))
+	for _, v := range s.Enum {
+		// A nullable enumeration lists null (OpenAPI 3.0.3); null is "not recorded", not a value
+		// of the page's list.
+		if v != nil {
+			values = append(values, fmt.Sprint(v))
+		}
 	}
 	// Joined with "/" as the page writes its lists ('Male'/'Female').
 	return problem{step: stepBody, entry: entryEnumValue, field: field,

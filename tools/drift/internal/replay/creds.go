@@ -78,7 +78,11 @@ type credential struct {
 // loginForm is a login operation whose form carries the user's name and password (Valomnia's),
 // which no security scheme describes.
 type loginForm struct {
+	// operation is the login the replay makes itself (a form POST); others are the login's other
+	// forms a recording may hold (Valomnia's GET with the fields in the query), whose user and
+	// password are replaced as the form's are.
 	operation                string
+	others                   []string
 	userField, passwordField string
 	user, password           string
 	// extra are the other fields a login needs (Valomnia's ajax=true), for the replay's own login.
@@ -105,7 +109,7 @@ func newVendorCreds(vendor string, doc *openapi3.T, mc mocks.Credentials) (*vend
 	}
 	vc := &vendorCreds{vendor: vendor}
 	if vendor == specs.Valomnia {
-		vc.login = &loginForm{operation: "login", userField: "j_username", passwordField: "j_password",
+		vc.login = &loginForm{operation: "login", others: []string{"loginWithGet"}, userField: "j_username", passwordField: "j_password",
 			user: mc.Valomnia.User, password: mc.Valomnia.Password.Reveal(), extra: url.Values{"ajax": {"true"}}}
 	}
 	if doc.Components == nil {
@@ -272,6 +276,11 @@ func (vc *vendorCreds) loginBody(body []byte, mode credMode) []byte {
 		})
 	}
 	return []byte(s)
+}
+
+// isLogin tells whether opID is one of the login's operations.
+func (l *loginForm) isLogin(opID string) bool {
+	return l != nil && (opID == l.operation || slices.Contains(l.others, opID))
 }
 
 // loginFormBody is the form of the replay's own login, with the mock's test user.
