@@ -4,7 +4,7 @@ GO ?= go
 # Packages for go vet and go test: everything in the module.
 PKGS := ./...
 
-.PHONY: all generate generate-check lint test conformance conformance-coverage conformance-mockserver mockserver
+.PHONY: all generate generate-check lint lint-specs test conformance conformance-coverage conformance-mockserver mockserver
 
 # make conformance TARGET=url|live, HAR=path: see README.md.
 TARGET ?= embedded
@@ -41,9 +41,25 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt: not formatted (run gofmt -w):"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 
-## test: lint, generate-check, every test with the race detector (the conformance suite against the
-## embedded mocks among them), then the suite once more against tools/mockserver over a socket
-test: lint generate-check
+## lint-specs: the four specs through two OpenAPI linters nobody here wrote, pinned with their
+## dependencies in tools/package.json and package-lock.json: Spectral (ruleset spectral:oas,
+## tools/.spectral.yaml) and Redocly (recommended, tools/redocly.yaml). Any error fails; warnings
+## are shown. Needs Node.js and npm (.ci/run installs them); npm ci fills tools/node_modules.
+NPM ?= npm
+SPECS := $(wildcard specs/*.yaml)
+lint-specs: tools/node_modules/.package-lock.json
+	cd tools && ./node_modules/.bin/spectral lint --ruleset .spectral.yaml --fail-severity error $(addprefix ../,$(SPECS))
+	cd tools && REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true ./node_modules/.bin/redocly lint --config redocly.yaml $(addprefix ../,$(SPECS))
+
+# npm ci again whenever the pins change. --ignore-scripts: neither linter needs an install script
+# (the one a dependency has only reports usage).
+tools/node_modules/.package-lock.json: tools/package.json tools/package-lock.json
+	cd tools && $(NPM) ci --ignore-scripts --no-audit --no-fund
+
+## test: lint, generate-check, lint-specs, every test with the race detector (the conformance suite
+## against the embedded mocks among them), then the suite once more against tools/mockserver over
+## a socket
+test: lint generate-check lint-specs
 	$(GO) test -race $(PKGS)
 	$(MAKE) --no-print-directory conformance-mockserver
 

@@ -79,6 +79,12 @@ var (
 	iovoxRuleOnlyThePayload = framework.RegisterRule(specs.Iovox, "only-the-xml-payload",
 		iovoxPage+`: Payload ("The following XML payload must be sent"); spec requestBody (application/xml, UpdateContactsPayload)`,
 		"a body that is not the page's XML payload never gets a 5xx and changes nothing; one the spec's schema or media type refuses gets a 4xx in the vendor's error format")
+	iovoxRuleAnyLabel = framework.RegisterRule(specs.Iovox, "payload-read-whatever-label",
+		`spec updateContacts requestBody: x-body-media-type, x-evidence (Yproximite/IovoxBundle src/Client.php; Effilab/iovox lib/iovox/middleware/xml_request.rb)`,
+		"the XML payload is applied whatever the request's Content-Type says, or when it has none, as public clients send it (x-assumed)")
+	iovoxRuleClientXML = framework.RegisterRule(specs.Iovox, "client-xml-forms-accepted",
+		`spec UpdateContactsPayload and Contact: x-evidence (Yproximite/IovoxBundle, Effilab/iovox); updateContacts x-evidence (output=XML)`,
+		"what public clients write is the same payload: flags after the contacts, CDATA and character references, an output query parameter, elements the page does not name (x-assumed)")
 	iovoxRuleNamePhoneUnique = framework.RegisterRule(specs.Iovox, "display-name-phone-unique",
 		iovoxPage+`: Payload Description, row "contact > display_name"; Error Result, rows "Display Name and Phone Number Combination ..."`,
 		"a display name with any of the contact's numbers is unique: a clash with another stored contact already exists, one between contacts of the payload is duplicated, a contact keeping its own is no clash")
@@ -594,6 +600,79 @@ var _ = Describe("iovox", func() {
 		})
 	})
 
+	Describe("what public clients send (spec x-evidence)", func() {
+		// Each body sets the fixture contact's display name; the clients named in the spec's
+		// x-evidence send the payload so and take 204 for success.
+		payload := func(display string) []byte {
+			return []byte(`<?xml version="1.0" encoding="utf-8"?>` + "\n<request>\n  <contact>\n    <contact_id>" + cid +
+				"</contact_id>\n    <display_name>" + display + "</display_name>\n  </contact>\n</request>\n")
+		}
+		for _, label := range []struct{ what, contentType string }{
+			{"labelled application/x-www-form-urlencoded (libcurl's label for a PUT with a string body)", "application/x-www-form-urlencoded"},
+			{"without a Content-Type (Symfony's NativeHttpClient)", ""},
+			{"labelled text/plain", "text/plain"},
+		} {
+			v.ConformanceIt(framework.Spec{
+				Must:      "MUST apply an XML payload " + label.what + " and answer 204",
+				Operation: iovoxOp,
+				Covers:    []string{iovoxRuleAnyLabel},
+				Labels:    []framework.Label{framework.Mutating, framework.Assumed},
+			}, func(ctx SpecContext) {
+				resp, body := iovoxSend(ctx, v, http.MethodPut, "/Contacts"+iovoxQuery(), label.contentType, payload("Label Test"))
+				Expect(resp.StatusCode).To(Equal(http.StatusNoContent), "status (body %s)", body)
+			})
+		}
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "MUST store what an XML payload labelled as a form says, as if labelled XML",
+			Operation: iovoxOp,
+			Covers:    []string{iovoxRuleAnyLabel},
+			Labels:    []framework.Label{framework.Mutating, framework.Assumed, framework.MockOnly},
+		}, func(ctx SpecContext) {
+			resp, body := iovoxSend(ctx, v, http.MethodPut, "/Contacts"+iovoxQuery(), "application/x-www-form-urlencoded", payload("Form Label"))
+			Expect(resp.StatusCode).To(Equal(http.StatusNoContent), "status (body %s)", body)
+			Expect(iovoxStored(ctx, v, cid).DisplayName).To(Equal("Form Label"), "stored display_name")
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "MUST apply a payload with the flags after the contacts, CDATA text and character references, and an output=XML query parameter",
+			Operation: iovoxOp,
+			Covers:    []string{iovoxRuleClientXML},
+			Labels:    []framework.Label{framework.Mutating, framework.Assumed},
+		}, func(ctx SpecContext) {
+			body := `<?xml version="1.0" encoding="UTF-8"?>` + "\n<request><contact><contact_id>" + cid +
+				"</contact_id><notes><![CDATA[Smith & Sons <UK>]]> &#39;quoted&#39;</notes></contact>" +
+				"<rm_rules>FALSE</rm_rules><replace_details>FALSE</replace_details></request>\n"
+			resp, got := iovoxSend(ctx, v, http.MethodPut, "/Contacts?method=updateContacts&v=3&output=XML", iovoxMediaType(v), []byte(body))
+			Expect(resp.StatusCode).To(Equal(http.StatusNoContent), "status (body %s)", got)
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "MUST store CDATA text and character references as the text they stand for",
+			Operation: iovoxOp,
+			Covers:    []string{iovoxRuleClientXML},
+			Labels:    []framework.Label{framework.Mutating, framework.Assumed, framework.MockOnly},
+		}, func(ctx SpecContext) {
+			body := "<request><contact><contact_id>" + cid +
+				"</contact_id><notes><![CDATA[Smith & Sons <UK>]]> &#39;quoted&#39;</notes></contact><rm_rules>FALSE</rm_rules></request>"
+			resp, got := iovoxSend(ctx, v, http.MethodPut, "/Contacts"+iovoxQuery(), iovoxMediaType(v), []byte(body))
+			Expect(resp.StatusCode).To(Equal(http.StatusNoContent), "status (body %s)", got)
+			Expect(iovoxStored(ctx, v, cid).Notes).To(Equal("Smith & Sons <UK> 'quoted'"), "stored notes")
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "MUST apply a contact carrying elements the page does not name (email2, work_address1) and leave those details as they were",
+			Operation: iovoxOp,
+			Covers:    []string{iovoxRuleClientXML},
+			Labels:    []framework.Label{framework.Mutating, framework.Assumed},
+		}, func(ctx SpecContext) {
+			body := "<request><contact><contact_id>" + cid + "</contact_id><display_name>Odd Names</display_name>" +
+				"<email2>odd@example.com</email2><work_address1>1 Odd Street</work_address1></contact></request>"
+			resp, got := iovoxSend(ctx, v, http.MethodPut, "/Contacts"+iovoxQuery(), iovoxMediaType(v), []byte(body))
+			Expect(resp.StatusCode).To(Equal(http.StatusNoContent), "status (body %s)", got)
+		})
+	})
+
 	Describe("input the page does not mention", func() {
 		// Each body would change the fixture contact's display name if it were read as a valid
 		// payload; the answer must be a 4xx in the vendor's dialect (the transport checks every
@@ -610,8 +689,6 @@ var _ = Describe("iovox", func() {
 		for _, r := range []row{
 			{what: "malformed XML (the root element never closed)", contentType: "xml",
 				body: func() []byte { return []byte(strings.TrimSuffix(valid("Malformed"), "</request>")) }},
-			{what: "an XML body declared as text/plain", contentType: "text/plain", body: func() []byte { return []byte(valid("Plain Text")) }},
-			{what: "an XML body without a Content-Type", body: func() []byte { return []byte(valid("No Type")) }},
 			{what: "a JSON body", contentType: "application/json",
 				body: func() []byte {
 					return fmt.Appendf(nil, `{"contact":[{"contact_id":%q,"display_name":"Json Body"}]}`, cid)
@@ -654,6 +731,21 @@ var _ = Describe("iovox", func() {
 				})
 			})
 		}
+
+		// A JSON body is no XML payload whatever it is labelled: the vendor reads every body as XML
+		// (x-body-media-type), and JSON does not parse as XML.
+		v.ConformanceIt(framework.Spec{
+			Must:      "MUST refuse a JSON body labelled as JSON with a 4xx in the vendor's error format and change nothing",
+			Operation: iovoxOp,
+			Covers:    []string{iovoxRuleOnlyThePayload, iovoxRuleAnyLabel},
+			Labels:    []framework.Label{framework.Negative, framework.MockOnly},
+		}, func(ctx SpecContext) {
+			body := fmt.Appendf(nil, `{"contact":[{"contact_id":%q,"display_name":"Json Label"}]}`, cid)
+			iovoxExpectUnchanged(ctx, v, func() {
+				resp, got := iovoxSend(ctx, v, http.MethodPut, "/Contacts"+iovoxQuery(), "application/json", body)
+				iovoxExpectOneError(v, resp, got, "xml-parse-error")
+			})
+		})
 
 		// The spec leaves its payload schemas open (no additionalProperties: false), so an element
 		// it does not define is not an error it documents; it must still never break the server

@@ -40,6 +40,9 @@ var (
 	vlRuleSessionLogin = framework.RegisterRule(specs.Valomnia, "session-login",
 		"shared/vendor-docs/README.md: Valomnia, Auth (public material); specs/valomnia.yaml operations login and loginSuccess",
 		"POST /j_spring_security_check at the host root answers 302 to /login/ajaxSuccess, whose JSON carries the token sent as the JSESSIONID cookie on API calls; the typed client logs in by itself")
+	vlRuleClientLogins = framework.RegisterRule(specs.Valomnia, "login-as-public-clients-send-it",
+		"specs/valomnia.yaml: operations login, loginWithGet and loginSuccessPost, x-evidence (Valomnia/Valomnia-Mulesoft ConnectorConfig.java; aicha-mkr/valomnia2 app/Models/User.php)",
+		"the login's fields are read from the query string as from a form body, by POST or GET; the redirect's Location is absolute and its first Set-Cookie is JSESSIONID=<id>; the token page answers POST as GET and carries the user (x-assumed)")
 	vlRuleSessionRequired = framework.RegisterRule(specs.Valomnia, "session-required",
 		"shared/vendor-docs/README.md: Valomnia, Auth (an expired or missing session answers no_credentials)",
 		"an API call without an open session (no cookie, an unknown token, an ended session) answers no_credentials")
@@ -452,6 +455,100 @@ var _ = Describe("valomnia", func() {
 			_, err = v.Valomnia().UpdateContact(ctx, fx.contact, update, nil)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(vlState(ctx, v).OpenSessions).To(Equal(1), "exactly one new login")
+		})
+	})
+
+	Describe("the login as public clients send it (spec x-evidence)", func() {
+		// expectRedirect checks a successful login as both public clients read it: an absolute
+		// Location to the token page on the host called (the connector posts to it as given), and
+		// a first Set-Cookie of JSESSIONID=<id>; (the connector cuts the id from index 11 to the
+		// first ";", the PHP client matches ^Set-Cookie:\s*JSESSIONID=([^;]+)). It returns the id.
+		expectRedirect := func(login *http.Response) string {
+			Expect(login.StatusCode).To(Equal(http.StatusFound), "login status")
+			loc, err := url.Parse(login.Header.Get("Location"))
+			Expect(err).NotTo(HaveOccurred(), "Location")
+			Expect(loc.IsAbs()).To(BeTrue(), "Location %q is absolute", loc)
+			Expect(loc.Host).To(Equal(vlRoot(v).Host), "redirect host")
+			Expect(loc.Path).To(Equal(vlRoot(v).Path+"/login/ajaxSuccess"), "redirect target")
+			first := login.Header.Get("Set-Cookie")
+			Expect(first).To(MatchRegexp(`^JSESSIONID=[^;]+;`), "first Set-Cookie")
+			return first[len("JSESSIONID="):strings.Index(first, ";")]
+		}
+		// tokenPage reads the token page with method and the session cookie, as each client does.
+		tokenPage := func(ctx context.Context, method, loc, session string) (*http.Response, []byte) {
+			r, err := http.NewRequestWithContext(ctx, method, loc, nil)
+			Expect(err).NotTo(HaveOccurred())
+			if method == http.MethodPost {
+				r.Header.Set("Content-Type", "application/json;charset=UTF-8")
+			}
+			r.AddCookie(&http.Cookie{Name: "JSESSIONID", Value: session})
+			return v.Do(r)
+		}
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "a body-less POST login with the fields in the query string MUST answer 302, and the token page read with POST MUST answer the session's token on its first line",
+			Operation: "loginSuccessPost",
+			Covers: []string{vlRuleClientLogins, framework.StatusID("login", http.StatusFound),
+				framework.StatusID("loginSuccessPost", http.StatusOK)},
+			Labels: []framework.Label{framework.LiveSafe, framework.Assumed},
+		}, func(ctx SpecContext) {
+			login, _ := v.Do(v.ValomniaLoginRequestAs(ctx, framework.ValomniaLoginQueryPost))
+			session := expectRedirect(login)
+			page, body := tokenPage(ctx, http.MethodPost, login.Header.Get("Location"), session)
+			Expect(page.StatusCode).To(Equal(http.StatusOK), "token page status")
+			first, _, _ := bytes.Cut(body, []byte("\n"))
+			var answer valomnia.LoginSuccess
+			Expect(json.Unmarshal(first, &answer)).To(Succeed(), "first line of the token page is JSON")
+			Expect(answer.Token).To(Equal(session), "token of the session")
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "a GET login with the fields in the query string MUST answer 302, and the token page MUST carry the token and the user's email, firstName, lastName and role list",
+			Operation: "loginWithGet",
+			Covers: []string{vlRuleClientLogins, framework.StatusID("loginWithGet", http.StatusFound),
+				framework.StatusID("loginSuccess", http.StatusOK)},
+			Labels: []framework.Label{framework.LiveSafe, framework.Assumed},
+		}, func(ctx SpecContext) {
+			login, _ := v.Do(v.ValomniaLoginRequestAs(ctx, framework.ValomniaLoginQueryGet))
+			session := expectRedirect(login)
+			page, body := tokenPage(ctx, http.MethodGet, login.Header.Get("Location"), session)
+			Expect(page.StatusCode).To(Equal(http.StatusOK), "token page status")
+			var answer struct {
+				Token string `json:"token"`
+				User  struct {
+					Email     *string   `json:"email"`
+					FirstName *string   `json:"firstName"`
+					LastName  *string   `json:"lastName"`
+					Role      *[]string `json:"role"`
+				} `json:"user"`
+			}
+			Expect(json.Unmarshal(body, &answer)).To(Succeed(), "token page body")
+			Expect(answer.Token).To(Equal(session), "token of the session")
+			Expect(answer.User.Email).NotTo(BeNil(), "user.email")
+			Expect(answer.User.FirstName).NotTo(BeNil(), "user.firstName")
+			Expect(answer.User.LastName).NotTo(BeNil(), "user.lastName")
+			Expect(answer.User.Role).NotTo(BeNil(), "user.role")
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "a GET login with a wrong password MUST answer login-with-get-failed",
+			Operation: "loginWithGet",
+			Covers:    []string{framework.CatalogueID("login-with-get-failed"), framework.StatusID("loginWithGet", http.StatusUnauthorized)},
+			Labels:    []framework.Label{framework.LiveSafe, framework.Negative, framework.Assumed},
+		}, func(ctx SpecContext) {
+			q := url.Values{"j_username": {"contactapis-conformance@example.invalid"}, "j_password": {"not-the-password"}, "ajax": {"true"}}
+			resp, body := v.Do(vlRootRequest(ctx, v, http.MethodGet, "/j_spring_security_check?"+q.Encode(), nil))
+			vlExpectEntry(v, resp, body, "login-with-get-failed", nil)
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "the token page read with POST without a session MUST answer login-success-post-no-session",
+			Operation: "loginSuccessPost",
+			Covers:    []string{framework.CatalogueID("login-success-post-no-session"), framework.StatusID("loginSuccessPost", http.StatusUnauthorized)},
+			Labels:    []framework.Label{framework.LiveSafe, framework.Negative, framework.Assumed},
+		}, func(ctx SpecContext) {
+			resp, body := tokenPage(ctx, http.MethodPost, vlRoot(v).String()+"/login/ajaxSuccess", "C0FFEE00C0FFEE00C0FFEE00C0FFEE00")
+			vlExpectEntry(v, resp, body, "login-success-post-no-session", nil)
 		})
 	})
 

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"go.yaml.in/yaml/v3"
@@ -33,7 +34,7 @@ var (
 // knownExtensions are the x- keys a spec may use: ours (README.md) and the generator's. An unknown
 // key is almost always a typo ("x-asumed") that would silently drop a rule, so it fails.
 var knownExtensions = []string{
-	specs.ExtErrorCatalogue, specs.ExtDiscrepancy, specs.ExtAssumed,
+	specs.ExtErrorCatalogue, specs.ExtDiscrepancy, specs.ExtAssumed, specs.ExtEvidence, specs.ExtBodyMediaType,
 	"x-vendor-page", "x-contact-type-rules", specs.ExtMock, specs.ExtMockRef,
 	"x-order", "x-oapi-codegen-extra-tags", "x-go-name", "x-go-type", "x-go-type-import",
 	"x-go-type-skip-optional-pointer", "x-enum-varnames", "x-oapi-codegen-only-honour-go-name",
@@ -55,6 +56,7 @@ func TestSpecs(t *testing.T) {
 			t.Run("examples", func(t *testing.T) { lintExamples(t, doc) })
 			t.Run("catalogue", func(t *testing.T) { lintCatalogue(t, doc) })
 			t.Run("extensions", func(t *testing.T) { lintExtensions(t, raw) })
+			t.Run("patterns", func(t *testing.T) { lintPatterns(t, raw) })
 			t.Run("pageitems", func(t *testing.T) { lintPageItems(t, vendor, doc) })
 			t.Run("rules", func(t *testing.T) { lintContactTypeRules(t, doc) })
 			t.Run("mock", func(t *testing.T) { lintMock(t, doc) })
@@ -269,6 +271,13 @@ func lintExtensions(t *testing.T, raw []byte) {
 					}
 				case specs.ExtDiscrepancy:
 					lintDiscrepancies(t, p, v, ids)
+				case specs.ExtEvidence:
+					lintEvidence(t, p, v)
+				case specs.ExtBodyMediaType:
+					content, _ := n["content"].(map[string]any)
+					if mt, _ := v.(string); content == nil || content[mt] == nil {
+						t.Errorf("%s: %#v must name one of the request body's declared media types", p, v)
+					}
 				}
 				walk(p, v)
 			}
@@ -279,6 +288,43 @@ func lintExtensions(t *testing.T, raw []byte) {
 		}
 	}
 	walk("", tree)
+}
+
+var commitRE = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
+// lintEvidence checks an x-evidence list: each entry names a public repository (owner/name), a
+// file in it, the full commit read and what the client shows, so that anyone can check the
+// claim at that commit.
+func lintEvidence(t *testing.T, path string, v any) {
+	list, ok := v.([]any)
+	if !ok || len(list) == 0 {
+		t.Errorf("%s: must be a non-empty list", path)
+		return
+	}
+	for i, item := range list {
+		p := fmt.Sprintf("%s/%d", path, i)
+		m, ok := item.(map[string]any)
+		if !ok {
+			t.Errorf("%s: must be a mapping", p)
+			continue
+		}
+		for k := range m {
+			if !slices.Contains([]string{"client", "file", "commit", "shows"}, k) {
+				t.Errorf("%s: unknown key %q (client, file, commit, shows)", p, k)
+			}
+		}
+		for _, key := range []string{"client", "file", "shows"} {
+			if s, _ := m[key].(string); strings.TrimSpace(s) == "" {
+				t.Errorf("%s: %q is required", p, key)
+			}
+		}
+		if c, _ := m["client"].(string); strings.Count(c, "/") != 1 {
+			t.Errorf("%s: client %q: want the repository as owner/name", p, c)
+		}
+		if c, _ := m["commit"].(string); !commitRE.MatchString(c) {
+			t.Errorf("%s: commit %q: want the full 40-hex commit id", p, m["commit"])
+		}
+	}
 }
 
 func lintDiscrepancies(t *testing.T, path string, v any, ids map[string]string) {
@@ -761,6 +807,81 @@ func lintMock(t *testing.T, doc *openapi3.T) {
 					t.Errorf("%s.%s: %s %q is not a collection of %s", name, prop, specs.ExtMockRef, c, specs.ExtMock)
 				}
 			}
+		}
+	}
+}
+
+// nonPortable are regular expression constructs that RE2 (kin-openapi, the mocks) and ECMA-262
+// without the u flag (Prism, ajv and other JavaScript validators, Spectral) read differently, or
+// that one of them refuses: Unicode property classes (\p{L} is "p{L}" in JavaScript without u),
+// braced code points (\x{41}), \u escapes (not RE2), inline flags, \A \z \Q, POSIX classes,
+// lookaround and backreferences.
+var nonPortable = regexp.MustCompile(`\\[pPxuUAzQEC]|\(\?|\[\[:|\\[1-9]`)
+
+// lintPatterns checks that every schema pattern means the same in every engine a spec user may
+// validate with: no construct of nonPortable, only characters of the Basic Multilingual Plane (a
+// JavaScript RegExp without u sees one beyond it as two UTF-16 halves), and it compiles in RE2.
+func lintPatterns(t *testing.T, raw []byte) {
+	var tree any
+	if err := yaml.Unmarshal(raw, &tree); err != nil {
+		t.Fatal(err)
+	}
+	var walk func(path string, node any)
+	walk = func(path string, node any) {
+		switch n := node.(type) {
+		case map[string]any:
+			for k, v := range n {
+				p := path + "/" + k
+				if pat, ok := v.(string); ok && k == "pattern" {
+					if m := nonPortable.FindString(pat); m != "" {
+						t.Errorf("%s: %q reads differently in RE2 and ECMA-262 without u; write the characters out", p, m)
+					}
+					for _, r := range pat {
+						if r > 0xFFFF {
+							t.Errorf("%s: %U is beyond the Basic Multilingual Plane", p, r)
+							break
+						}
+					}
+					if _, err := regexp.Compile(pat); err != nil {
+						t.Errorf("%s: %v", p, err)
+					}
+				}
+				walk(p, v)
+			}
+		case []any:
+			for i, v := range n {
+				walk(fmt.Sprintf("%s/%d", path, i), v)
+			}
+		}
+	}
+	walk("", tree)
+}
+
+// TestPersonNameIsEveryBMPLetter checks iovox's PersonName class, written out character by
+// character so that JavaScript validators read it as RE2 does, against Go's own letter table:
+// exactly the letters of the Basic Multilingual Plane, any number of them.
+func TestPersonNameIsEveryBMPLetter(t *testing.T) {
+	doc, err := specs.Load(specs.Iovox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := doc.Components.Schemas["PersonName"]
+	if s == nil || s.Value == nil {
+		t.Fatal("no PersonName schema")
+	}
+	re := regexp.MustCompile(s.Value.Pattern)
+	for r := rune(0); r <= 0xFFFF; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		if got, want := re.MatchString(string(r)), unicode.IsLetter(r); got != want {
+			t.Errorf("%U %q: matches %v, is a letter %v", r, r, got, want)
+		}
+	}
+	for in, want := range map[string]bool{"": true, "Zoë": true, "Søren": true, "Ólafur": true, "Иван": true, "李": true,
+		"Mary Ann": false, "O'Brien": false, "Jean-Luc": false, "R2D2": false, "\U0001D400": false} {
+		if got := re.MatchString(in); got != want {
+			t.Errorf("%q: matches %v, want %v", in, got, want)
 		}
 	}
 }

@@ -87,6 +87,9 @@ func (c Credential) Flag(vendor string) string {
 type Login struct {
 	// Operation is the login's operationId in the spec.
 	Operation string
+	// Others are the login's other operations, the same form sent another way (Valomnia's GET
+	// with the fields in the query, as public clients send it).
+	Others []string
 	// Path is the login's path below the vendor's host root (the API base URL less APIPath's
 	// /api/{version}).
 	Path string

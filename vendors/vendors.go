@@ -47,7 +47,7 @@ var registry = []*Vendor{
 			{Key: "PASSWORD", Secret: true, Test: "test", Usage: "Valomnia login password"},
 		},
 		Login: &Login{
-			Operation: "login", Path: "/j_spring_security_check", Scheme: "sessionCookie",
+			Operation: "login", Others: []string{"loginWithGet"}, Path: "/j_spring_security_check", Scheme: "sessionCookie",
 			Form:  map[string]string{"USER": "j_username", "PASSWORD": "j_password"},
 			Extra: url.Values{"ajax": {"true"}},
 			Open: func(base string, c Credentials, opts ...apiclient.Option) (Session, error) {

@@ -184,6 +184,11 @@ func (v *Validator) ValidateRouted(ctx context.Context, m *Match, r *http.Reques
 	req := r.Clone(ctx)
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	req.ContentLength = int64(len(body))
+	if mt := specs.BodyMediaType(m.Route.Operation); mt != "" && len(body) > 0 {
+		// The vendor reads the body as mt whatever the label (iovox: public clients send their XML
+		// as application/x-www-form-urlencoded, or unlabelled), so it is validated as mt.
+		req.Header.Set("Content-Type", mt)
+	}
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: m.PathParams, Route: m.Route, Options: v.reqOpts}
 	return openapi3filter.ValidateRequest(ctx, in)
 }

@@ -12,7 +12,9 @@
 //   - It fails every secured request unless told how to authenticate. The Validator checks that
 //     the credential a scheme names is present; whether it is right is the server's business.
 //
-// It also teaches kin-openapi the project's custom string formats (iso3166-country).
+// It also teaches kin-openapi the project's custom string formats (iso3166-country), and reads a
+// request body whose operation declares x-body-media-type as that media type whatever its
+// Content-Type (iovox's XML, which public clients send labelled as a form or unlabelled).
 //
 // Nothing is worked out per request that could be worked out once: validators are built on the
 // process's one parsed spec per vendor (specs.Shared), the rebased document and routing table of a

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -103,6 +104,17 @@ func TestRedaction(t *testing.T) {
 	} {
 		if got := tr.redactBody([]byte(body)); strings.Contains(got, leak) || !strings.Contains(got, apiclient.Redacted) {
 			t.Errorf("redactBody(%q) = %q", body, got)
+		}
+	}
+	// The vendor's MuleSoft connector and a PHP client send the login's fields in the query.
+	for raw, leak := range map[string]string{
+		"https://acme.valomnia.com/j_spring_security_check?j_username=u%40x.com&j_password=hunter22&ajax=true": "hunter22",
+		"https://acme.valomnia.com/j_spring_security_check?j_password=p%26q&ajax=true":                         "p%26q",
+		"https://h.example/Contacts?v=3&key=s3cr3t-key":                                                        "s3cr3t-key",
+	} {
+		u, _ := url.Parse(raw)
+		if got := tr.redactURL(u); strings.Contains(got, leak) || !strings.Contains(got, url.QueryEscape(apiclient.Redacted)) && !strings.Contains(got, apiclient.Redacted) {
+			t.Errorf("redactURL(%q) = %q", raw, got)
 		}
 	}
 }

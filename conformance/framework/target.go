@@ -431,12 +431,42 @@ func (v *Vendor) Authorize(ctx context.Context, r *http.Request) {
 // inside the framework (specs against a tools/mockserver started with other credentials than the
 // defaults log in too).
 func (v *Vendor) ValomniaLoginRequest(ctx context.Context) *http.Request {
+	return v.ValomniaLoginRequestAs(ctx, ValomniaLoginForm)
+}
+
+// ValomniaLoginStyle is where a login request carries the credentials, after the public clients
+// the spec cites (x-evidence of the login operations).
+type ValomniaLoginStyle int
+
+const (
+	// ValomniaLoginForm: POST with a form body, as the typed client sends it.
+	ValomniaLoginForm ValomniaLoginStyle = iota
+	// ValomniaLoginQueryPost: POST with the fields form-encoded in the query string, no body and
+	// Content-Type application/json, as the vendor's MuleSoft connector sends it.
+	ValomniaLoginQueryPost
+	// ValomniaLoginQueryGet: GET with the fields in the query string, as a PHP curl client sends it.
+	ValomniaLoginQueryGet
+)
+
+// ValomniaLoginRequestAs is ValomniaLoginRequest in one of the styles public clients use, with the
+// registry's login form. The exchange recorder redacts j_password from URLs as from bodies.
+func (v *Vendor) ValomniaLoginRequestAs(ctx context.Context, style ValomniaLoginStyle) *http.Request {
 	l := vendors.Get(v.name).Login
 	if l == nil {
 		ginkgo.Fail(fmt.Sprintf("%s has no login", v.name))
 	}
 	form := l.FormValues(env.cfg.Credentials[v.name])
-	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, l.URL(v.env().baseURL), strings.NewReader(form.Encode()))
+	target := l.URL(v.env().baseURL)
+	switch style {
+	case ValomniaLoginQueryPost:
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, target+"?"+form.Encode(), nil)
+		req.Header.Set("Content-Type", "application/json")
+		return req
+	case ValomniaLoginQueryGet:
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, target+"?"+form.Encode(), nil)
+		return req
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return req
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -125,7 +126,7 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	start := time.Now()
 	resp, err := t.base.RoundTrip(req)
 	ex := Exchange{Vendor: t.vendor, Started: start, Duration: time.Since(start), Method: req.Method,
-		URL: req.URL.String(), RequestHeaders: t.redactHeaders(req.Header), RequestBody: t.redactBody(reqBody), RequestBodySize: len(reqBody)}
+		URL: t.redactURL(req.URL), RequestHeaders: t.redactHeaders(req.Header), RequestBody: t.redactBody(reqBody), RequestBodySize: len(reqBody)}
 	log := t.current.Load()
 	if err != nil {
 		ex.Error = err.Error()
@@ -256,6 +257,18 @@ var (
 	secretFormRE = regexp.MustCompile(`(^|&)(j_password)=[^&]*`)
 	secretJSONRE = regexp.MustCompile(`("(?:token|password|j_password)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
 )
+
+// redactURL is u as recorded: Valomnia's login may carry the password in the query string, as the
+// vendor's own connector sends it.
+func (t *transport) redactURL(u *url.URL) string {
+	s := u.String()
+	if strings.Contains(u.RawQuery, "j_password=") {
+		r := *u
+		r.RawQuery = secretFormRE.ReplaceAllString(u.RawQuery, `${1}${2}=`+url.QueryEscape(apiclient.Redacted))
+		s = r.String()
+	}
+	return apiclient.Scrub(s, t.secrets...)
+}
 
 func (t *transport) redactBody(b []byte) string {
 	s := string(b)

@@ -9,7 +9,9 @@
 //
 //  1. body read (up to the vendor's size cap), then routed with the vendor's spec →
 //     RejectNoRoute / RejectMethod (an unknown path answers as such whatever its body)
-//  2. over the size cap → RejectTooLarge
+//  2. over the size cap → RejectTooLarge; once that answer is written, the rest of the body is
+//     read and thrown away (lingering close, within LingerMaxBytes and a time bound), so that a
+//     client that writes its whole body before reading gets the answer instead of a reset
 //  3. text bodies and the query must be UTF-8 → RejectEncoding
 //  4. credentials checked by the backend → RejectUnauthenticated
 //  5. validated against the spec (conformance/contract) → RejectInvalid, with kin-openapi's error

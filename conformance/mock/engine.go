@@ -944,9 +944,12 @@ func (e *Engine) fieldProblem(body *openapi3.Schema, field, keyword string, nest
 	case c.Keyword == "format":
 		c.Format = s.Format
 	}
-	values := make([]string, len(s.Enum))
-	for i, v := range s.Enum {
-		values[i] = fmt.Sprint(v)
+	// null is listed in a nullable enum (OpenAPI 3.0.3 wants it there) but is no value to name.
+	var values []string
+	for _, v := range s.Enum {
+		if v != nil {
+			values = append(values, fmt.Sprint(v))
+		}
 	}
 	sep := cmpOr(e.conf.Errors.Separator, ", ")
 	return Problem{Cond: c, Field: field, Args: map[string]string{

@@ -70,11 +70,24 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rec.header.Set(ContractViolationHeader, ex.Violation)
 		}
 	}
+	tooLarge := ex.Rejected == RejectTooLarge.String()
+	var rc *http.ResponseController
+	if tooLarge {
+		rc = http.NewResponseController(w)
+		// The rest of the body is read after the answer is written (linger); without this,
+		// net/http would refuse reads once the answer starts. Unsupported (a test's recorder,
+		// a wrapper without Unwrap): the body is then one in memory, drained all the same.
+		rc.EnableFullDuplex()
+	}
 	for k, vals := range rec.header {
 		w.Header()[k] = vals
 	}
 	w.WriteHeader(rec.status())
 	w.Write(rec.body.Bytes())
+	if tooLarge {
+		rc.Flush()
+		linger(rc, r)
+	}
 	ex.Status, ex.Duration = rec.status(), time.Since(start)
 	v.log.add(ex)
 	// Checked first: the arguments would be boxed (allocated) on every request even for a
@@ -138,6 +151,49 @@ func (v *vendor) serve(rec *recorder, r *http.Request, ex *Exchange) (*contract.
 	v.backend.Handler().ServeHTTP(rec, r)
 	return m, rt.answerChecked
 }
+
+// Lingering close: the bounds within which the rest of a body over a vendor's cap is read and
+// thrown away after the answer, as production servers do before closing (nginx's lingering_time
+// and lingering_timeout, Apache's lingering close). A client that writes its whole body before it
+// reads (Python's urllib, curl without Expect) would otherwise have its connection reset under
+// it, the answer unread, as soon as the server closed with unread bytes in its receive buffer.
+const (
+	// LingerMaxBytes bounds a body the mock drains: one declared longer gets no drain (it would
+	// end in a reset anyway), a chunked one is drained this far.
+	LingerMaxBytes = 32 << 20
+	// lingerIdle is how long one read of the rest may wait; lingerTotal bounds the whole drain.
+	lingerIdle  = 5 * time.Second
+	lingerTotal = 30 * time.Second
+)
+
+// linger reads and discards what is left of r's body, within LingerMaxBytes, lingerIdle per read
+// and lingerTotal in all. Read deadlines need the connection (rc); without one (a recorder in a
+// test) the body is in memory and the byte bound is enough.
+func linger(rc *http.ResponseController, r *http.Request) {
+	if r.ContentLength > LingerMaxBytes {
+		return
+	}
+	buf := lingerBufs.Get().(*[]byte)
+	defer lingerBufs.Put(buf)
+	// The next request on a kept connection starts without this drain's deadline (a server
+	// with timeouts sets its own again).
+	defer rc.SetReadDeadline(time.Time{})
+	end := time.Now().Add(lingerTotal)
+	for n := int64(0); n < LingerMaxBytes; {
+		deadline := time.Now().Add(lingerIdle)
+		if deadline.After(end) {
+			deadline = end
+		}
+		rc.SetReadDeadline(deadline)
+		k, err := r.Body.Read((*buf)[:min(int64(len(*buf)), LingerMaxBytes-n)])
+		n += int64(k)
+		if err != nil {
+			return
+		}
+	}
+}
+
+var lingerBufs = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 func declaresServerError(m *contract.Match) bool {
 	for status := range m.Route.Operation.Responses.Map() {

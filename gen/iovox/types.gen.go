@@ -143,7 +143,7 @@ type PersonName = string
 // PhoneNumbers Phone numbers of one kind. A non-empty number must be internationalised: digits only, the country calling code first, the national number without its trunk 0, no + and no spaces (447772412312). An empty element clears the detail (see empty-detail-clears). Sending several elements of the same kind makes a list; see replace_details.
 type PhoneNumbers = []string
 
-// UpdateContactsPayload The `<request>` element of an updateContacts call.
+// UpdateContactsPayload The `<request>` element of an updateContacts call. Its children may come in any order (the flags before or after the contacts), and text may be written with character references or CDATA sections: it is read as XML, not as the page's layout.
 type UpdateContactsPayload struct {
 	// RmRules When TRUE, a detail emptied by this call that a custom rule template uses deletes that template and detaches it from its links (and a variable rule fixed by the detail has its template detached). When FALSE, emptying such a detail fails with empty-fields-used-in-rules.
 	RmRules *Flag `json:"rm_rules,omitempty" xml:"rm_rules,omitempty"`

@@ -122,6 +122,15 @@ type ClientInterface interface {
 	// Corresponds with POST /contacts/{id} (the `UpdateContact` operationId).
 	UpdateContactWithFormdataBody(ctx context.Context, id string, body UpdateContactFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// LoginWithGet Open a session with the credentials in the query string of a GET.
+	//
+	// The login as a GET, the fields in the query string, as a public client sends it. Any body
+	// such a GET carries (the client's curl also sends the fields as multipart) is not read.
+	// Answers as the POST does.
+	//
+	// Corresponds with GET /j_spring_security_check (the `LoginWithGet` operationId).
+	LoginWithGet(ctx context.Context, params *LoginWithGetParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// LoginWithBody Open a session with a user name and password.
 	//
 	// Served at the host root, not under `/api/{version}`; the operation-level server says so.
@@ -132,10 +141,14 @@ type ClientInterface interface {
 	// whose JSON carries the session token; every API call then sends that token as the
 	// JSESSIONID cookie. Not documented on the page; evidenced by public material.
 	//
+	// The three fields travel as a form body or in the query string: the session filter reads
+	// request parameters, wherever they are. A body is then optional, and its Content-Type is
+	// not looked at when it is empty.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /j_spring_security_check (the `Login` operationId).
-	LoginWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	LoginWithBody(ctx context.Context, params *LoginParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LoginWithFormdataBody Open a session with a user name and password.
 	//
@@ -147,18 +160,30 @@ type ClientInterface interface {
 	// whose JSON carries the session token; every API call then sends that token as the
 	// JSESSIONID cookie. Not documented on the page; evidenced by public material.
 	//
+	// The three fields travel as a form body or in the query string: the session filter reads
+	// request parameters, wherever they are. A body is then optional, and its Content-Type is
+	// not looked at when it is empty.
+	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
 	// Corresponds with POST /j_spring_security_check (the `Login` operationId).
-	LoginWithFormdataBody(ctx context.Context, body LoginFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	LoginWithFormdataBody(ctx context.Context, params *LoginParams, body LoginFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// LoginSuccess Read the token of the session a successful login opened.
 	//
 	// The target of the login's redirect, also at the host root. Its JSON carries `token`, the
-	// value to send as the JSESSIONID cookie on every API call.
+	// value to send as the JSESSIONID cookie on every API call, and the logged-in user.
 	//
 	// Corresponds with GET /login/ajaxSuccess (the `LoginSuccess` operationId).
 	LoginSuccess(ctx context.Context, params *LoginSuccessParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// LoginSuccessPost Read the session's token with a POST, as the vendor's connector does.
+	//
+	// The token page read with POST: the vendor's own connector follows the login's redirect
+	// with a new POST. Answers as the GET does.
+	//
+	// Corresponds with POST /login/ajaxSuccess (the `LoginSuccessPost` operationId).
+	LoginSuccessPost(ctx context.Context, params *LoginSuccessPostParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // UpdateContactWithBody Update a contact.
@@ -215,6 +240,25 @@ func (c *Client) UpdateContactWithFormdataBody(ctx context.Context, id string, b
 	return c.Client.Do(req)
 }
 
+// LoginWithGet Open a session with the credentials in the query string of a GET.
+//
+// The login as a GET, the fields in the query string, as a public client sends it. Any body
+// such a GET carries (the client's curl also sends the fields as multipart) is not read.
+// Answers as the POST does.
+//
+// Corresponds with GET /j_spring_security_check (the `LoginWithGet` operationId).
+func (c *Client) LoginWithGet(ctx context.Context, params *LoginWithGetParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLoginWithGetRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // LoginWithBody Open a session with a user name and password.
 //
 // Served at the host root, not under `/api/{version}`; the operation-level server says so.
@@ -225,11 +269,15 @@ func (c *Client) UpdateContactWithFormdataBody(ctx context.Context, id string, b
 // whose JSON carries the session token; every API call then sends that token as the
 // JSESSIONID cookie. Not documented on the page; evidenced by public material.
 //
+// The three fields travel as a form body or in the query string: the session filter reads
+// request parameters, wherever they are. A body is then optional, and its Content-Type is
+// not looked at when it is empty.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /j_spring_security_check (the `Login` operationId).
-func (c *Client) LoginWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLoginRequestWithBody(c.Server, contentType, body)
+func (c *Client) LoginWithBody(ctx context.Context, params *LoginParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLoginRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -250,11 +298,15 @@ func (c *Client) LoginWithBody(ctx context.Context, contentType string, body io.
 // whose JSON carries the session token; every API call then sends that token as the
 // JSESSIONID cookie. Not documented on the page; evidenced by public material.
 //
+// The three fields travel as a form body or in the query string: the session filter reads
+// request parameters, wherever they are. A body is then optional, and its Content-Type is
+// not looked at when it is empty.
+//
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
 // Corresponds with POST /j_spring_security_check (the `Login` operationId).
-func (c *Client) LoginWithFormdataBody(ctx context.Context, body LoginFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewLoginRequestWithFormdataBody(c.Server, body)
+func (c *Client) LoginWithFormdataBody(ctx context.Context, params *LoginParams, body LoginFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLoginRequestWithFormdataBody(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -268,11 +320,29 @@ func (c *Client) LoginWithFormdataBody(ctx context.Context, body LoginFormdataRe
 // LoginSuccess Read the token of the session a successful login opened.
 //
 // The target of the login's redirect, also at the host root. Its JSON carries `token`, the
-// value to send as the JSESSIONID cookie on every API call.
+// value to send as the JSESSIONID cookie on every API call, and the logged-in user.
 //
 // Corresponds with GET /login/ajaxSuccess (the `LoginSuccess` operationId).
 func (c *Client) LoginSuccess(ctx context.Context, params *LoginSuccessParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewLoginSuccessRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LoginSuccessPost Read the session's token with a POST, as the vendor's connector does.
+//
+// The token page read with POST: the vendor's own connector follows the login's redirect
+// with a new POST. Answers as the GET does.
+//
+// Corresponds with POST /login/ajaxSuccess (the `LoginSuccessPost` operationId).
+func (c *Client) LoginSuccessPost(ctx context.Context, params *LoginSuccessPostParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLoginSuccessPostRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -330,19 +400,8 @@ func NewUpdateContactRequestWithBody(server string, id string, contentType strin
 	return req, nil
 }
 
-// NewLoginRequestWithFormdataBody calls the generic Login builder with application/x-www-form-urlencoded body
-func NewLoginRequestWithFormdataBody(server string, body LoginFormdataRequestBody) (*http.Request, error) {
-	var bodyReader io.Reader
-	bodyStr, err := runtime.MarshalForm(body, nil)
-	if err != nil {
-		return nil, err
-	}
-	bodyReader = strings.NewReader(bodyStr.Encode())
-	return NewLoginRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
-}
-
-// NewLoginRequestWithBody constructs an http.Request for the Login method, with any body, and a specified content type
-func NewLoginRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+// NewLoginWithGetRequest constructs an http.Request for the LoginWithGet method
+func NewLoginWithGetRequest(server string, params *LoginWithGetParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -358,6 +417,146 @@ func NewLoginRequestWithBody(server string, contentType string, body io.Reader) 
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.JUsername != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "j_username", *params.JUsername, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.JPassword != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "j_password", *params.JPassword, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "password"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Ajax != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ajax", *params.Ajax, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewLoginRequestWithFormdataBody calls the generic Login builder with application/x-www-form-urlencoded body
+func NewLoginRequestWithFormdataBody(server string, params *LoginParams, body LoginFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewLoginRequestWithBody(server, params, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewLoginRequestWithBody constructs an http.Request for the Login method, with any body, and a specified content type
+func NewLoginRequestWithBody(server string, params *LoginParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/j_spring_security_check")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.JUsername != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "j_username", *params.JUsername, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.JPassword != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "j_password", *params.JPassword, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "password"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Ajax != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "ajax", *params.Ajax, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
@@ -390,6 +589,50 @@ func NewLoginSuccessRequest(server string, params *LoginSuccessParams) (*http.Re
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.JSESSIONID != nil {
+			var cookieParam0 string
+
+			cookieParam0, err = runtime.StyleParamWithOptions("simple", true, "JSESSIONID", *params.JSESSIONID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationCookie, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			cookie0 := &http.Cookie{
+				Name:  "JSESSIONID",
+				Value: cookieParam0,
+			}
+			req.AddCookie(cookie0)
+		}
+	}
+	return req, nil
+}
+
+// NewLoginSuccessPostRequest constructs an http.Request for the LoginSuccessPost method
+func NewLoginSuccessPostRequest(server string, params *LoginSuccessPostParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/login/ajaxSuccess")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -492,6 +735,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /contacts/{id} (the `UpdateContact` operationId).
 	UpdateContactWithFormdataBodyWithResponse(ctx context.Context, id string, body UpdateContactFormdataRequestBody, reqEditors ...RequestEditorFn) (*UpdateContactResponse, error)
 
+	// LoginWithGetWithResponse Open a session with the credentials in the query string of a GET.
+	//
+	// The login as a GET, the fields in the query string, as a public client sends it. Any body
+	// such a GET carries (the client's curl also sends the fields as multipart) is not read.
+	// Answers as the POST does.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /j_spring_security_check (the `LoginWithGet` operationId).
+	LoginWithGetWithResponse(ctx context.Context, params *LoginWithGetParams, reqEditors ...RequestEditorFn) (*LoginWithGetResponse, error)
+
 	// LoginWithBodyWithResponse Open a session with a user name and password.
 	//
 	// Served at the host root, not under `/api/{version}`; the operation-level server says so.
@@ -502,10 +756,14 @@ type ClientWithResponsesInterface interface {
 	// whose JSON carries the session token; every API call then sends that token as the
 	// JSESSIONID cookie. Not documented on the page; evidenced by public material.
 	//
+	// The three fields travel as a form body or in the query string: the session filter reads
+	// request parameters, wherever they are. A body is then optional, and its Content-Type is
+	// not looked at when it is empty.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /j_spring_security_check (the `Login` operationId).
-	LoginWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoginResponse, error)
+	LoginWithBodyWithResponse(ctx context.Context, params *LoginParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoginResponse, error)
 
 	// LoginWithFormdataBodyWithResponse Open a session with a user name and password.
 	//
@@ -517,20 +775,34 @@ type ClientWithResponsesInterface interface {
 	// whose JSON carries the session token; every API call then sends that token as the
 	// JSESSIONID cookie. Not documented on the page; evidenced by public material.
 	//
+	// The three fields travel as a form body or in the query string: the session filter reads
+	// request parameters, wherever they are. A body is then optional, and its Content-Type is
+	// not looked at when it is empty.
+	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /j_spring_security_check (the `Login` operationId).
-	LoginWithFormdataBodyWithResponse(ctx context.Context, body LoginFormdataRequestBody, reqEditors ...RequestEditorFn) (*LoginResponse, error)
+	LoginWithFormdataBodyWithResponse(ctx context.Context, params *LoginParams, body LoginFormdataRequestBody, reqEditors ...RequestEditorFn) (*LoginResponse, error)
 
 	// LoginSuccessWithResponse Read the token of the session a successful login opened.
 	//
 	// The target of the login's redirect, also at the host root. Its JSON carries `token`, the
-	// value to send as the JSESSIONID cookie on every API call.
+	// value to send as the JSESSIONID cookie on every API call, and the logged-in user.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /login/ajaxSuccess (the `LoginSuccess` operationId).
 	LoginSuccessWithResponse(ctx context.Context, params *LoginSuccessParams, reqEditors ...RequestEditorFn) (*LoginSuccessResponse, error)
+
+	// LoginSuccessPostWithResponse Read the session's token with a POST, as the vendor's connector does.
+	//
+	// The token page read with POST: the vendor's own connector follows the login's redirect
+	// with a new POST. Answers as the GET does.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /login/ajaxSuccess (the `LoginSuccessPost` operationId).
+	LoginSuccessPostWithResponse(ctx context.Context, params *LoginSuccessPostParams, reqEditors ...RequestEditorFn) (*LoginSuccessPostResponse, error)
 }
 
 type UpdateContactResponse struct {
@@ -596,6 +868,55 @@ func (r UpdateContactResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r UpdateContactResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// LoginWithGetResponse302Headers the declared response headers of an HTTP 302 response for LoginWithGet
+type LoginWithGetResponse302Headers struct {
+	Location  *string
+	SetCookie *string
+}
+
+type LoginWithGetResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// Headers302 the parsed response headers for an HTTP 302 response
+	Headers302 *LoginWithGetResponse302Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r LoginWithGetResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r LoginWithGetResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LoginWithGetResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LoginWithGetResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LoginWithGetResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -699,6 +1020,54 @@ func (r LoginSuccessResponse) ContentType() string {
 	return ""
 }
 
+type LoginSuccessPostResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *LoginSuccess
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r LoginSuccessPostResponse) GetJSON200() *LoginSuccess {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r LoginSuccessPostResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetBody returns the raw response body bytes
+func (r LoginSuccessPostResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LoginSuccessPostResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LoginSuccessPostResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LoginSuccessPostResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // UpdateContactWithBodyWithResponse Update a contact.
 //
 // Updates the details of one contact and answers the whole updated contact (optional fields
@@ -745,6 +1114,23 @@ func (c *ClientWithResponses) UpdateContactWithFormdataBodyWithResponse(ctx cont
 	return ParseUpdateContactResponse(rsp)
 }
 
+// LoginWithGetWithResponse Open a session with the credentials in the query string of a GET.
+//
+// The login as a GET, the fields in the query string, as a public client sends it. Any body
+// such a GET carries (the client's curl also sends the fields as multipart) is not read.
+// Answers as the POST does.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /j_spring_security_check (the `LoginWithGet` operationId).
+func (c *ClientWithResponses) LoginWithGetWithResponse(ctx context.Context, params *LoginWithGetParams, reqEditors ...RequestEditorFn) (*LoginWithGetResponse, error) {
+	rsp, err := c.LoginWithGet(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLoginWithGetResponse(rsp)
+}
+
 // LoginWithBodyWithResponse Open a session with a user name and password.
 //
 // Served at the host root, not under `/api/{version}`; the operation-level server says so.
@@ -755,11 +1141,15 @@ func (c *ClientWithResponses) UpdateContactWithFormdataBodyWithResponse(ctx cont
 // whose JSON carries the session token; every API call then sends that token as the
 // JSESSIONID cookie. Not documented on the page; evidenced by public material.
 //
+// The three fields travel as a form body or in the query string: the session filter reads
+// request parameters, wherever they are. A body is then optional, and its Content-Type is
+// not looked at when it is empty.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /j_spring_security_check (the `Login` operationId).
-func (c *ClientWithResponses) LoginWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoginResponse, error) {
-	rsp, err := c.LoginWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) LoginWithBodyWithResponse(ctx context.Context, params *LoginParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*LoginResponse, error) {
+	rsp, err := c.LoginWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -776,11 +1166,15 @@ func (c *ClientWithResponses) LoginWithBodyWithResponse(ctx context.Context, con
 // whose JSON carries the session token; every API call then sends that token as the
 // JSESSIONID cookie. Not documented on the page; evidenced by public material.
 //
+// The three fields travel as a form body or in the query string: the session filter reads
+// request parameters, wherever they are. A body is then optional, and its Content-Type is
+// not looked at when it is empty.
+//
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /j_spring_security_check (the `Login` operationId).
-func (c *ClientWithResponses) LoginWithFormdataBodyWithResponse(ctx context.Context, body LoginFormdataRequestBody, reqEditors ...RequestEditorFn) (*LoginResponse, error) {
-	rsp, err := c.LoginWithFormdataBody(ctx, body, reqEditors...)
+func (c *ClientWithResponses) LoginWithFormdataBodyWithResponse(ctx context.Context, params *LoginParams, body LoginFormdataRequestBody, reqEditors ...RequestEditorFn) (*LoginResponse, error) {
+	rsp, err := c.LoginWithFormdataBody(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -790,7 +1184,7 @@ func (c *ClientWithResponses) LoginWithFormdataBodyWithResponse(ctx context.Cont
 // LoginSuccessWithResponse Read the token of the session a successful login opened.
 //
 // The target of the login's redirect, also at the host root. Its JSON carries `token`, the
-// value to send as the JSESSIONID cookie on every API call.
+// value to send as the JSESSIONID cookie on every API call, and the logged-in user.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -801,6 +1195,22 @@ func (c *ClientWithResponses) LoginSuccessWithResponse(ctx context.Context, para
 		return nil, err
 	}
 	return ParseLoginSuccessResponse(rsp)
+}
+
+// LoginSuccessPostWithResponse Read the session's token with a POST, as the vendor's connector does.
+//
+// The token page read with POST: the vendor's own connector follows the login's redirect
+// with a new POST. Answers as the GET does.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /login/ajaxSuccess (the `LoginSuccessPost` operationId).
+func (c *ClientWithResponses) LoginSuccessPostWithResponse(ctx context.Context, params *LoginSuccessPostParams, reqEditors ...RequestEditorFn) (*LoginSuccessPostResponse, error) {
+	rsp, err := c.LoginSuccessPost(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLoginSuccessPostResponse(rsp)
 }
 
 // ParseUpdateContactResponse parses an HTTP response from a UpdateContactWithResponse call
@@ -852,6 +1262,55 @@ func ParseUpdateContactResponse(rsp *http.Response) (*UpdateContactResponse, err
 		}
 		response.JSON500 = &dest
 
+	}
+
+	return response, nil
+}
+
+// ParseLoginWithGetResponse parses an HTTP response from a LoginWithGetWithResponse call
+func ParseLoginWithGetResponse(rsp *http.Response) (*LoginWithGetResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LoginWithGetResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 302:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 302:
+		var headers LoginWithGetResponse302Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		if values := rsp.Header.Values("Set-Cookie"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Set-Cookie", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.SetCookie = &value
+		}
+		response.Headers302 = &headers
 	}
 
 	return response, nil
@@ -915,6 +1374,39 @@ func ParseLoginSuccessResponse(rsp *http.Response) (*LoginSuccessResponse, error
 	}
 
 	response := &LoginSuccessResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest LoginSuccess
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseLoginSuccessPostResponse parses an HTTP response from a LoginSuccessPostWithResponse call
+func ParseLoginSuccessPostResponse(rsp *http.Response) (*LoginSuccessPostResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LoginSuccessPostResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}

@@ -310,7 +310,7 @@ func TestLoginThroughHostRoot(t *testing.T) {
 		t.Fatalf("new client: %v", err)
 	}
 
-	login, err := client.LoginWithFormdataBodyWithResponse(t.Context(), valomnia.LoginForm{
+	login, err := client.LoginWithFormdataBodyWithResponse(t.Context(), nil, valomnia.LoginForm{
 		JUsername: "someone@example.com",
 		JPassword: "not-a-real-password",
 		Ajax:      valomnia.LoginFormAjaxTrue,

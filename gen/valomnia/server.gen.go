@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -21,12 +22,18 @@ type ServerInterface interface {
 	// UpdateContact Update a contact.
 	// (POST /contacts/{id})
 	UpdateContact(w http.ResponseWriter, r *http.Request, id string)
+	// LoginWithGet Open a session with the credentials in the query string of a GET.
+	// (GET /j_spring_security_check)
+	LoginWithGet(w http.ResponseWriter, r *http.Request, params LoginWithGetParams)
 	// Login Open a session with a user name and password.
 	// (POST /j_spring_security_check)
-	Login(w http.ResponseWriter, r *http.Request)
+	Login(w http.ResponseWriter, r *http.Request, params LoginParams)
 	// LoginSuccess Read the token of the session a successful login opened.
 	// (GET /login/ajaxSuccess)
 	LoginSuccess(w http.ResponseWriter, r *http.Request, params LoginSuccessParams)
+	// LoginSuccessPost Read the session's token with a POST, as the vendor's connector does.
+	// (POST /login/ajaxSuccess)
+	LoginSuccessPost(w http.ResponseWriter, r *http.Request, params LoginSuccessPostParams)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -64,11 +71,115 @@ func (siw *ServerInterfaceWrapper) UpdateContact(w http.ResponseWriter, r *http.
 	handler.ServeHTTP(w, r)
 }
 
+// LoginWithGet operation middleware
+func (siw *ServerInterfaceWrapper) LoginWithGet(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params LoginWithGetParams
+
+	// ------------- Optional query parameter "j_username" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "j_username", r.URL.Query(), &params.JUsername, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "j_username"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "j_username", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "j_password" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "j_password", r.URL.Query(), &params.JPassword, runtime.BindQueryParameterOptions{Type: "string", Format: "password"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "j_password"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "j_password", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "ajax" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ajax", r.URL.Query(), &params.Ajax, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "ajax"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "ajax", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.LoginWithGet(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // Login operation middleware
 func (siw *ServerInterfaceWrapper) Login(w http.ResponseWriter, r *http.Request) {
 
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params LoginParams
+
+	// ------------- Optional query parameter "j_username" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "j_username", r.URL.Query(), &params.JUsername, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "j_username"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "j_username", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "j_password" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "j_password", r.URL.Query(), &params.JPassword, runtime.BindQueryParameterOptions{Type: "string", Format: "password"})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "j_password"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "j_password", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "ajax" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "ajax", r.URL.Query(), &params.Ajax, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "ajax"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "ajax", Err: err})
+		}
+		return
+	}
+
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.Login(w, r)
+		siw.Handler.Login(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -91,7 +202,7 @@ func (siw *ServerInterfaceWrapper) LoginSuccess(w http.ResponseWriter, r *http.R
 		var cookie *http.Cookie
 
 		if cookie, err = r.Cookie("JSESSIONID"); err == nil {
-			var value string
+			var value SessionIDCookie
 			err = runtime.BindStyledParameterWithOptions("simple", "JSESSIONID", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
 			if err != nil {
 				siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "JSESSIONID", Err: err})
@@ -104,6 +215,41 @@ func (siw *ServerInterfaceWrapper) LoginSuccess(w http.ResponseWriter, r *http.R
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.LoginSuccess(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// LoginSuccessPost operation middleware
+func (siw *ServerInterfaceWrapper) LoginSuccessPost(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params LoginSuccessPostParams
+
+	{
+		var cookie *http.Cookie
+
+		if cookie, err = r.Cookie("JSESSIONID"); err == nil {
+			var value SessionIDCookie
+			err = runtime.BindStyledParameterWithOptions("simple", "JSESSIONID", cookie.Value, &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationCookie, Explode: true, Required: false, Type: "string", Format: ""})
+			if err != nil {
+				siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "JSESSIONID", Err: err})
+				return
+			}
+			params.JSESSIONID = &value
+
+		}
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.LoginSuccessPost(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -233,12 +379,24 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 		ErrorHandlerFunc:   options.ErrorHandlerFunc,
 	}
 
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/j_spring_security_check", wrapper.LoginWithGet)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/j_spring_security_check", wrapper.Login)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/login/ajaxSuccess", wrapper.LoginSuccess)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/login/ajaxSuccess", wrapper.LoginSuccessPost)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/contacts/{id}", wrapper.UpdateContact)
 
 	return m
 }
+
+type LoginRedirectResponseHeaders struct {
+	Location  *string
+	SetCookie *string
+}
+type LoginRedirectResponse struct {
+	Headers LoginRedirectResponseHeaders
+}
+
+type LoginSuccessJSONResponse LoginSuccess
 
 type UnauthorizedJSONResponse ErrorBody
 
@@ -322,22 +480,51 @@ func (response UpdateContact500JSONResponse) VisitUpdateContactResponse(w http.R
 	return err
 }
 
+type LoginWithGetRequestObject struct {
+	Params LoginWithGetParams
+}
+
+type LoginWithGetResponseObject interface {
+	VisitLoginWithGetResponse(w http.ResponseWriter) error
+}
+
+type LoginWithGet302Response = LoginRedirectResponse
+
+func (response LoginWithGet302Response) VisitLoginWithGetResponse(w http.ResponseWriter) error {
+	if response.Headers.Location != nil {
+		w.Header().Set("Location", fmt.Sprint(*response.Headers.Location))
+	}
+	if response.Headers.SetCookie != nil {
+		w.Header().Set("Set-Cookie", fmt.Sprint(*response.Headers.SetCookie))
+	}
+	w.WriteHeader(302)
+	return nil
+}
+
+type LoginWithGet401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response LoginWithGet401JSONResponse) VisitLoginWithGetResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type LoginRequestObject struct {
-	Body *LoginFormdataRequestBody
+	Params LoginParams
+	Body   *LoginFormdataRequestBody
 }
 
 type LoginResponseObject interface {
 	VisitLoginResponse(w http.ResponseWriter) error
 }
 
-type Login302ResponseHeaders struct {
-	Location  *string
-	SetCookie *string
-}
-
-type Login302Response struct {
-	Headers Login302ResponseHeaders
-}
+type Login302Response = LoginRedirectResponse
 
 func (response Login302Response) VisitLoginResponse(w http.ResponseWriter) error {
 	if response.Headers.Location != nil {
@@ -372,7 +559,7 @@ type LoginSuccessResponseObject interface {
 	VisitLoginSuccessResponse(w http.ResponseWriter) error
 }
 
-type LoginSuccess200JSONResponse LoginSuccess
+type LoginSuccess200JSONResponse struct{ LoginSuccessJSONResponse }
 
 func (response LoginSuccess200JSONResponse) VisitLoginSuccessResponse(w http.ResponseWriter) error {
 
@@ -400,17 +587,59 @@ func (response LoginSuccess401JSONResponse) VisitLoginSuccessResponse(w http.Res
 	return err
 }
 
+type LoginSuccessPostRequestObject struct {
+	Params LoginSuccessPostParams
+}
+
+type LoginSuccessPostResponseObject interface {
+	VisitLoginSuccessPostResponse(w http.ResponseWriter) error
+}
+
+type LoginSuccessPost200JSONResponse struct{ LoginSuccessJSONResponse }
+
+func (response LoginSuccessPost200JSONResponse) VisitLoginSuccessPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type LoginSuccessPost401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response LoginSuccessPost401JSONResponse) VisitLoginSuccessPostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
 	// UpdateContact Update a contact.
 	// (POST /contacts/{id})
 	UpdateContact(ctx context.Context, request UpdateContactRequestObject) (UpdateContactResponseObject, error)
+	// LoginWithGet Open a session with the credentials in the query string of a GET.
+	// (GET /j_spring_security_check)
+	LoginWithGet(ctx context.Context, request LoginWithGetRequestObject) (LoginWithGetResponseObject, error)
 	// Login Open a session with a user name and password.
 	// (POST /j_spring_security_check)
 	Login(ctx context.Context, request LoginRequestObject) (LoginResponseObject, error)
 	// LoginSuccess Read the token of the session a successful login opened.
 	// (GET /login/ajaxSuccess)
 	LoginSuccess(ctx context.Context, request LoginSuccessRequestObject) (LoginSuccessResponseObject, error)
+	// LoginSuccessPost Read the session's token with a POST, as the vendor's connector does.
+	// (POST /login/ajaxSuccess)
+	LoginSuccessPost(ctx context.Context, request LoginSuccessPostRequestObject) (LoginSuccessPostResponseObject, error)
 }
 
 type StrictHandlerFunc func(ctx context.Context, w http.ResponseWriter, r *http.Request, request any) (any, error)
@@ -498,9 +727,37 @@ func (sh *strictHandler) UpdateContact(w http.ResponseWriter, r *http.Request, i
 	}
 }
 
+// LoginWithGet operation middleware
+func (sh *strictHandler) LoginWithGet(w http.ResponseWriter, r *http.Request, params LoginWithGetParams) {
+	var request LoginWithGetRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.LoginWithGet(ctx, request.(LoginWithGetRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "LoginWithGet")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(LoginWithGetResponseObject); ok {
+		if err := validResponse.VisitLoginWithGetResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
 // Login operation middleware
-func (sh *strictHandler) Login(w http.ResponseWriter, r *http.Request) {
+func (sh *strictHandler) Login(w http.ResponseWriter, r *http.Request, params LoginParams) {
 	var request LoginRequestObject
+
+	request.Params = params
 
 	if err := r.ParseForm(); err != nil {
 		sh.options.RequestErrorHandlerFunc(w, r, fmt.Errorf("can't decode formdata: %w", err))
@@ -552,6 +809,32 @@ func (sh *strictHandler) LoginSuccess(w http.ResponseWriter, r *http.Request, pa
 		sh.options.ResponseErrorHandlerFunc(w, r, err)
 	} else if validResponse, ok := response.(LoginSuccessResponseObject); ok {
 		if err := validResponse.VisitLoginSuccessResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
+}
+
+// LoginSuccessPost operation middleware
+func (sh *strictHandler) LoginSuccessPost(w http.ResponseWriter, r *http.Request, params LoginSuccessPostParams) {
+	var request LoginSuccessPostRequestObject
+
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.LoginSuccessPost(ctx, request.(LoginSuccessPostRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "LoginSuccessPost")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(LoginSuccessPostResponseObject); ok {
+		if err := validResponse.VisitLoginSuccessPostResponse(w); err != nil {
 			sh.options.ResponseErrorHandlerFunc(w, r, err)
 		}
 	} else if response != nil {

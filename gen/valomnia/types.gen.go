@@ -233,17 +233,77 @@ type LoginSuccess struct {
 	// Token The session id; send it as the JSESSIONID cookie on API calls. A secret.
 	Token string `json:"token"`
 
+	// User The logged-in user, as the token page returns it with the organisation's details. A public client reads these four fields and fails its login without them.
+	User LoginUser `json:"user"`
+
 	// Username The logged-in user's login.
 	Username *string `json:"username,omitempty"`
 }
 
+// LoginUser The logged-in user, as the token page returns it with the organisation's details. A public client reads these four fields and fails its login without them.
+type LoginUser struct {
+	// Email The user's e-mail address, which is also the login.
+	Email string `json:"email"`
+
+	// FirstName The user's first name.
+	FirstName string `json:"firstName"`
+
+	// LastName The user's last name.
+	LastName string `json:"lastName"`
+
+	// Role The user's roles (Spring Security authorities such as ROLE_ADMIN).
+	Role []string `json:"role"`
+}
+
+// LoginAjaxQuery defines model for LoginAjaxQuery.
+type LoginAjaxQuery = string
+
+// LoginPasswordQuery defines model for LoginPasswordQuery.
+type LoginPasswordQuery = string
+
+// LoginUserQuery defines model for LoginUserQuery.
+type LoginUserQuery = string
+
+// SessionIDCookie defines model for SessionIDCookie.
+type SessionIDCookie = string
+
 // Unauthorized Every failure: the machine code and a human-readable text. The catalogue of each operation lists the pairs.
 type Unauthorized = ErrorBody
 
+// LoginWithGetParams defines parameters for LoginWithGet.
+type LoginWithGetParams struct {
+	// JUsername The Valomnia user's login, when the fields travel in the query string.
+	JUsername *LoginUserQuery `form:"j_username,omitempty" json:"j_username,omitempty"`
+
+	// JPassword The user's password, when the fields travel in the query string. A secret.
+	JPassword *LoginPasswordQuery `form:"j_password,omitempty" json:"j_password,omitempty"`
+
+	// Ajax Asks for the JSON flow, when the fields travel in the query string; "true".
+	Ajax *LoginAjaxQuery `form:"ajax,omitempty" json:"ajax,omitempty"`
+}
+
+// LoginParams defines parameters for Login.
+type LoginParams struct {
+	// JUsername The Valomnia user's login, when the fields travel in the query string.
+	JUsername *LoginUserQuery `form:"j_username,omitempty" json:"j_username,omitempty"`
+
+	// JPassword The user's password, when the fields travel in the query string. A secret.
+	JPassword *LoginPasswordQuery `form:"j_password,omitempty" json:"j_password,omitempty"`
+
+	// Ajax Asks for the JSON flow, when the fields travel in the query string; "true".
+	Ajax *LoginAjaxQuery `form:"ajax,omitempty" json:"ajax,omitempty"`
+}
+
 // LoginSuccessParams defines parameters for LoginSuccess.
 type LoginSuccessParams struct {
-	// JSESSIONID The session cookie set by the login's redirect; the public MuleSoft connector sends it here. A plain HTTP client without a cookie jar has to pass it on by hand.
-	JSESSIONID *string `form:"JSESSIONID,omitempty" json:"JSESSIONID,omitempty"`
+	// JSESSIONID The session cookie set by the login's redirect. A plain HTTP client without a cookie jar has to pass it on by hand, as both public clients do.
+	JSESSIONID *SessionIDCookie `form:"JSESSIONID,omitempty" json:"JSESSIONID,omitempty"`
+}
+
+// LoginSuccessPostParams defines parameters for LoginSuccessPost.
+type LoginSuccessPostParams struct {
+	// JSESSIONID The session cookie set by the login's redirect. A plain HTTP client without a cookie jar has to pass it on by hand, as both public clients do.
+	JSESSIONID *SessionIDCookie `form:"JSESSIONID,omitempty" json:"JSESSIONID,omitempty"`
 }
 
 // UpdateContactFormdataRequestBody defines body for UpdateContact for application/x-www-form-urlencoded ContentType.

@@ -180,10 +180,11 @@ func printBanner(w io.Writer, base string, creds mocks.Credentials) {
 }
 
 // closeUnread answers "Connection: close" when the handler leaves part of the request body
-// unread, which the mocks do only with a body over the vendor's cap (they read up to the cap and
-// answer in the vendor's dialect). Without it net/http, before sending the answer, reads up to
-// 256 KiB more of the body to keep the connection, and for a chunked body whose client stalls it
-// waits for the read timeout: the answer a client is owed would wait on bytes no one wants.
+// unread when it starts its answer, which the mocks do only with a body over the vendor's cap
+// (they read up to the cap, answer in the vendor's dialect, and only then drain the rest: the
+// lingering close of conformance/mock). Without it net/http, before sending the answer, reads up
+// to 256 KiB more of the body to keep the connection, and for a chunked body whose client stalls
+// it waits for the read timeout: the answer a client is owed would wait on bytes no one wants.
 func closeUnread(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body == nil || r.Body == http.NoBody {

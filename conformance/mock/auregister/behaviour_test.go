@@ -217,10 +217,14 @@ func TestNotAViolationValuesLeaveTheStoredValue(t *testing.T) {
 	})
 }
 
+// enumValues is a schema's enumeration as invalid-enum-value lists it: without null, which a
+// nullable enumeration lists (OpenAPI 3.0.3) but which is "not recorded", not a value.
 func enumValues(schema string) string {
 	var out []string
 	for _, v := range doc.Components.Schemas[schema].Value.Enum {
-		out = append(out, fmt.Sprint(v))
+		if v != nil {
+			out = append(out, fmt.Sprint(v))
+		}
 	}
 	return strings.Join(out, "/")
 }
@@ -241,6 +245,9 @@ func TestEnumerations(t *testing.T) {
 			args: map[string]string{"field": "contactType", "allowedValues": enumValues("ContactType")}, field: "contactType"},
 	}
 	for _, v := range doc.Components.Schemas["BirthState"].Value.Enum {
+		if v == nil {
+			continue // null clears, as its own case above shows
+		}
 		cases = append(cases, updateCase{name: fmt.Sprint("birthState ", v), id: pageID, body: fmt.Sprintf(`{"birthState":%q}`, v), changed: map[string]string{"birthState": fmt.Sprintf("%q", v)}})
 	}
 	runUpdates(t, cases)

@@ -56,6 +56,9 @@ type Backend struct {
 	store         *store
 	render        *renderer
 	payloadSchema *openapi3.SchemaRef // UpdateContactsPayload, as the request body declares it
+	// anyLabel: the spec says the body is read as XML whatever its Content-Type
+	// (specs.ExtBodyMediaType), as public clients send it labelled as a form, or unlabelled.
+	anyLabel      bool
 	contactSchema *openapi3.SchemaRef // Contact, for fixtures
 	handler       http.Handler
 	// kinOnly counts refused requests for which evaluate found nothing and the answer was mapped
@@ -116,6 +119,7 @@ func New(opts Options) (*Backend, error) {
 		return nil, errors.New("iovox mock: PUT /Contacts declares no application/xml schema")
 	}
 	b.payloadSchema = mt.Schema
+	b.anyLabel = specs.BodyMediaType(op.Put) == "application/xml"
 	if b.contactSchema = doc.Components.Schemas["Contact"]; b.contactSchema == nil {
 		return nil, errors.New("iovox mock: the spec has no Contact schema")
 	}
@@ -200,7 +204,7 @@ func (b *Backend) tooLarge(r *http.Request, cut []byte) []problem {
 	if probs := checkQuery(r.URL.Query()); len(probs) > 0 {
 		return probs
 	}
-	if !isXML(r.Header.Get("Content-Type")) {
+	if !b.readsAsXML(r) {
 		return []problem{plain(idXMLEmpty)}
 	}
 	cr := &cutReader{countingReader{b: cut}}

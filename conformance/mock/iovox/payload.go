@@ -104,10 +104,16 @@ func checkQuery(q url.Values) []problem {
 	return out
 }
 
-// isXML mirrors kin-openapi's media type lookup for the one type the spec declares: case and
-// parameters do not matter ("Application/XML; charset=utf-8" is XML), a missing type is not XML.
-func isXML(contentType string) bool {
-	mt, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(contentType)), ";")
+// readsAsXML tells whether the body of r is read as the XML payload. The spec's request body
+// says (x-body-media-type) that the vendor reads it whatever its Content-Type: the public clients
+// send the same XML labelled application/xml, application/x-www-form-urlencoded (libcurl's label
+// for a string body) or not at all. Without that extension only the declared type would be XML,
+// as kin-openapi's media type lookup reads it: case and parameters do not matter.
+func (b *Backend) readsAsXML(r *http.Request) bool {
+	if b.anyLabel {
+		return true
+	}
+	mt, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Type"))), ";")
 	return strings.TrimSpace(mt) == "application/xml"
 }
 
@@ -119,9 +125,9 @@ func (b *Backend) evaluate(r *http.Request, body []byte, st *store) (plan, []pro
 	if probs := checkQuery(r.URL.Query()); len(probs) > 0 {
 		return plan{}, probs
 	}
-	// A body of whitespace carries no XML; nor does one not declared as XML: the spec declares
-	// only application/xml, and a server that reads XML only from such a body sees none.
-	if len(bytes.Trim(body, " \t\r\n")) == 0 || !isXML(r.Header.Get("Content-Type")) {
+	// A body of whitespace carries no XML; nor does one the vendor does not read as XML (see
+	// readsAsXML).
+	if len(bytes.Trim(body, " \t\r\n")) == 0 || !b.readsAsXML(r) {
 		return plan{}, []problem{plain(idXMLEmpty)}
 	}
 	// Behind the pipeline, the body already passed the spec's validation, which is the schema

@@ -41,11 +41,17 @@ const DefaultSessionTimeout = 30 * time.Minute
 type Credentials struct {
 	User     string
 	Password apiclient.Secret
+	// The user's profile, which the token page returns (LoginUser in the spec): first and last
+	// name and roles. Left empty, DefaultCredentials' are used.
+	FirstName, LastName string
+	Roles               []string
 }
 
-// DefaultCredentials are the mock's test credentials: user "test@example.com", password "test".
+// DefaultCredentials are the mock's test credentials: user "test@example.com", password "test",
+// a user named Test User with the role ROLE_ADMIN.
 func DefaultCredentials() Credentials {
-	return Credentials{User: "test@example.com", Password: apiclient.NewSecret("test")}
+	return Credentials{User: "test@example.com", Password: apiclient.NewSecret("test"),
+		FirstName: "Test", LastName: "User", Roles: []string{"ROLE_ADMIN"}}
 }
 
 // Options configure a Backend.
@@ -84,6 +90,9 @@ func New(opts Options) (*Backend, error) {
 	}
 	if opts.Credentials.User == "" || opts.Credentials.Password.IsZero() {
 		return nil, errors.New("valomnia mock: credentials need both User and Password")
+	}
+	if def := DefaultCredentials(); opts.Credentials.FirstName == "" && opts.Credentials.LastName == "" && len(opts.Credentials.Roles) == 0 {
+		opts.Credentials.FirstName, opts.Credentials.LastName, opts.Credentials.Roles = def.FirstName, def.LastName, def.Roles
 	}
 	switch {
 	case opts.SessionTimeout < 0:
@@ -270,18 +279,19 @@ func (b *Backend) Reject(w http.ResponseWriter, r *http.Request, rej *mock.Rejec
 		return
 	}
 	switch rej.Match.OperationID() {
-	case opLogin:
+	case opLogin, opLoginWithGet:
 		if rej.Kind == mock.RejectInvalid {
-			// The spec requires a form body, but assumes (the x-assumed of the login's form media
-			// type) that the vendor reads the fields from the query string too, as a public
-			// connector sends them: the handler judges the request parameters.
+			// A body the spec's form schema refuses (a JSON body, say): the vendor's filter reads
+			// the request parameters whatever the body, so the handler judges them.
 			b.delegate(w, r, rej.Body)
 			return
 		}
 		// A body over the limit or not UTF-8: the user is not logged in.
-		b.cat.write(w, refuse(idLoginFailed))
+		b.cat.write(w, refuse(loginFailedEntry(rej.Match.OperationID())))
 	case opUpdateContact:
 		b.rejectUpdate(w, r, rej)
+	case opLoginSuccessPost:
+		b.cat.write(w, refuse(idNoSessionPost))
 	default:
 		b.cat.write(w, refuse(idNoSession))
 	}

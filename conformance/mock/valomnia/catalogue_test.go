@@ -121,6 +121,20 @@ func catalogueRows() []catalogueRow {
 			},
 		},
 		{
+			id: "login-with-get-failed",
+			// The login as a GET with the fields in the query, as a public PHP client sends it.
+			raw: func(t *testing.T, e *env) result {
+				return e.send(raw{method: http.MethodGet, path: "/j_spring_security_check?j_username=test@example.com&j_password=wrong&ajax=true"})
+			},
+		},
+		{
+			id: "login-success-post-no-session",
+			// The token page read with POST, as the vendor's connector does, without a session.
+			raw: func(t *testing.T, e *env) result {
+				return e.send(raw{method: http.MethodPost, path: "/login/ajaxSuccess", contentType: "application/json;charset=UTF-8"})
+			},
+		},
+		{
 			id: "save-failed",
 			// Contact 13 is flagged failSave in the default fixtures.
 			raw:    update("/api/v1.0/contacts/13", "firstName=Saul&lastName=Goodman&customerId=4410"),
@@ -216,7 +230,8 @@ func TestCatalogueEntries(t *testing.T) {
 				e := newEnv(t, valomnia.Options{})
 				before := e.state()
 				wantError(t, row.raw(t, e), row.id, row.args)
-				if row.id != "no-credentials" && row.id != "login-success-no-session" && row.id != "route-not-found" && row.id != "login-failed" {
+				if row.id != "no-credentials" && row.id != "login-success-no-session" && row.id != "route-not-found" && row.id != "login-failed" &&
+					row.id != "login-with-get-failed" && row.id != "login-success-post-no-session" {
 					// A refused update stores nothing (lastUpdated included).
 					if after := e.state(); !equalContacts(before, after) {
 						t.Errorf("a refused update changed the store")

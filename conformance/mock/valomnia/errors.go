@@ -20,6 +20,8 @@ const (
 	idRouteNotFound       = "route-not-found"
 	idLoginFailed         = "login-failed"
 	idNoSession           = "login-success-no-session"
+	idLoginWithGetFailed  = "login-with-get-failed"
+	idNoSessionPost       = "login-success-post-no-session"
 	idSaveFailed          = "save-failed"
 	idMissingParam        = "missing-param"
 	idInvalidParamType    = "invalid-param-type"
@@ -40,6 +42,8 @@ var placeholders = map[string][]string{
 	idRouteNotFound:       {"path"},
 	idLoginFailed:         nil,
 	idNoSession:           nil,
+	idLoginWithGetFailed:  nil,
+	idNoSessionPost:       nil,
 	idSaveFailed:          nil,
 	idMissingParam:        {"param"},
 	idInvalidParamType:    {"param"},

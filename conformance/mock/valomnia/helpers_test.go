@@ -165,6 +165,9 @@ func (e *env) url(path string) string { return e.srv.URL + "/" + specs.Valomnia 
 // baseURL is the API's base URL, as a client is configured with it.
 func (e *env) baseURL() string { return e.url(valomnia.APIPath) }
 
+// host is the test server's host:port, which the login's absolute Location names.
+func (e *env) host() string { return strings.TrimPrefix(e.srv.URL, "http://") }
+
 // noRedirect is an HTTP client that shows redirects instead of following them.
 var noRedirect = &http.Client{
 	Timeout:       30 * time.Second,

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,9 +27,11 @@ var _ api.StrictServerInterface = (*Server)(nil)
 
 // Operation ids of the spec.
 const (
-	opLogin         = "login"
-	opLoginSuccess  = "loginSuccess"
-	opUpdateContact = "updateContact"
+	opLogin            = "login"
+	opLoginWithGet     = "loginWithGet"
+	opLoginSuccess     = "loginSuccess"
+	opLoginSuccessPost = "loginSuccessPost"
+	opUpdateContact    = "updateContact"
 )
 
 // sessionCookie is the cookie of the spec's sessionCookie security scheme.
@@ -38,37 +41,90 @@ const sessionCookie = "JSESSIONID"
 const tokenPath = "/login/ajaxSuccess"
 
 // Login opens a session for the configured user: 302 to the token page, with the session's cookie.
-// Anything else (a wrong user or password, a form without ajax=true) answers login-failed.
+// Anything else (a wrong user or password, no ajax=true) answers login-failed. The generated
+// binding reads the fields from the request's parameters, query and form body alike, as the
+// vendor's filter does: the vendor's connector sends them in the query of a body-less POST.
 func (s *Server) Login(ctx context.Context, req api.LoginRequestObject) (api.LoginResponseObject, error) {
-	b := s.b
-	form := req.Body
-	if form == nil || form.Ajax != api.LoginFormAjaxTrue ||
-		!sameSecret(form.JUsername, b.creds.User) || !sameSecret(form.JPassword, b.creds.Password.Reveal()) {
-		_, body := b.cat.render(refuse(idLoginFailed))
+	var form api.LoginForm
+	if req.Body != nil {
+		form = *req.Body
+	}
+	redirect, ok := s.login(ctx, form.JUsername, form.JPassword, string(form.Ajax))
+	if !ok {
+		_, body := s.b.cat.render(refuse(idLoginFailed))
 		return api.Login401JSONResponse{UnauthorizedJSONResponse: api.UnauthorizedJSONResponse(body)}, nil
+	}
+	return api.Login302Response(redirect), nil
+}
+
+// LoginWithGet is the login as a GET with the fields in the query string, as a public PHP client
+// sends it; it answers as Login does.
+func (s *Server) LoginWithGet(ctx context.Context, req api.LoginWithGetRequestObject) (api.LoginWithGetResponseObject, error) {
+	p := req.Params
+	redirect, ok := s.login(ctx, deref(p.JUsername), deref(p.JPassword), deref(p.Ajax))
+	if !ok {
+		_, body := s.b.cat.render(refuse(idLoginWithGetFailed))
+		return api.LoginWithGet401JSONResponse{UnauthorizedJSONResponse: api.UnauthorizedJSONResponse(body)}, nil
+	}
+	return api.LoginWithGet302Response(redirect), nil
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// login checks the credentials and, when they are the configured user's with ajax=true, opens a
+// session and returns the redirect to the token page. Location is absolute, on the host the
+// client called, as a servlet container writes it: the vendor's connector posts to Location as
+// given, and its HTTP client has no host to send a relative URL to.
+func (s *Server) login(ctx context.Context, user, password, ajax string) (api.LoginRedirectResponse, bool) {
+	b := s.b
+	if ajax != string(api.LoginFormAjaxTrue) || !sameSecret(user, b.creds.User) || !sameSecret(password, b.creds.Password.Reveal()) {
+		return api.LoginRedirectResponse{}, false
 	}
 	token := b.sessions.start(b.creds.User)
 	prefix := mountFrom(ctx)
-	location := prefix + tokenPath
+	location := originFrom(ctx) + prefix + tokenPath
 	cookie := (&http.Cookie{Name: sessionCookie, Value: token, Path: prefix + "/", HttpOnly: true}).String()
-	return api.Login302Response{Headers: api.Login302ResponseHeaders{Location: &location, SetCookie: &cookie}}, nil
+	return api.LoginRedirectResponse{Headers: api.LoginRedirectResponseHeaders{Location: &location, SetCookie: &cookie}}, true
 }
 
-// LoginSuccess answers the token of the session the cookie names; without an open session,
-// login-success-no-session.
+// LoginSuccess answers the token of the session the cookie names, and its user; without an open
+// session, login-success-no-session.
 func (s *Server) LoginSuccess(_ context.Context, req api.LoginSuccessRequestObject) (api.LoginSuccessResponseObject, error) {
-	b := s.b
-	var token string
-	if req.Params.JSESSIONID != nil {
-		token = *req.Params.JSESSIONID
-	}
-	user, ok := b.sessions.use(token)
+	page, ok := s.tokenPage(req.Params.JSESSIONID)
 	if !ok {
-		_, body := b.cat.render(refuse(idNoSession))
+		_, body := s.b.cat.render(refuse(idNoSession))
 		return api.LoginSuccess401JSONResponse{UnauthorizedJSONResponse: api.UnauthorizedJSONResponse(body)}, nil
 	}
+	return api.LoginSuccess200JSONResponse{LoginSuccessJSONResponse: page}, nil
+}
+
+// LoginSuccessPost is the token page read with POST, as the vendor's connector follows the
+// login's redirect; it answers as LoginSuccess does.
+func (s *Server) LoginSuccessPost(_ context.Context, req api.LoginSuccessPostRequestObject) (api.LoginSuccessPostResponseObject, error) {
+	page, ok := s.tokenPage(req.Params.JSESSIONID)
+	if !ok {
+		_, body := s.b.cat.render(refuse(idNoSessionPost))
+		return api.LoginSuccessPost401JSONResponse{UnauthorizedJSONResponse: api.UnauthorizedJSONResponse(body)}, nil
+	}
+	return api.LoginSuccessPost200JSONResponse{LoginSuccessJSONResponse: page}, nil
+}
+
+// tokenPage is the token page of the open session cookie names, if any.
+func (s *Server) tokenPage(cookie *string) (api.LoginSuccessJSONResponse, bool) {
+	b := s.b
+	user, ok := b.sessions.use(deref(cookie))
+	if !ok {
+		return api.LoginSuccessJSONResponse{}, false
+	}
 	success := true
-	return api.LoginSuccess200JSONResponse{Token: token, Success: &success, Username: &user}, nil
+	c := b.creds
+	return api.LoginSuccessJSONResponse{Token: *cookie, Success: &success, Username: &user,
+		User: api.LoginUser{Email: c.User, FirstName: c.FirstName, LastName: c.LastName, Role: slices.Clone(c.Roles)}}, true
 }
 
 // UpdateContact checks and applies an update sent as a form or as multipart. The session was
@@ -189,6 +245,7 @@ func (m *routes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type (
 	opKey         struct{}
 	mountKey      struct{}
+	originKey     struct{}
 	unreadableKey struct{}
 	queryKey      struct{}
 	nonUTF8Key    struct{}
@@ -204,6 +261,23 @@ func opFrom(ctx context.Context) string {
 func mountFrom(ctx context.Context) string {
 	p, _ := ctx.Value(mountKey{}).(string)
 	return p
+}
+
+// originFrom is the scheme and host the client called ("http://127.0.0.1:8080"), for the login's
+// absolute Location.
+func originFrom(ctx context.Context) string {
+	o, _ := ctx.Value(originKey{}).(string)
+	return o
+}
+
+// origin is the scheme and host r was sent to. Host is what the client put in its Host header;
+// behind TLS the scheme is https.
+func origin(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
 }
 
 // queryFrom is the query's parameters of a multipart update.
@@ -236,7 +310,7 @@ func mountPrefix(r *http.Request) string {
 
 // prepare runs before the generated request decoding.
 //
-//   - It records the mount prefix, for the login's redirect.
+//   - It records the mount prefix and the scheme and host called, for the login's redirect.
 //   - It normalises the Content-Type (the generated code matches media types by case-sensitive
 //     prefix; the vendor's container does not).
 //   - For updateContact it parses a form itself and records whether the body was readable (the
@@ -247,6 +321,7 @@ func mountPrefix(r *http.Request) string {
 func (b *Backend) prepare(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := context.WithValue(r.Context(), mountKey{}, mountPrefix(r))
+		ctx = context.WithValue(ctx, originKey{}, origin(r))
 		r = r.Clone(ctx) // its own header, since it is rewritten below
 		if ct := r.Header.Get("Content-Type"); ct != "" {
 			if mt, params, err := mime.ParseMediaType(ct); err == nil {
@@ -298,11 +373,21 @@ func (b *Backend) requestError(w http.ResponseWriter, r *http.Request, err error
 		in.unreadable = true
 		_, verr := b.check(in)
 		b.cat.write(w, verr)
-	case opLogin:
-		b.cat.write(w, refuse(idLoginFailed))
+	case opLogin, opLoginWithGet:
+		b.cat.write(w, refuse(loginFailedEntry(opFrom(r.Context()))))
+	case opLoginSuccessPost:
+		b.cat.write(w, refuse(idNoSessionPost))
 	default:
 		b.cat.write(w, refuse(idNoSession))
 	}
+}
+
+// loginFailedEntry is the refused login's entry of each login operation.
+func loginFailedEntry(op string) string {
+	if op == opLoginWithGet {
+		return idLoginWithGetFailed
+	}
+	return idLoginFailed
 }
 
 // paramError answers a path or cookie parameter the generated wrapper could not bind.
@@ -311,10 +396,12 @@ func (b *Backend) paramError(w http.ResponseWriter, r *http.Request, err error) 
 	switch op := opFrom(r.Context()); {
 	case op == opUpdateContact && errors.As(err, &pe):
 		b.cat.write(w, refuse(idInvalidParamType, "param", pe.ParamName))
-	case op == opLogin:
-		b.cat.write(w, refuse(idLoginFailed))
+	case op == opLogin || op == opLoginWithGet:
+		b.cat.write(w, refuse(loginFailedEntry(op)))
 	case op == opLoginSuccess:
 		b.cat.write(w, refuse(idNoSession))
+	case op == opLoginSuccessPost:
+		b.cat.write(w, refuse(idNoSessionPost))
 	default:
 		b.cat.write(w, refuse(idRouteNotFound, "path", r.URL.EscapedPath()))
 	}

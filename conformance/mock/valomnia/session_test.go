@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -27,9 +28,10 @@ func TestLoginOpensASession(t *testing.T) {
 	if res.status != http.StatusFound {
 		t.Fatalf("status %d, want 302; body %s", res.status, res.body)
 	}
-	// Mounted under /valomnia, the redirect and the cookie stay under the mount.
-	if loc := res.header.Get("Location"); loc != "/valomnia/login/ajaxSuccess" {
-		t.Errorf("Location %q", loc)
+	// Mounted under /valomnia, the redirect and the cookie stay under the mount; Location is
+	// absolute, on the host called (the vendor's connector posts to it as given).
+	if loc, err := url.Parse(res.header.Get("Location")); err != nil || !loc.IsAbs() || loc.Host != e.host() || loc.Path != "/valomnia/login/ajaxSuccess" {
+		t.Errorf("Location %q, want an absolute URL of /valomnia/login/ajaxSuccess on %s", res.header.Get("Location"), e.host())
 	}
 	cookies := (&http.Response{Header: res.header}).Cookies()
 	if len(cookies) != 1 || cookies[0].Name != "JSESSIONID" || cookies[0].Path != "/valomnia/" || !cookies[0].HttpOnly {
@@ -44,6 +46,10 @@ func TestLoginOpensASession(t *testing.T) {
 	}
 	if got.Token != token || got.Success == nil || !*got.Success || got.Username == nil || *got.Username != testUser {
 		t.Errorf("token page %+v; want the cookie's token for %s", got, testUser)
+	}
+	// The user a public client reads from the page (LoginUser): the default credentials' profile.
+	if u := got.User; u.Email != testUser || u.FirstName != "Test" || u.LastName != "User" || len(u.Role) != 1 || u.Role[0] != "ROLE_ADMIN" {
+		t.Errorf("token page user %+v", u)
 	}
 	wantContact(t, e.send(form("/api/v1.0/contacts/5", marieForm("", ""), got.Token)))
 	if n := e.state().OpenSessions; n != 1 {
@@ -65,7 +71,7 @@ func TestLoginRedirectWithoutMount(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || loc != "/login/ajaxSuccess" {
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || loc != srv.URL+"/login/ajaxSuccess" {
 		t.Errorf("%d, Location %q", resp.StatusCode, loc)
 	}
 	if c := resp.Cookies(); len(c) != 1 || c[0].Path != "/" {

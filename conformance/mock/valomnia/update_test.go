@@ -464,8 +464,8 @@ func TestUnknownRoutes(t *testing.T) {
 		{http.MethodPost, "/api/v2.1/contacts/5"},
 		{http.MethodGet, "/api/v1.0/"},
 		{http.MethodPost, "/contacts/5"},
-		{http.MethodGet, "/j_spring_security_check"},
-		{http.MethodPost, "/login/ajaxSuccess"},
+		{http.MethodPut, "/j_spring_security_check"},
+		{http.MethodDelete, "/login/ajaxSuccess"},
 		{http.MethodPost, "/api/v1.0/contacts/5/photo"},
 		{http.MethodGet, "/api/v1.0/contacts/a%20b/x"},
 	}

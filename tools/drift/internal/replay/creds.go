@@ -82,7 +82,11 @@ type credential struct {
 // loginForm is a login operation whose form carries credentials (Valomnia's user and password),
 // which no security scheme describes: the registry's Login.
 type loginForm struct {
+	// operation is the login the replay makes itself (a form POST); others are the login's other
+	// forms a recording may hold (Valomnia's GET with the fields in the query), whose credential
+	// fields are replaced as the form's are.
 	operation string
+	others    []string
 	// fields are the form fields holding credentials, with the mock's values.
 	fields map[string]string
 	// extra are the other fields a login needs (Valomnia's ajax=true), for the replay's own login.
@@ -113,7 +117,7 @@ func newVendorCreds(vendor string, doc *openapi3.T, mc mocks.Credentials) (*vend
 	}
 	vc := &vendorCreds{vendor: vendor}
 	if l := v.Login; l != nil {
-		vc.login = &loginForm{operation: l.Operation, fields: map[string]string{}, extra: l.Extra}
+		vc.login = &loginForm{operation: l.Operation, others: l.Others, fields: map[string]string{}, extra: l.Extra}
 		for key, field := range l.Form {
 			vc.login.fields[field] = mc[vendor].Value(key)
 		}
@@ -262,6 +266,11 @@ func (vc *vendorCreds) loginBody(body []byte, mode credMode) []byte {
 		})
 	}
 	return []byte(s)
+}
+
+// isLogin tells whether opID is one of the login's operations.
+func (l *loginForm) isLogin(opID string) bool {
+	return l != nil && (opID == l.operation || slices.Contains(l.others, opID))
 }
 
 // loginFormBody is the form of the replay's own login, with the mock's test user.

@@ -336,10 +336,15 @@ func (r *replayer) entry(ctx context.Context, fileIdx int, e *traffic.Entry) (er
 	mode := credentialMode(t.Vendor, val.Catalogue(), rec.status, recMsgs)
 
 	vc := r.creds[t.Vendor]
-	if vc.login != nil && opID == vc.login.operation && len(body) > 0 {
-		body = vc.loginBody(body, mode)
-	}
 	mu := &url.URL{Path: r.mockPath(t, u.Path), RawQuery: u.RawQuery}
+	if vc.login.isLogin(opID) {
+		// The fields travel in the form body or in the query string (the vendor's connector
+		// and a PHP client send them there); both were recorded redacted.
+		if len(body) > 0 {
+			body = vc.loginBody(body, mode)
+		}
+		mu.RawQuery = string(vc.loginBody([]byte(u.RawQuery), mode))
+	}
 	req, err := http.NewRequestWithContext(ctx, e.Request.Method, r.mock.root+mu.String(), bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("entry %d: request: %v", e.Index, err)
@@ -365,7 +370,7 @@ func (r *replayer) entry(ctx context.Context, fileIdx int, e *traffic.Entry) (er
 		return fmt.Errorf("entry %d: %w", e.Index, err)
 	}
 	got.bases = r.mockBases(t.Vendor)
-	if name := vc.sessionCookie(); name != "" && vc.login != nil && opID == vc.login.operation {
+	if name := vc.sessionCookie(); name != "" && vc.login.isLogin(opID) {
 		// The login the recording made opens the session its later requests carry.
 		for _, c := range (&http.Response{Header: got.header}).Cookies() {
 			if c.Name == name && c.Value != "" {
