@@ -1,10 +1,16 @@
 # contactapis build. `make test` is what CI runs (.ci/run); see README.md.
 SHELL := bash
 GO ?= go
+# go.mod's toolchain line names the Go that builds this module (a release without the standard
+# library vulnerabilities govulncheck reports in older ones). A Go whose own default is
+# GOTOOLCHAIN=local (Debian's, and /usr/local/go/go.env on some machines) ignores that line; auto
+# makes an older go fetch the named toolchain through the module proxy on first use. Set
+# GOTOOLCHAIN in the environment to override.
+export GOTOOLCHAIN ?= auto
 # Packages for go vet and go test: everything in the module.
 PKGS := ./...
 
-.PHONY: all generate generate-check lint test conformance conformance-coverage conformance-mockserver mockserver
+.PHONY: all generate generate-check lint vulncheck test conformance conformance-coverage conformance-mockserver mockserver
 
 # make conformance TARGET=url|live, HAR=path: see README.md.
 TARGET ?= embedded
@@ -35,11 +41,18 @@ generate-check:
 	fi
 	@$(GO) mod tidy -diff >/dev/null || { echo "generate-check: go.mod/go.sum are not tidy; run 'go mod tidy'"; exit 1; }
 
-## lint: gofmt and go vet
+## lint: gofmt (the toolchain's own), go vet and staticcheck (pinned in go.mod as a tool)
 lint:
-	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
+	@out=$$("$$($(GO) env GOROOT)/bin/gofmt" -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt: not formatted (run gofmt -w):"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
+
+## vulncheck: govulncheck (pinned in go.mod) on every package, with the toolchain go.mod names;
+## VULNDB=file:///path/to/db for an offline copy of the Go vulnerability database
+VULNDB ?=
+vulncheck:
+	$(GO) tool govulncheck $(if $(VULNDB),-db $(VULNDB)) $(PKGS)
 
 ## test: lint, generate-check, every test with the race detector (the conformance suite against the
 ## embedded mocks among them), then the suite once more against tools/mockserver over a socket
