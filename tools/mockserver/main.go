@@ -184,7 +184,10 @@ func printBanner(w io.Writer, base string, creds mocks.Credentials) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-11s %s\n", n, rows[n])
 	}
-	fmt.Fprintf(w, "  admin       %s/_admin/ (reset, fixtures, state/{vendor}, log/{vendor})\n", base)
+	fmt.Fprintf(w, "  admin       %s/_admin/ (GET it for this list; no credentials)\n", base)
+	for _, c := range mock.AdminCalls() {
+		fmt.Fprintf(w, "    %-4s %-28s %s\n", c.Method, c.Path, c.Does)
+	}
 }
 
 // which50Token is the token with rights to every list.
