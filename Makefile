@@ -117,24 +117,27 @@ load:
 	done; \
 	exit $$status
 
-## drift: compare specs/ and the Go API of gen/ with the merge base (origin/main; HEAD~1 without
-## it; HEAD on a one-commit clone, which compares nothing), then, when the suite's recording
-## reports/conformance.har exists (make conformance HAR=reports/conformance.har), validate it
-## against the specs and replay it against the mocks (both run; either failing fails). See
-## tools/drift.
-DRIFT_BASE ?= $(shell git merge-base HEAD origin/main 2>/dev/null || git rev-parse --verify --quiet HEAD~1 || git rev-parse HEAD)
+## drift: compare specs/ and the Go API of gen/ with DRIFT_BASE (auto by default: the merge base
+## with origin/main, or the commit before HEAD when HEAD is on origin/main, as on a fresh clone of
+## main; drift prints which), then, when the suite's recording exists (HAR=, default
+## reports/conformance.har, which make conformance HAR=reports/conformance.har writes), validate
+## it against the specs and replay it against the mocks (both run; either failing fails). A HAR=
+## that names no file is an error. See tools/drift.
+DRIFT_BASE ?= auto
+DRIFT_HAR = $(or $(HAR),reports/conformance.har)
 .PHONY: drift
 drift:
+	@if [ -n "$(HAR)" ] && [ ! -f "$(HAR)" ]; then echo "drift: HAR=$(HAR): no such file (make conformance HAR=$(HAR) records one)"; exit 2; fi
 	$(GO) run ./tools/drift spec --base $(DRIFT_BASE)
-	@if [ -f reports/conformance.har ]; then \
+	@if [ -f "$(DRIFT_HAR)" ]; then \
 		rc=0; \
-		echo "$(GO) run ./tools/drift traffic reports/conformance.har"; \
-		$(GO) run ./tools/drift traffic reports/conformance.har || rc=1; \
-		echo "$(GO) run ./tools/drift replay reports/conformance.har"; \
-		$(GO) run ./tools/drift replay reports/conformance.har || rc=1; \
+		echo "$(GO) run ./tools/drift traffic $(DRIFT_HAR)"; \
+		$(GO) run ./tools/drift traffic "$(DRIFT_HAR)" || rc=1; \
+		echo "$(GO) run ./tools/drift replay $(DRIFT_HAR)"; \
+		$(GO) run ./tools/drift replay "$(DRIFT_HAR)" || rc=1; \
 		exit $$rc; \
 	else \
-		echo "drift: no reports/conformance.har, traffic not checked nor replayed (make conformance HAR=reports/conformance.har writes it)"; \
+		echo "drift: no $(DRIFT_HAR), traffic not checked nor replayed (make conformance HAR=$(DRIFT_HAR) writes it)"; \
 	fi
 
 ## bench: the benchmarks of issue 8, BENCH_COUNT runs each (go test -p 1, so that no two packages
