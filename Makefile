@@ -75,8 +75,14 @@ conformance-mockserver:
 ## conformance: the conformance suite against TARGET (embedded mocks by default), reports in reports/
 conformance:
 	@mkdir -p reports
+	@echo "conformance: building the suite (the first build compiles every dependency: about a minute, quiet; later builds are cached), then running it against $(TARGET)"
 	$(GO) tool ginkgo $(GINKGO_FLAGS) --junit-report=junit.xml --json-report=report.json --output-dir=reports \
 		./conformance -- --target=$(TARGET) $(if $(HAR),--har=$(abspath $(HAR))) $(ARGS)
+
+## conformance-flags: the suite's own flags (what ARGS takes), with defaults and valid values
+.PHONY: conformance-flags
+conformance-flags:
+	@$(GO) run ./tools/suiteflags
 
 ## conformance-coverage: rewrite conformance/coverage.yaml's covered lists from the declared specs
 conformance-coverage:

@@ -2,6 +2,7 @@ package framework
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"os"
@@ -46,6 +47,9 @@ type Matrix struct {
 	Generated time.Time
 	Vendors   []VendorMatrix
 	Failures  []Failure
+	// Stopped is why the run stopped before any spec ran (configuration, an unreachable target, a
+	// malformed tree), "" for a run that ran its specs. Every report leads with it.
+	Stopped string
 }
 
 // VendorMatrix is one vendor's rows and counts.
@@ -171,6 +175,9 @@ func WriteMatrix(m *Matrix, dir string) error {
 	}
 	var md strings.Builder
 	fmt.Fprintf(&md, "# Doc-coverage matrix\n\nTarget: %s. Generated %s.\n\n", m.Target, m.Generated.Format(time.RFC3339))
+	if m.Stopped != "" {
+		fmt.Fprintf(&md, "**The run stopped before any spec ran; nothing was checked.**\n\n```\n%s\n```\n\n", m.Stopped)
+	}
 	for _, vm := range m.Vendors {
 		fmt.Fprintf(&md, "## %s\n\n%s\n\n| behaviour | outcome | vendor page | specs |\n|---|---|---|---|\n", vm.Vendor, countsLine(vm.Counts))
 		for _, r := range vm.Rows {
@@ -206,6 +213,10 @@ func WriteMatrix(m *Matrix, dir string) error {
 func Summary(m *Matrix) string {
 	var b strings.Builder
 	b.WriteString("\ncontactapis conformance — target " + m.Target + "\n")
+	if m.Stopped != "" {
+		b.WriteString("  STOPPED before any spec ran; nothing was checked:\n    " + strings.ReplaceAll(m.Stopped, "\n", "\n    ") + "\n")
+		return b.String()
+	}
 	for _, vm := range m.Vendors {
 		fmt.Fprintf(&b, "  %-11s %s\n", vm.Vendor, countsLine(vm.Counts))
 		for _, r := range vm.Rows {
@@ -247,6 +258,7 @@ code{font-size:12px}pre{background:#f8f8f8;border:1px solid #ddd;padding:8px;ove
 </style></head><body>
 <h1>Doc-coverage matrix</h1>
 <p>Target: {{.Target}}. Generated {{.Generated.Format "2006-01-02 15:04:05 UTC"}}.</p>
+{{if .Stopped}}<div class="stopped"><h2>The run stopped before any spec ran; nothing was checked.</h2><pre>{{.Stopped}}</pre></div>{{end}}
 {{range .Vendors}}<h2 id="{{.Vendor}}">{{.Vendor}}</h2><p>{{counts .Counts}}</p>
 <table><tr><th>behaviour</th><th>outcome</th><th>vendor page</th><th>specs</th></tr>
 {{range .Rows}}<tr class="{{.Outcome}}"><td><code>{{.ID}}</code><br>{{.Summary}}{{if .Assumed}}<br><em>assumed: {{.Assumed}}</em>{{end}}</td>
@@ -266,6 +278,45 @@ func vendorsOf(cfg *Config) []string {
 	v := slices.Clone(cfg.Vendors)
 	sort.Strings(v)
 	return v
+}
+
+// stoppedBy returns the failure of the suite's setup nodes (BeforeSuite, SynchronizedBeforeSuite),
+// which stops a run before any spec: "" when they passed.
+func stoppedBy(r types.Report) string {
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType.Is(types.NodeTypeBeforeSuite|types.NodeTypeSynchronizedBeforeSuite) && s.State.Is(types.SpecStateFailureStates) {
+			msg := strings.TrimSpace(s.Failure.Message)
+			if msg == "" {
+				msg = s.State.String()
+			}
+			return msg
+		}
+	}
+	return ""
+}
+
+// FinishStopped writes the reports of a run that stopped before reading its configuration: the
+// coverage matrix says why, instead of the last run's matrix staying behind, and the HAR path
+// (which would hold the last run's exchanges) is removed. Call it from ReportAfterSuite.
+func FinishStopped(r types.Report, reportsDir, har, why string) error {
+	if s := stoppedBy(r); s != "" {
+		why = s
+	}
+	m := &Matrix{Target: "not configured", Generated: time.Now().UTC(), Stopped: why}
+	if err := WriteMatrix(m, reportsDir); err != nil {
+		return err
+	}
+	if har != "" {
+		if err := os.Remove(har); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove the last run's HAR: %w", err)
+		}
+	}
+	fmt.Print(Summary(m))
+	if abs, err := filepath.Abs(reportsDir); err == nil {
+		reportsDir = abs
+	}
+	fmt.Printf("  reports: %s (coverage.md, coverage.html say why)\n", reportsDir)
+	return nil
 }
 
 // Finish writes the run's reports (coverage matrix, HAR) and prints the per-vendor summary. Call
@@ -290,6 +341,7 @@ func Finish(r types.Report, cfg *Config) error {
 	if err != nil {
 		return err
 	}
+	m.Stopped = stoppedBy(r)
 	if err := WriteMatrix(m, cfg.ReportsDir); err != nil {
 		return err
 	}

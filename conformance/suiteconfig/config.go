@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -30,6 +31,9 @@ type Config struct {
 	// BaseURL per vendor: what a client is configured with (for Valomnia the API base,
 	// .../api/v1.0; its login is derived from it).
 	BaseURL map[string]string
+	// BaseURLFrom says per vendor where BaseURL came from, for messages about it: the flag
+	// ("--iovox-url"), the variable ("CONTACTAPIS_IOVOX_BASE_URL") or "the live default".
+	BaseURLFrom map[string]string
 	// Credentials per vendor.
 	Iovox    IovoxCredentials
 	Valomnia ValomniaCredentials
@@ -101,6 +105,62 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	return f
 }
 
+// Usage writes the suite's own flags (those after -- on the ginkgo command line, or in make's
+// ARGS), each with its default, the valid values where there is a fixed set, and the environment
+// variables the url and live targets read. ginkgo's -args -h lists them among its own hundred.
+func Usage(w io.Writer) {
+	fs := flag.NewFlagSet("conformance", flag.ContinueOnError)
+	RegisterFlags(fs)
+	fmt.Fprintln(w, "The conformance suite's flags (make conformance ARGS='...', or after -- on the ginkgo command line):")
+	fmt.Fprintln(w)
+	valid := map[string]string{
+		"target":  "embedded, url, live",
+		"vendors": strings.Join(specs.Vendors(), ", ") + " (comma-separated, any subset)",
+		"tamper":  "<vendor>:" + strings.Join(TamperKinds, " or <vendor>:"),
+	}
+	fs.VisitAll(func(f *flag.Flag) {
+		fmt.Fprintf(w, "  --%s\n      %s\n", f.Name, f.Usage)
+		if v := valid[f.Name]; v != "" {
+			fmt.Fprintf(w, "      valid: %s\n", v)
+		}
+		if f.DefValue != "" {
+			fmt.Fprintf(w, "      default: %s\n", f.DefValue)
+		}
+	})
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Environment (url and live targets; a flag wins over its variable):")
+	for _, v := range specs.Vendors() {
+		keys := []string{"BASE_URL"}
+		switch v {
+		case specs.Iovox:
+			keys = append(keys, "USERNAME", "SECURE_KEY")
+		case specs.Valomnia:
+			keys = append(keys, "USER", "PASSWORD")
+		case specs.Which50:
+			keys = append(keys, "TOKEN", "AUTH_HEADER")
+		case specs.Auregister:
+			keys = append(keys, "TOKEN")
+		}
+		keys = append(keys, FixtureKeys[v]...)
+		keys = append(keys, OptionalFixtureKeys[v]...)
+		names := make([]string, len(keys))
+		for i, k := range keys {
+			names[i] = EnvName(v, k)
+		}
+		fmt.Fprintf(w, "  %-11s %s\n", v, strings.Join(names, " "))
+	}
+}
+
+// ReportsDir is the --reports directory, known even when Load fails: a run stopped by its
+// configuration still writes its reports there.
+func (f *Flags) ReportsDir() string { return f.reports }
+
+// HAR is the --har path, known even when Load fails.
+func (f *Flags) HAR() string { return f.har }
+
+// Target is the --target value as given (not validated).
+func (f *Flags) Target() string { return f.target }
+
 // EnvName is the environment variable of a vendor's setting: CONTACTAPIS_<VENDOR>_<KEY>.
 func EnvName(vendor, key string) string {
 	return "CONTACTAPIS_" + strings.ToUpper(vendor) + "_" + key
@@ -136,7 +196,7 @@ func (f *Flags) Load(getenv func(string) string) (*Config, error) {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	c := &Config{
-		Target: TargetKind(f.target), BaseURL: map[string]string{}, Fixtures: map[string]map[string]string{},
+		Target: TargetKind(f.target), BaseURL: map[string]string{}, BaseURLFrom: map[string]string{}, Fixtures: map[string]map[string]string{},
 		AllowMutations: f.allowMutations, RequestBudget: f.budget, HAR: f.har, ReportsDir: f.reports,
 		CoverageFile: f.coverage, UpdateCoverage: f.updateCoverage,
 	}
@@ -172,12 +232,12 @@ func (f *Flags) Load(getenv func(string) string) (*Config, error) {
 		return c, nil
 	}
 	for _, v := range c.Vendors {
-		u := *f.urls[v]
+		u, from := *f.urls[v], "--"+v+"-url"
 		if u == "" {
-			u = getenv(EnvName(v, "BASE_URL"))
+			u, from = getenv(EnvName(v, "BASE_URL")), EnvName(v, "BASE_URL")
 		}
 		if u == "" && c.Target == Live {
-			u = liveDefaults[v]
+			u, from = liveDefaults[v], "the live default"
 		}
 		if u == "" {
 			bad("%s: no base URL: pass --%s-url or set %s", v, v, EnvName(v, "BASE_URL"))
@@ -188,6 +248,7 @@ func (f *Flags) Load(getenv func(string) string) (*Config, error) {
 			continue
 		}
 		c.BaseURL[v] = strings.TrimSuffix(u, "/")
+		c.BaseURLFrom[v] = from
 	}
 	secret := func(vendor, key string) (string, bool) {
 		name := EnvName(vendor, key)
