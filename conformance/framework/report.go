@@ -39,6 +39,10 @@ type Row struct {
 // Failure is one failed spec with its evidence, for the matrix's evidence section.
 type Failure struct {
 	Anchor, Vendor, Spec, Message, Location, Evidence string
+	// Behaviours are the ids the failure is blamed on (Vendor.Checking).
+	Behaviours []string
+	// Exchanges are the spec's exchanges, secrets redacted, in the order made.
+	Exchanges []Exchange
 }
 
 // Matrix is the coverage matrix of a run.
@@ -66,6 +70,36 @@ type specResult struct {
 	reason    string
 	anchor    string
 	exchanges []Exchange
+	// checked lists the Checking marks of the spec in order: the last one, in a failed spec, is
+	// what the failing check was about.
+	checked [][]string
+}
+
+// blamed returns the behaviours a failed spec's failure is about: those of its last Checking
+// mark, or all it covers when it made none.
+func (r specResult) blamed() []string {
+	if len(r.checked) == 0 {
+		return r.entry.Covers
+	}
+	return r.checked[len(r.checked)-1]
+}
+
+// stateOf is the spec's result for one behaviour it covers. A failed spec with Checking marks
+// fails only the behaviours of its last mark; behaviours of earlier marks passed, and the rest
+// were not reached (skipped, with the failure's anchor as the reason).
+func (r specResult) stateOf(id string) (types.SpecState, string) {
+	if !r.state.Is(types.SpecStateFailureStates) || len(r.checked) == 0 {
+		return r.state, r.reason
+	}
+	if slices.Contains(r.blamed(), id) {
+		return r.state, ""
+	}
+	for _, ids := range r.checked[:len(r.checked)-1] {
+		if slices.Contains(ids, id) {
+			return types.SpecStatePassed, ""
+		}
+	}
+	return types.SpecStateSkipped, fmt.Sprintf("not reached: %q stopped at an earlier failing check", r.entry.Must)
 }
 
 func specResults(r types.Report) ([]specResult, []Failure) {
@@ -82,6 +116,11 @@ func specResults(r types.Report) ([]specResult, []Failure) {
 				var ex Exchange
 				if decodeEntry(e, &ex) {
 					res.exchanges = append(res.exchanges, ex)
+				}
+			case reportEntryChecking:
+				var ids []string
+				if decodeEntry(e, &ids) {
+					res.checked = append(res.checked, ids)
 				}
 			}
 		}
@@ -101,7 +140,8 @@ func specResults(r types.Report) ([]specResult, []Failure) {
 				}
 			}
 			failures = append(failures, Failure{Anchor: res.anchor, Vendor: res.entry.Vendor, Spec: res.entry.Must,
-				Message: s.Failure.Message, Location: s.Failure.Location.String(), Evidence: ev})
+				Message: s.Failure.Message, Location: s.Failure.Location.String(), Evidence: ev,
+				Behaviours: res.blamed(), Exchanges: res.exchanges})
 		}
 		out = append(out, res)
 	}
@@ -122,10 +162,11 @@ func BuildMatrix(r types.Report, vendors []string, golden Coverage, target strin
 		vm := VendorMatrix{Vendor: vendor, Counts: map[string]int{}}
 		for _, b := range bs {
 			row := Row{Behaviour: b, Specs: declared[vendor][b.ID]}
-			var states []specResult
+			var states []behaviourResult
 			for _, res := range results {
 				if res.entry.Vendor == vendor && slices.Contains(res.entry.Covers, b.ID) {
-					states = append(states, res)
+					st, reason := res.stateOf(b.ID)
+					states = append(states, behaviourResult{state: st, reason: reason, anchor: res.anchor})
 				}
 			}
 			row.Outcome, row.Reason, row.Evidence = outcome(row.Specs, states)
@@ -140,7 +181,13 @@ func BuildMatrix(r types.Report, vendors []string, golden Coverage, target strin
 	return m, nil
 }
 
-func outcome(declared []string, results []specResult) (string, string, string) {
+// behaviourResult is one spec's result for one behaviour.
+type behaviourResult struct {
+	state          types.SpecState
+	reason, anchor string
+}
+
+func outcome(declared []string, results []behaviourResult) (string, string, string) {
 	if len(declared) == 0 {
 		return OutcomeNotCovered, "", ""
 	}
