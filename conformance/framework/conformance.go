@@ -217,3 +217,29 @@ func declaredCoverage() map[string]map[string][]string {
 	}
 	return out
 }
+
+// declaredLabels returns, per vendor and behaviour id, the sorted labels of the specs covering it:
+// their operation's op: label and their own (the vendor label is implied).
+func declaredLabels() map[string]map[string][]string {
+	registry.Lock()
+	defer registry.Unlock()
+	out := map[string]map[string][]string{}
+	for _, d := range registry.specs {
+		if out[d.Vendor] == nil {
+			out[d.Vendor] = map[string][]string{}
+		}
+		var ls []string
+		if d.Operation != "" {
+			ls = append(ls, string(OpLabel(d.Operation)))
+		}
+		for _, l := range d.Labels {
+			ls = append(ls, string(l))
+		}
+		for _, id := range d.Covers {
+			merged := append(out[d.Vendor][id], ls...)
+			slices.Sort(merged)
+			out[d.Vendor][id] = slices.Compact(merged)
+		}
+	}
+	return out
+}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"os"
 	"path/filepath"
 	"slices"
@@ -32,8 +31,10 @@ type Row struct {
 	Outcome string
 	Specs   []string // names of the specs covering it
 	Reason  string   // why it is skipped or not covered
-	// Evidence is the anchor of the first failing spec's evidence, "" if none.
+	// Evidence is the anchor of the first failure blamed on this behaviour, "" if none.
 	Evidence string
+	// Labels are the labels of the specs covering it (op:<id>, negative, mutating, ...), sorted.
+	Labels []string
 }
 
 // Failure is one failed spec with its evidence, for the matrix's evidence section.
@@ -152,7 +153,7 @@ func specResults(r types.Report) ([]specResult, []Failure) {
 // file (for the reasons of behaviours not covered).
 func BuildMatrix(r types.Report, vendors []string, golden Coverage, target string) (*Matrix, error) {
 	results, failures := specResults(r)
-	declared := declaredCoverage()
+	declared, labels := declaredCoverage(), declaredLabels()
 	m := &Matrix{Target: target, Generated: time.Now().UTC(), Failures: failures}
 	for _, vendor := range vendors {
 		bs, err := Behaviours(vendor)
@@ -161,7 +162,7 @@ func BuildMatrix(r types.Report, vendors []string, golden Coverage, target strin
 		}
 		vm := VendorMatrix{Vendor: vendor, Counts: map[string]int{}}
 		for _, b := range bs {
-			row := Row{Behaviour: b, Specs: declared[vendor][b.ID]}
+			row := Row{Behaviour: b, Specs: declared[vendor][b.ID], Labels: labels[vendor][b.ID]}
 			var states []behaviourResult
 			for _, res := range results {
 				if res.entry.Vendor == vendor && slices.Contains(res.entry.Covers, b.ID) {
@@ -250,7 +251,7 @@ func WriteMatrix(m *Matrix, dir string) error {
 		return fmt.Errorf("reports: %w", err)
 	}
 	defer f.Close()
-	if err := htmlMatrix.Execute(f, m); err != nil {
+	if err := writeHTML(f, m); err != nil {
 		return fmt.Errorf("reports: coverage.html: %w", err)
 	}
 	return f.Close()
@@ -292,30 +293,6 @@ func countsLine(c map[string]int) string {
 func mdEscape(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
 }
-
-var htmlMatrix = template.Must(template.New("matrix").Funcs(template.FuncMap{"counts": countsLine}).Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>contactapis doc-coverage matrix</title>
-<style>
-body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;width:100%;margin-bottom:2em}
-th,td{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}
-th{background:#f4f4f4}
-.pass{background:#e6f4ea}.fail{background:#fce8e6}.skipped,.not.run{background:#fef7e0}.not.covered{background:#eee}
-code{font-size:12px}pre{background:#f8f8f8;border:1px solid #ddd;padding:8px;overflow:auto;font-size:12px}
-</style></head><body>
-<h1>Doc-coverage matrix</h1>
-<p>Target: {{.Target}}. Generated {{.Generated.Format "2006-01-02 15:04:05 UTC"}}.</p>
-{{if .Stopped}}<div class="stopped"><h2>The run stopped before any spec ran; nothing was checked.</h2><pre>{{.Stopped}}</pre></div>{{end}}
-{{range .Vendors}}<h2 id="{{.Vendor}}">{{.Vendor}}</h2><p>{{counts .Counts}}</p>
-<table><tr><th>behaviour</th><th>outcome</th><th>vendor page</th><th>specs</th></tr>
-{{range .Rows}}<tr class="{{.Outcome}}"><td><code>{{.ID}}</code><br>{{.Summary}}{{if .Assumed}}<br><em>assumed: {{.Assumed}}</em>{{end}}</td>
-<td>{{if .Evidence}}<a href="#{{.Evidence}}">{{.Outcome}}</a>{{else}}{{.Outcome}}{{end}}{{if .Reason}}<br>{{.Reason}}{{end}}</td>
-<td>{{.Doc}}</td><td>{{range .Specs}}{{.}}<br>{{end}}</td></tr>
-{{end}}</table>{{end}}
-{{if .Failures}}<h2>Evidence of failures</h2>{{range .Failures}}
-<h3 id="{{.Anchor}}">{{.Vendor}}: {{.Spec}}</h3><p>{{.Location}}</p><pre>{{.Message}}</pre><pre>{{.Evidence}}</pre>{{end}}{{end}}
-</body></html>
-`))
 
 // vendorsOf returns the vendors of the run, or all.
 func vendorsOf(cfg *Config) []string {
