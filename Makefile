@@ -1,10 +1,16 @@
 # contactapis build. `make test` is what CI runs (.ci/run); see README.md.
 SHELL := bash
 GO ?= go
+# go.mod's toolchain line names the Go that builds this module (a release without the standard
+# library vulnerabilities govulncheck reports in older ones). A Go whose own default is
+# GOTOOLCHAIN=local (Debian's, and /usr/local/go/go.env on some machines) ignores that line; auto
+# makes an older go fetch the named toolchain through the module proxy on first use. Set
+# GOTOOLCHAIN in the environment to override.
+export GOTOOLCHAIN ?= auto
 # Packages for go vet and go test: everything in the module.
 PKGS := ./...
 
-.PHONY: all generate generate-check lint lint-specs test conformance conformance-coverage conformance-mockserver mockserver
+.PHONY: all generate generate-check lint lint-specs vulncheck test conformance conformance-coverage conformance-mockserver mockserver
 
 # make conformance TARGET=url|live, HAR=path: see README.md.
 TARGET ?= embedded
@@ -35,11 +41,18 @@ generate-check:
 	fi
 	@$(GO) mod tidy -diff >/dev/null || { echo "generate-check: go.mod/go.sum are not tidy; run 'go mod tidy'"; exit 1; }
 
-## lint: gofmt and go vet
+## lint: gofmt (the toolchain's own), go vet and staticcheck (pinned in go.mod as a tool)
 lint:
-	@out=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
+	@out=$$("$$($(GO) env GOROOT)/bin/gofmt" -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt: not formatted (run gofmt -w):"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
+	$(GO) tool staticcheck $(PKGS)
+
+## vulncheck: govulncheck (pinned in go.mod) on every package, with the toolchain go.mod names;
+## VULNDB=file:///path/to/db for an offline copy of the Go vulnerability database
+VULNDB ?=
+vulncheck:
+	$(GO) tool govulncheck $(if $(VULNDB),-db $(VULNDB)) $(PKGS)
 
 ## lint-specs: the four specs through two OpenAPI linters nobody here wrote, pinned with their
 ## dependencies in tools/package.json and package-lock.json: Spectral (ruleset spectral:oas,
@@ -78,8 +91,14 @@ conformance-mockserver:
 ## conformance: the conformance suite against TARGET (embedded mocks by default), reports in reports/
 conformance:
 	@mkdir -p reports
+	@echo "conformance: building the suite (the first build compiles every dependency: about a minute, quiet; later builds are cached), then running it against $(TARGET)"
 	$(GO) tool ginkgo $(GINKGO_FLAGS) --junit-report=junit.xml --json-report=report.json --output-dir=reports \
 		./conformance -- --target=$(TARGET) $(if $(HAR),--har=$(abspath $(HAR))) $(ARGS)
+
+## conformance-flags: the suite's own flags (what ARGS takes), with defaults and valid values
+.PHONY: conformance-flags
+conformance-flags:
+	@$(GO) run ./tools/suiteflags
 
 ## conformance-coverage: rewrite conformance/coverage.yaml's covered lists from the declared specs
 conformance-coverage:
@@ -120,24 +139,27 @@ load:
 	done; \
 	exit $$status
 
-## drift: compare specs/ and the Go API of gen/ with the merge base (origin/main; HEAD~1 without
-## it; HEAD on a one-commit clone, which compares nothing), then, when the suite's recording
-## reports/conformance.har exists (make conformance HAR=reports/conformance.har), validate it
-## against the specs and replay it against the mocks (both run; either failing fails). See
-## tools/drift.
-DRIFT_BASE ?= $(shell git merge-base HEAD origin/main 2>/dev/null || git rev-parse --verify --quiet HEAD~1 || git rev-parse HEAD)
+## drift: compare specs/ and the Go API of gen/ with DRIFT_BASE (auto by default: the merge base
+## with origin/main, or the commit before HEAD when HEAD is on origin/main, as on a fresh clone of
+## main; drift prints which), then, when the suite's recording exists (HAR=, default
+## reports/conformance.har, which make conformance HAR=reports/conformance.har writes), validate
+## it against the specs and replay it against the mocks (both run; either failing fails). A HAR=
+## that names no file is an error. See tools/drift.
+DRIFT_BASE ?= auto
+DRIFT_HAR = $(or $(HAR),reports/conformance.har)
 .PHONY: drift
 drift:
+	@if [ -n "$(HAR)" ] && [ ! -f "$(HAR)" ]; then echo "drift: HAR=$(HAR): no such file (make conformance HAR=$(HAR) records one)"; exit 2; fi
 	$(GO) run ./tools/drift spec --base $(DRIFT_BASE)
-	@if [ -f reports/conformance.har ]; then \
+	@if [ -f "$(DRIFT_HAR)" ]; then \
 		rc=0; \
-		echo "$(GO) run ./tools/drift traffic reports/conformance.har"; \
-		$(GO) run ./tools/drift traffic reports/conformance.har || rc=1; \
-		echo "$(GO) run ./tools/drift replay reports/conformance.har"; \
-		$(GO) run ./tools/drift replay reports/conformance.har || rc=1; \
+		echo "$(GO) run ./tools/drift traffic $(DRIFT_HAR)"; \
+		$(GO) run ./tools/drift traffic "$(DRIFT_HAR)" || rc=1; \
+		echo "$(GO) run ./tools/drift replay $(DRIFT_HAR)"; \
+		$(GO) run ./tools/drift replay "$(DRIFT_HAR)" || rc=1; \
 		exit $$rc; \
 	else \
-		echo "drift: no reports/conformance.har, traffic not checked nor replayed (make conformance HAR=reports/conformance.har writes it)"; \
+		echo "drift: no $(DRIFT_HAR), traffic not checked nor replayed (make conformance HAR=$(DRIFT_HAR) writes it)"; \
 	fi
 
 ## bench: the benchmarks of issue 8, BENCH_COUNT runs each (go test -p 1, so that no two packages

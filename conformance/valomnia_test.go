@@ -744,6 +744,8 @@ var _ = Describe("valomnia", func() {
 			Labels:    []framework.Label{framework.Mutating, framework.MockOnly, framework.Negative},
 		}, func(ctx SpecContext) {
 			for _, row := range rows {
+				// One request per entry: a failure is that entry's, not every entry's.
+				v.Checking(framework.CatalogueID(row.entry))
 				before := vlData(ctx, v)
 				resp, _ := vlSend(ctx, v, row.update(fx))
 				Expect(resp.StatusCode).To(Equal(v.Entry(row.entry).Status), row.what)
@@ -813,6 +815,7 @@ var _ = Describe("valomnia", func() {
 			Labels: []framework.Label{framework.LiveSafe, framework.Assumed},
 		}, func(ctx SpecContext) {
 			for _, tc := range typed {
+				v.Checking(framework.CatalogueID(tc.entry))
 				id := fx.contact
 				if tc.id != nil {
 					id = tc.id(fx)

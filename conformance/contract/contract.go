@@ -338,6 +338,21 @@ func ServerPath(u string) string {
 
 var registerOnce sync.Once
 
+// jsonDecoder reads a JSON body as kin-openapi's JSONBodyDecoder does on Go 1.26 (numbers as
+// json.Number; of duplicate member names the last counts, as the vendors' parsers take it). Built
+// by Go 1.27, whose encoding/json runs on json/v2, kin-openapi's decoder refuses duplicate names
+// instead, and the same request ({"mobile":"1","mobile":"2"}) would turn from an update into the
+// mock's malformed-body answer with the toolchain, not the spec, deciding.
+func jsonDecoder(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+	var value any
+	dec := json.NewDecoder(body)
+	dec.UseNumber()
+	if err := dec.Decode(&value); err != nil {
+		return nil, &openapi3filter.ParseError{Kind: openapi3filter.KindInvalidFormat, Cause: err}
+	}
+	return value, nil
+}
+
 // register installs the body decoders and formats kin-openapi lacks. Its registries are
 // process-wide, so this happens once, whichever vendor is validated first.
 func register() {
@@ -346,7 +361,9 @@ func register() {
 		openapi3filter.RegisterBodyDecoder("text/xml", XMLDecoder)
 		openapi3filter.RegisterBodyDecoder("multipart/form-data", multipartDecoder)
 		// Which50 documents text/json and application/csp-report as JSON (ASP.NET formatters).
-		jsonDecoder := openapi3filter.RegisteredBodyDecoder("application/json")
+		// All three use jsonDecoder, not kin-openapi's own, whose behaviour depends on the Go
+		// that builds it.
+		openapi3filter.RegisterBodyDecoder("application/json", jsonDecoder)
 		openapi3filter.RegisterBodyDecoder("text/json", jsonDecoder)
 		openapi3filter.RegisterBodyDecoder("application/csp-report", jsonDecoder)
 		// kin-openapi's date pattern takes 2001-02-30; a calendar date must exist.

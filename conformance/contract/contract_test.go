@@ -90,6 +90,14 @@ func TestValidateRequest(t *testing.T) {
 			contentType: "application/json", headers: bearer, body: `{"birthCountry": "australia"}`, operation: "updateContact"},
 		{name: "auregister unknown country", vendor: specs.Auregister, method: "PATCH", target: "/contacts/1",
 			contentType: "application/json", headers: bearer, body: `{"birthCountry": "Atlantis"}`, operation: "updateContact", invalid: "Atlantis"},
+		// Regression: built by Go 1.27, kin-openapi's own JSON decoder refused duplicate member
+		// names, so the toolchain rather than the spec decided this request's fate.
+		{name: "auregister duplicate key, the last counts", vendor: specs.Auregister, method: "PATCH", target: "/contacts/1",
+			contentType: "application/json", headers: bearer, body: `{"birthCountry": "Atlantis", "birthCountry": "australia"}`, operation: "updateContact"},
+		{name: "auregister duplicate key, the last is checked", vendor: specs.Auregister, method: "PATCH", target: "/contacts/1",
+			contentType: "application/json", headers: bearer, body: `{"birthCountry": "australia", "birthCountry": "Atlantis"}`, operation: "updateContact", invalid: "Atlantis"},
+		{name: "auregister trailing comma", vendor: specs.Auregister, method: "PATCH", target: "/contacts/1",
+			contentType: "application/json", headers: bearer, body: `{"birthCountry": "australia",}`, operation: "updateContact", invalid: "invalid"},
 		{name: "auregister without token", vendor: specs.Auregister, method: "PATCH", target: "/contacts/1",
 			contentType: "application/json", body: `{}`, operation: "updateContact", invalid: "bearerAuth"},
 	}

@@ -93,12 +93,40 @@ func (v *Vendor) ConformanceIt(s Spec, body func(ctx ginkgo.SpecContext)) bool {
 	return ginkgo.It(s.Must, ginkgo.Offset(1), ginkgo.Label(labels...), func(ctx ginkgo.SpecContext) {
 		// First, so that a spec begin skips or fails still counts in the matrix as what it is.
 		ginkgo.AddReportEntry(reportEntryBehaviour, behaviourEntry{Vendor: v.name, Covers: s.Covers, Must: s.Must}, ginkgo.ReportEntryVisibilityNever)
+		currentSpec.covers = s.Covers
+		ginkgo.DeferCleanup(func() { currentSpec.covers = nil })
 		v.begin(s)
 		body(ctx)
 	})
 }
 
 const reportEntryBehaviour = "contactapis.behaviour"
+
+// reportEntryChecking marks, in a spec's report, which of its behaviours the checks that follow
+// are about (Vendor.Checking).
+const reportEntryChecking = "contactapis.checking"
+
+// Checking says that the checks that follow, up to the next Checking, are about these behaviours
+// of the spec's Covers. A spec that proves many behaviours one after another ("every refused
+// update MUST leave the stored data unchanged", one catalogue entry per request) calls it before
+// each: when a check fails, only the behaviours it was about fail in the coverage matrix; those
+// checked before it passed, and those after it were not reached. Without Checking a failure is
+// blamed on every behaviour the spec covers, which is right for a spec whose one exchange proves
+// them together.
+func (v *Vendor) Checking(behaviours ...string) {
+	covers := currentSpec.covers
+	for _, b := range behaviours {
+		if !slices.Contains(covers, b) {
+			ginkgo.Fail(fmt.Sprintf("Checking(%q): the spec does not cover it (covers %s)", b, strings.Join(covers, ", ")))
+		}
+	}
+	ginkgo.AddReportEntry(reportEntryChecking, slices.Clone(behaviours), ginkgo.ReportEntryVisibilityNever)
+}
+
+// currentSpec is the spec this ginkgo process is running (processes run one spec at a time).
+var currentSpec struct {
+	covers []string
+}
 
 // behaviourEntry travels with each spec's report (across parallel processes, as JSON).
 type behaviourEntry struct {
@@ -185,6 +213,32 @@ func declaredCoverage() map[string]map[string][]string {
 		}
 		for _, id := range d.Covers {
 			out[d.Vendor][id] = append(out[d.Vendor][id], d.Must)
+		}
+	}
+	return out
+}
+
+// declaredLabels returns, per vendor and behaviour id, the sorted labels of the specs covering it:
+// their operation's op: label and their own (the vendor label is implied).
+func declaredLabels() map[string]map[string][]string {
+	registry.Lock()
+	defer registry.Unlock()
+	out := map[string]map[string][]string{}
+	for _, d := range registry.specs {
+		if out[d.Vendor] == nil {
+			out[d.Vendor] = map[string][]string{}
+		}
+		var ls []string
+		if d.Operation != "" {
+			ls = append(ls, string(OpLabel(d.Operation)))
+		}
+		for _, l := range d.Labels {
+			ls = append(ls, string(l))
+		}
+		for _, id := range d.Covers {
+			merged := append(out[d.Vendor][id], ls...)
+			slices.Sort(merged)
+			out[d.Vendor][id] = slices.Compact(merged)
 		}
 	}
 	return out

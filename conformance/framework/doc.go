@@ -10,6 +10,8 @@
 //     mocks, the admin API.
 //   - Every exchange goes through a validating, recording transport (transport.go); a contract
 //     violation fails the spec and the exchange, secrets redacted, becomes its evidence.
-//   - Reports (report.go, har.go): the coverage matrix in Markdown and HTML, a per-vendor summary
-//     and an optional HAR recording; JUnit and JSON come from ginkgo itself.
+//   - Reports (report.go, coverage_html.go, har.go): the coverage matrix in Markdown and HTML, a
+//     per-vendor summary and an optional HAR recording; JUnit and JSON come from ginkgo itself. A
+//     failure is blamed on the behaviours of the spec's last Vendor.Checking mark (all it covers
+//     without one), and a run stopped before any spec says why in every report.
 package framework

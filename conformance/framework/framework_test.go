@@ -237,25 +237,103 @@ func TestValidateTree(t *testing.T) {
 }
 
 func TestOutcome(t *testing.T) {
-	res := func(s types.SpecState) specResult { return specResult{state: s, anchor: "a", reason: "why"} }
+	res := func(s types.SpecState) behaviourResult { return behaviourResult{state: s, anchor: "a", reason: "why"} }
 	tests := []struct {
 		declared []string
-		results  []specResult
+		results  []behaviourResult
 		want     string
 	}{
 		{nil, nil, OutcomeNotCovered},
 		{[]string{"s"}, nil, OutcomeNotRun},
-		{[]string{"s"}, []specResult{res(types.SpecStatePassed)}, OutcomePass},
-		{[]string{"s"}, []specResult{res(types.SpecStatePassed), res(types.SpecStateFailed)}, OutcomeFail},
-		{[]string{"s"}, []specResult{res(types.SpecStateSkipped)}, OutcomeSkipped},
-		{[]string{"s"}, []specResult{res(types.SpecStateSkipped), res(types.SpecStatePassed)}, OutcomePass},
-		{[]string{"s"}, []specResult{res(types.SpecStatePanicked)}, OutcomeFail},
+		{[]string{"s"}, []behaviourResult{res(types.SpecStatePassed)}, OutcomePass},
+		{[]string{"s"}, []behaviourResult{res(types.SpecStatePassed), res(types.SpecStateFailed)}, OutcomeFail},
+		{[]string{"s"}, []behaviourResult{res(types.SpecStateSkipped)}, OutcomeSkipped},
+		{[]string{"s"}, []behaviourResult{res(types.SpecStateSkipped), res(types.SpecStatePassed)}, OutcomePass},
+		{[]string{"s"}, []behaviourResult{res(types.SpecStatePanicked)}, OutcomeFail},
 	}
 	for _, tt := range tests {
 		if got, _, _ := outcome(tt.declared, tt.results); got != tt.want {
 			t.Errorf("outcome(%v, %v) = %s, want %s", tt.declared, tt.results, got, tt.want)
 		}
 	}
+}
+
+// specReport is a spec's report as ginkgo hands it to ReportAfterSuite from a parallel process:
+// report entries as JSON.
+func specReport(t *testing.T, state types.SpecState, must string, covers []string, checked ...[]string) types.SpecReport {
+	t.Helper()
+	entry := func(name string, v any) types.ReportEntry {
+		data, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return types.ReportEntry{Name: name, Value: types.ReportEntryValue{AsJSON: string(data)}}
+	}
+	sr := types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: must, State: state,
+		ReportEntries: types.ReportEntries{entry(reportEntryBehaviour, behaviourEntry{Vendor: specs.Iovox, Covers: covers, Must: must})}}
+	for _, ids := range checked {
+		sr.ReportEntries = append(sr.ReportEntries, entry(reportEntryChecking, ids))
+	}
+	if state.Is(types.SpecStateFailureStates) {
+		sr.Failure = types.Failure{Message: "Expected 400, got 200"}
+	}
+	return sr
+}
+
+// A spec proving many behaviours one after another fails only the behaviour whose check failed:
+// those it checked before passed, those after were not reached. Without Checking marks the
+// failure is blamed on every behaviour the spec covers. Each failing row links to the failure
+// blamed on it.
+func TestBlameFollowsTheFailingCheck(t *testing.T) {
+	a, b, c, d := CatalogueID("xml-empty"), CatalogueID("method-invalid"), CatalogueID("api-version-empty"), CatalogueID("api-version-invalid")
+	many := declared{Vendor: specs.Iovox, Spec: Spec{Must: "every refusal MUST leave the data unchanged", Covers: []string{a, b, c}}}
+	together := declared{Vendor: specs.Iovox, Spec: Spec{Must: "one exchange MUST prove two", Covers: []string{c, d}}}
+	report := types.Report{SpecReports: types.SpecReports{
+		// Checks a, then b (fails); c is never reached.
+		specReport(t, types.SpecStateFailed, many.Must, many.Covers, []string{a}, []string{b}),
+		specReport(t, types.SpecStateFailed, together.Must, together.Covers),
+	}}
+	withRegistry(t, []declared{many, together}, func() {
+		m, err := BuildMatrix(report, []string{specs.Iovox}, Coverage{}, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]Row{}
+		for _, r := range m.Vendors[0].Rows {
+			got[r.ID] = r
+		}
+		for id, want := range map[string]string{a: OutcomePass, b: OutcomeFail, c: OutcomeFail, d: OutcomeFail} {
+			if got[id].Outcome != want {
+				t.Errorf("%s: %s, want %s", id, got[id].Outcome, want)
+			}
+		}
+		if len(m.Failures) != 2 {
+			t.Fatalf("failures %+v", m.Failures)
+		}
+		if fs := m.Failures[0].Behaviours; len(fs) != 1 || fs[0] != b {
+			t.Errorf("the first failure is blamed on %v, want only %s", fs, b)
+		}
+		if fs := m.Failures[1].Behaviours; len(fs) != 2 {
+			t.Errorf("the unmarked failure is blamed on %v, want both behaviours it covers", fs)
+		}
+		if got[b].Evidence != m.Failures[0].Anchor || got[d].Evidence != m.Failures[1].Anchor || got[c].Evidence != m.Failures[1].Anchor {
+			t.Errorf("rows link to the wrong failures: %s→%s, %s→%s, %s→%s (failures %s, %s)", b, got[b].Evidence,
+				c, got[c].Evidence, d, got[d].Evidence, m.Failures[0].Anchor, m.Failures[1].Anchor)
+		}
+	})
+
+	// Alone, the unreached behaviour is skipped with a reason, not passed.
+	withRegistry(t, []declared{many}, func() {
+		m, err := BuildMatrix(types.Report{SpecReports: types.SpecReports{report.SpecReports[0]}}, []string{specs.Iovox}, Coverage{}, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range m.Vendors[0].Rows {
+			if r.ID == c && (r.Outcome != OutcomeSkipped || !strings.Contains(r.Reason, "not reached")) {
+				t.Errorf("%s: %s (%s), want skipped as not reached", c, r.Outcome, r.Reason)
+			}
+		}
+	})
 }
 
 // Examples come from the process's shared spec document: what a spec changes in its copy must not

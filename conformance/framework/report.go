@@ -2,8 +2,8 @@ package framework
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"html/template"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,13 +31,19 @@ type Row struct {
 	Outcome string
 	Specs   []string // names of the specs covering it
 	Reason  string   // why it is skipped or not covered
-	// Evidence is the anchor of the first failing spec's evidence, "" if none.
+	// Evidence is the anchor of the first failure blamed on this behaviour, "" if none.
 	Evidence string
+	// Labels are the labels of the specs covering it (op:<id>, negative, mutating, ...), sorted.
+	Labels []string
 }
 
 // Failure is one failed spec with its evidence, for the matrix's evidence section.
 type Failure struct {
 	Anchor, Vendor, Spec, Message, Location, Evidence string
+	// Behaviours are the ids the failure is blamed on (Vendor.Checking).
+	Behaviours []string
+	// Exchanges are the spec's exchanges, secrets redacted, in the order made.
+	Exchanges []Exchange
 }
 
 // Matrix is the coverage matrix of a run.
@@ -46,6 +52,9 @@ type Matrix struct {
 	Generated time.Time
 	Vendors   []VendorMatrix
 	Failures  []Failure
+	// Stopped is why the run stopped before any spec ran (configuration, an unreachable target, a
+	// malformed tree), "" for a run that ran its specs. Every report leads with it.
+	Stopped string
 }
 
 // VendorMatrix is one vendor's rows and counts.
@@ -62,6 +71,36 @@ type specResult struct {
 	reason    string
 	anchor    string
 	exchanges []Exchange
+	// checked lists the Checking marks of the spec in order: the last one, in a failed spec, is
+	// what the failing check was about.
+	checked [][]string
+}
+
+// blamed returns the behaviours a failed spec's failure is about: those of its last Checking
+// mark, or all it covers when it made none.
+func (r specResult) blamed() []string {
+	if len(r.checked) == 0 {
+		return r.entry.Covers
+	}
+	return r.checked[len(r.checked)-1]
+}
+
+// stateOf is the spec's result for one behaviour it covers. A failed spec with Checking marks
+// fails only the behaviours of its last mark; behaviours of earlier marks passed, and the rest
+// were not reached (skipped, with the failure's anchor as the reason).
+func (r specResult) stateOf(id string) (types.SpecState, string) {
+	if !r.state.Is(types.SpecStateFailureStates) || len(r.checked) == 0 {
+		return r.state, r.reason
+	}
+	if slices.Contains(r.blamed(), id) {
+		return r.state, ""
+	}
+	for _, ids := range r.checked[:len(r.checked)-1] {
+		if slices.Contains(ids, id) {
+			return types.SpecStatePassed, ""
+		}
+	}
+	return types.SpecStateSkipped, fmt.Sprintf("not reached: %q stopped at an earlier failing check", r.entry.Must)
 }
 
 func specResults(r types.Report) ([]specResult, []Failure) {
@@ -78,6 +117,11 @@ func specResults(r types.Report) ([]specResult, []Failure) {
 				var ex Exchange
 				if decodeEntry(e, &ex) {
 					res.exchanges = append(res.exchanges, ex)
+				}
+			case reportEntryChecking:
+				var ids []string
+				if decodeEntry(e, &ids) {
+					res.checked = append(res.checked, ids)
 				}
 			}
 		}
@@ -97,7 +141,8 @@ func specResults(r types.Report) ([]specResult, []Failure) {
 				}
 			}
 			failures = append(failures, Failure{Anchor: res.anchor, Vendor: res.entry.Vendor, Spec: res.entry.Must,
-				Message: s.Failure.Message, Location: s.Failure.Location.String(), Evidence: ev})
+				Message: s.Failure.Message, Location: s.Failure.Location.String(), Evidence: ev,
+				Behaviours: res.blamed(), Exchanges: res.exchanges})
 		}
 		out = append(out, res)
 	}
@@ -108,7 +153,7 @@ func specResults(r types.Report) ([]specResult, []Failure) {
 // file (for the reasons of behaviours not covered).
 func BuildMatrix(r types.Report, vendors []string, golden Coverage, target string) (*Matrix, error) {
 	results, failures := specResults(r)
-	declared := declaredCoverage()
+	declared, labels := declaredCoverage(), declaredLabels()
 	m := &Matrix{Target: target, Generated: time.Now().UTC(), Failures: failures}
 	for _, vendor := range vendors {
 		bs, err := Behaviours(vendor)
@@ -117,11 +162,12 @@ func BuildMatrix(r types.Report, vendors []string, golden Coverage, target strin
 		}
 		vm := VendorMatrix{Vendor: vendor, Counts: map[string]int{}}
 		for _, b := range bs {
-			row := Row{Behaviour: b, Specs: declared[vendor][b.ID]}
-			var states []specResult
+			row := Row{Behaviour: b, Specs: declared[vendor][b.ID], Labels: labels[vendor][b.ID]}
+			var states []behaviourResult
 			for _, res := range results {
 				if res.entry.Vendor == vendor && slices.Contains(res.entry.Covers, b.ID) {
-					states = append(states, res)
+					st, reason := res.stateOf(b.ID)
+					states = append(states, behaviourResult{state: st, reason: reason, anchor: res.anchor})
 				}
 			}
 			row.Outcome, row.Reason, row.Evidence = outcome(row.Specs, states)
@@ -136,7 +182,13 @@ func BuildMatrix(r types.Report, vendors []string, golden Coverage, target strin
 	return m, nil
 }
 
-func outcome(declared []string, results []specResult) (string, string, string) {
+// behaviourResult is one spec's result for one behaviour.
+type behaviourResult struct {
+	state          types.SpecState
+	reason, anchor string
+}
+
+func outcome(declared []string, results []behaviourResult) (string, string, string) {
 	if len(declared) == 0 {
 		return OutcomeNotCovered, "", ""
 	}
@@ -171,6 +223,9 @@ func WriteMatrix(m *Matrix, dir string) error {
 	}
 	var md strings.Builder
 	fmt.Fprintf(&md, "# Doc-coverage matrix\n\nTarget: %s. Generated %s.\n\n", m.Target, m.Generated.Format(time.RFC3339))
+	if m.Stopped != "" {
+		fmt.Fprintf(&md, "**The run stopped before any spec ran; nothing was checked.**\n\n```\n%s\n```\n\n", m.Stopped)
+	}
 	for _, vm := range m.Vendors {
 		fmt.Fprintf(&md, "## %s\n\n%s\n\n| behaviour | outcome | vendor page | specs |\n|---|---|---|---|\n", vm.Vendor, countsLine(vm.Counts))
 		for _, r := range vm.Rows {
@@ -196,7 +251,7 @@ func WriteMatrix(m *Matrix, dir string) error {
 		return fmt.Errorf("reports: %w", err)
 	}
 	defer f.Close()
-	if err := htmlMatrix.Execute(f, m); err != nil {
+	if err := writeHTML(f, m); err != nil {
 		return fmt.Errorf("reports: coverage.html: %w", err)
 	}
 	return f.Close()
@@ -206,6 +261,10 @@ func WriteMatrix(m *Matrix, dir string) error {
 func Summary(m *Matrix) string {
 	var b strings.Builder
 	b.WriteString("\ncontactapis conformance — target " + m.Target + "\n")
+	if m.Stopped != "" {
+		b.WriteString("  STOPPED before any spec ran; nothing was checked:\n    " + strings.ReplaceAll(m.Stopped, "\n", "\n    ") + "\n")
+		return b.String()
+	}
 	for _, vm := range m.Vendors {
 		fmt.Fprintf(&b, "  %-11s %s\n", vm.Vendor, countsLine(vm.Counts))
 		for _, r := range vm.Rows {
@@ -235,29 +294,6 @@ func mdEscape(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
 }
 
-var htmlMatrix = template.Must(template.New("matrix").Funcs(template.FuncMap{"counts": countsLine}).Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>contactapis doc-coverage matrix</title>
-<style>
-body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;width:100%;margin-bottom:2em}
-th,td{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}
-th{background:#f4f4f4}
-.pass{background:#e6f4ea}.fail{background:#fce8e6}.skipped,.not.run{background:#fef7e0}.not.covered{background:#eee}
-code{font-size:12px}pre{background:#f8f8f8;border:1px solid #ddd;padding:8px;overflow:auto;font-size:12px}
-</style></head><body>
-<h1>Doc-coverage matrix</h1>
-<p>Target: {{.Target}}. Generated {{.Generated.Format "2006-01-02 15:04:05 UTC"}}.</p>
-{{range .Vendors}}<h2 id="{{.Vendor}}">{{.Vendor}}</h2><p>{{counts .Counts}}</p>
-<table><tr><th>behaviour</th><th>outcome</th><th>vendor page</th><th>specs</th></tr>
-{{range .Rows}}<tr class="{{.Outcome}}"><td><code>{{.ID}}</code><br>{{.Summary}}{{if .Assumed}}<br><em>assumed: {{.Assumed}}</em>{{end}}</td>
-<td>{{if .Evidence}}<a href="#{{.Evidence}}">{{.Outcome}}</a>{{else}}{{.Outcome}}{{end}}{{if .Reason}}<br>{{.Reason}}{{end}}</td>
-<td>{{.Doc}}</td><td>{{range .Specs}}{{.}}<br>{{end}}</td></tr>
-{{end}}</table>{{end}}
-{{if .Failures}}<h2>Evidence of failures</h2>{{range .Failures}}
-<h3 id="{{.Anchor}}">{{.Vendor}}: {{.Spec}}</h3><p>{{.Location}}</p><pre>{{.Message}}</pre><pre>{{.Evidence}}</pre>{{end}}{{end}}
-</body></html>
-`))
-
 // vendorsOf returns the vendors of the run, or all.
 func vendorsOf(cfg *Config) []string {
 	if cfg == nil || len(cfg.Vendors) == 0 {
@@ -266,6 +302,45 @@ func vendorsOf(cfg *Config) []string {
 	v := slices.Clone(cfg.Vendors)
 	sort.Strings(v)
 	return v
+}
+
+// stoppedBy returns the failure of the suite's setup nodes (BeforeSuite, SynchronizedBeforeSuite),
+// which stops a run before any spec: "" when they passed.
+func stoppedBy(r types.Report) string {
+	for _, s := range r.SpecReports {
+		if s.LeafNodeType.Is(types.NodeTypeBeforeSuite|types.NodeTypeSynchronizedBeforeSuite) && s.State.Is(types.SpecStateFailureStates) {
+			msg := strings.TrimSpace(s.Failure.Message)
+			if msg == "" {
+				msg = s.State.String()
+			}
+			return msg
+		}
+	}
+	return ""
+}
+
+// FinishStopped writes the reports of a run that stopped before reading its configuration: the
+// coverage matrix says why, instead of the last run's matrix staying behind, and the HAR path
+// (which would hold the last run's exchanges) is removed. Call it from ReportAfterSuite.
+func FinishStopped(r types.Report, reportsDir, har, why string) error {
+	if s := stoppedBy(r); s != "" {
+		why = s
+	}
+	m := &Matrix{Target: "not configured", Generated: time.Now().UTC(), Stopped: why}
+	if err := WriteMatrix(m, reportsDir); err != nil {
+		return err
+	}
+	if har != "" {
+		if err := os.Remove(har); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove the last run's HAR: %w", err)
+		}
+	}
+	fmt.Print(Summary(m))
+	if abs, err := filepath.Abs(reportsDir); err == nil {
+		reportsDir = abs
+	}
+	fmt.Printf("  reports: %s (coverage.md, coverage.html say why)\n", reportsDir)
+	return nil
 }
 
 // Finish writes the run's reports (coverage matrix, HAR) and prints the per-vendor summary. Call
@@ -290,6 +365,7 @@ func Finish(r types.Report, cfg *Config) error {
 	if err != nil {
 		return err
 	}
+	m.Stopped = stoppedBy(r)
 	if err := WriteMatrix(m, cfg.ReportsDir); err != nil {
 		return err
 	}

@@ -84,8 +84,13 @@ func Setup(cfg *Config) error {
 		cfg.Credentials = mocks.DefaultCredentials()
 	default:
 		base = cfg.BaseURL
+		err := CheckBaseURLs(cfg)
 		if cfg.Target == URL {
 			env.adminAt = probeAdmin(cfg)
+			err = errors.Join(err, checkMockPaths(cfg, env.adminAt))
+		}
+		if err != nil {
+			return err
 		}
 	}
 	// A target whose state the processes would share (one tools/mockserver, or the vendor's
@@ -146,6 +151,59 @@ func Teardown() {
 // MockPath is where tools/mockserver and the embedded target serve a vendor's API below the
 // server's root: the base URL a client uses is the server URL plus this.
 func MockPath(vendor string) string { return vendors.Get(vendor).MockPath() }
+
+// checkHTTP sends the one request per base URL that CheckBaseURLs makes. It follows no redirects
+// and sends no credentials: any HTTP answer proves the host is there.
+var checkHTTP = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// CheckBaseURLs makes one request to each vendor's base URL of a url or live run before any spec:
+// a host that does not answer (a typo, a server not started) is one line naming the flag or
+// variable and the URL, instead of every spec of the vendor failing the same way. Every vendor is
+// checked, and every failure reported.
+func CheckBaseURLs(cfg *Config) error {
+	var errs []error
+	for _, v := range cfg.Vendors {
+		u := cfg.BaseURL[v]
+		resp, err := checkHTTP.Get(u)
+		if err != nil {
+			var uerr *url.Error
+			if errors.As(err, &uerr) {
+				err = uerr.Err
+			}
+			errs = append(errs, fmt.Errorf("%s %s: no answer from %s: %v", baseURLFrom(cfg, v), u, v, err))
+			continue
+		}
+		resp.Body.Close()
+	}
+	return errors.Join(errs...)
+}
+
+// checkMockPaths checks, on a tools/mockserver, that each base URL is where the server serves its
+// vendor: "--iovox-url http://127.0.0.1:8080/iovx" would otherwise answer every spec with the
+// server's plain 404.
+func checkMockPaths(cfg *Config, adminAt string) error {
+	if adminAt == "" {
+		return nil
+	}
+	root := strings.TrimSuffix(adminAt, "/_admin")
+	var errs []error
+	for _, v := range cfg.Vendors {
+		if !strings.HasPrefix(cfg.BaseURL[v], root+"/") && cfg.BaseURL[v] != root {
+			continue // another host: not this mockserver's to judge
+		}
+		if want := root + MockPath(v); cfg.BaseURL[v] != want {
+			errs = append(errs, fmt.Errorf("%s %s: tools/mockserver at %s serves %s at %s", baseURLFrom(cfg, v), cfg.BaseURL[v], root, v, want))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func baseURLFrom(cfg *Config, vendor string) string {
+	if from := cfg.BaseURLFrom[vendor]; from != "" {
+		return from
+	}
+	return "--" + vendor + "-url"
+}
 
 // probeAdmin finds the admin API of a tools/mockserver behind the url target's base URLs.
 func probeAdmin(cfg *Config) string {

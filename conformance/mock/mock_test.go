@@ -269,6 +269,101 @@ func TestAdminAPI(t *testing.T) {
 	}
 }
 
+// The faults API takes durations as the mockserver's -fault flag does ("10ms"), still takes the
+// nanoseconds earlier clients send, and answers GET in the form PUT takes.
+func TestAdminFaultsReadAndWrite(t *testing.T) {
+	srv := newServer(t, mock.Options{}, &fake{answer: contactAnswer})
+	get := func() map[string]any {
+		t.Helper()
+		resp, body := do(t, "GET", srv.URL+"/_admin/faults/auregister", "", "", "")
+		var got map[string]any
+		if err := json.Unmarshal([]byte(body), &got); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET faults: %d %s", resp.StatusCode, body)
+		}
+		return got
+	}
+	if got := get(); got["latency"] != "0s" || got["jitter"] != "0s" || got["errorRate"] != 0.0 {
+		t.Errorf("faults before any PUT: %v", got)
+	}
+	for _, tc := range []struct {
+		body            string
+		latency, jitter string
+		errorRate       float64
+	}{
+		{`{"latency": "10ms", "jitter": "1.5s", "errorRate": 0.25}`, "10ms", "1.5s", 0.25},
+		{`{"latency": 2000000, "jitter": null}`, "2ms", "0s", 0},
+		{`{}`, "0s", "0s", 0},
+	} {
+		if resp, body := do(t, "PUT", srv.URL+"/_admin/faults/auregister", "", "", tc.body); resp.StatusCode != 204 {
+			t.Errorf("PUT %s: %d %s", tc.body, resp.StatusCode, body)
+			continue
+		}
+		got := get()
+		if got["latency"] != tc.latency || got["jitter"] != tc.jitter || got["errorRate"] != tc.errorRate {
+			t.Errorf("after PUT %s, GET answers %v", tc.body, got)
+		}
+	}
+	// What GET answers, PUT takes back unchanged.
+	do(t, "PUT", srv.URL+"/_admin/faults/auregister", "", "", `{"latency": "3ms", "errorRate": 0.5}`)
+	_, body := do(t, "GET", srv.URL+"/_admin/faults/auregister", "", "", "")
+	if resp, _ := do(t, "PUT", srv.URL+"/_admin/faults/auregister", "", "", body); resp.StatusCode != 204 {
+		t.Errorf("PUT of GET's answer %s: %d", body, resp.StatusCode)
+	}
+	for _, bad := range []string{`{"latency": "10 parsecs"}`, `{"latency": "-1ms"}`, `{"latency": true}`, `{"latency": 1.5}`, `{"rate": 1}`, `{"jitter": "1h"}`} {
+		resp, body := do(t, "PUT", srv.URL+"/_admin/faults/auregister", "", "", bad)
+		if resp.StatusCode != 400 || !strings.Contains(body, `"error"`) {
+			t.Errorf("PUT %s: %d %s, want 400 with an error", bad, resp.StatusCode, body)
+		}
+	}
+	if resp, _ := do(t, "GET", srv.URL+"/_admin/faults/nosuch", "", "", ""); resp.StatusCode != 404 {
+		t.Errorf("GET faults of an unknown vendor: %d", resp.StatusCode)
+	}
+}
+
+// GET /_admin/ lists every admin call, and each listed call is routed (not the catch-all 404).
+func TestAdminIndexListsTheCalls(t *testing.T) {
+	srv := newServer(t, mock.Options{}, &fake{answer: contactAnswer})
+	resp, body := do(t, "GET", srv.URL+"/_admin/", "", "", "")
+	var index struct {
+		Calls   []mock.AdminCall `json:"calls"`
+		Vendors []string         `json:"vendors"`
+	}
+	if err := json.Unmarshal([]byte(body), &index); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /_admin/: %d %s", resp.StatusCode, body)
+	}
+	if len(index.Vendors) != 1 || index.Vendors[0] != specs.Auregister {
+		t.Errorf("vendors %v", index.Vendors)
+	}
+	want := map[string]bool{
+		"GET /_admin/": true, "POST /_admin/reset[?vendor=v]": true, "PUT /_admin/fixtures": true,
+		"GET /_admin/state/{vendor}": true, "GET /_admin/log/{vendor}": true,
+		"GET /_admin/faults/{vendor}": true, "PUT /_admin/faults/{vendor}": true,
+	}
+	for _, c := range index.Calls {
+		key := c.Method + " " + c.Path
+		if !want[key] {
+			t.Errorf("unexpected call listed: %s", key)
+		}
+		delete(want, key)
+		if c.Does == "" {
+			t.Errorf("%s has no description", key)
+		}
+		if c.Method != "GET" {
+			continue
+		}
+		path := strings.ReplaceAll(c.Path, "{vendor}", specs.Auregister)
+		if resp, body := do(t, "GET", srv.URL+path, "", "", ""); resp.StatusCode != 200 {
+			t.Errorf("listed call GET %s: %d %s", path, resp.StatusCode, body)
+		}
+	}
+	for key := range want {
+		t.Errorf("call not listed: %s", key)
+	}
+	if _, body := do(t, "GET", srv.URL+"/_admin/nothing", "", "", ""); !strings.Contains(body, "GET /_admin/") {
+		t.Errorf("an unknown admin call does not point to the list: %s", body)
+	}
+}
+
 func TestNewRefusesBadOptions(t *testing.T) {
 	if _, err := mock.New(mock.Options{}, &fake{}, &fake{}); err == nil {
 		t.Error("a vendor given twice was accepted")

@@ -27,13 +27,8 @@ type Options struct {
 	Tamper func(vendor string, h http.Handler) http.Handler
 }
 
-// Server serves every backend under /<vendor>/ and the admin API under /_admin/:
-//
-//	POST /_admin/reset[?vendor=v]   restore fixtures (all vendors, or one) and clear logs
-//	PUT  /_admin/fixtures           load a fixtures file (one member per vendor), all or nothing
-//	GET  /_admin/state/{vendor}     the vendor's whole store as JSON
-//	GET  /_admin/log/{vendor}       recent exchanges and recorded events
-//	PUT  /_admin/faults/{vendor}    {"latency": ns, "jitter": ns, "errorRate": 0..1}; kept across resets
+// Server serves every backend under /<vendor>/ and the admin API under /_admin/; AdminCalls
+// lists its calls (GET /_admin/ answers that list).
 //
 // Admin calls need no vendor credentials and exist only in the mock.
 type Server struct {
@@ -45,6 +40,27 @@ type Server struct {
 	mounts   []mount
 	mux      *http.ServeMux // the admin API and everything outside a vendor
 }
+
+// AdminCall is one call of the admin API.
+type AdminCall struct {
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	Does   string `json:"does"`
+}
+
+// adminCalls is the admin API, in the order GET /_admin/ and the mockserver banner show it.
+var adminCalls = []AdminCall{
+	{"GET", "/_admin/", "this list"},
+	{"POST", "/_admin/reset[?vendor=v]", "restore fixtures (all vendors, or one) and clear logs"},
+	{"PUT", "/_admin/fixtures", "load a fixtures file (one member per vendor), all or nothing"},
+	{"GET", "/_admin/state/{vendor}", "the vendor's whole store as JSON"},
+	{"GET", "/_admin/log/{vendor}", "recent exchanges and recorded events"},
+	{"GET", "/_admin/faults/{vendor}", "the vendor's faults, as PUT takes them"},
+	{"PUT", "/_admin/faults/{vendor}", `{"latency": "10ms", "jitter": "5ms", "errorRate": 0..1} (durations as Go durations or nanoseconds); kept across resets`},
+}
+
+// AdminCalls returns the admin API's calls.
+func AdminCalls() []AdminCall { return slices.Clone(adminCalls) }
 
 // mount is a vendor's path prefix. Vendors are dispatched by plain prefix, not by ServeMux, whose
 // path cleaning would answer "/valomnia/api/v1.0/contacts/." with its own 307 before the vendor
@@ -91,9 +107,13 @@ func New(opts Options, backends ...Backend) (*Server, error) {
 	s.mux.HandleFunc("PUT /_admin/fixtures", s.adminFixtures)
 	s.mux.HandleFunc("GET /_admin/state/{vendor}", s.adminState)
 	s.mux.HandleFunc("GET /_admin/log/{vendor}", s.adminLog)
+	s.mux.HandleFunc("GET /_admin/faults/{vendor}", s.adminGetFaults)
 	s.mux.HandleFunc("PUT /_admin/faults/{vendor}", s.adminFaults)
+	s.mux.HandleFunc("GET /_admin/{$}", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, map[string]any{"calls": adminCalls, "vendors": s.names})
+	})
 	s.mux.HandleFunc("/_admin/", func(w http.ResponseWriter, r *http.Request) {
-		adminError(w, http.StatusNotFound, "no admin call %s %s; see the mock package documentation", r.Method, r.URL.Path)
+		adminError(w, http.StatusNotFound, "no admin call %s %s; GET /_admin/ lists them", r.Method, r.URL.Path)
 	})
 	return s, nil
 }
@@ -219,7 +239,22 @@ func (s *Server) adminLog(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// SetFaults replaces a vendor's faults (latency and jitter in nanoseconds as JSON).
+// Faults returns a vendor's faults in force.
+func (s *Server) Faults(vendor string) (Faults, error) {
+	v, ok := s.vendors[vendor]
+	if !ok {
+		return Faults{}, fmt.Errorf("unknown vendor %q (served: %s)", vendor, strings.Join(s.names, ", "))
+	}
+	return v.faults.get(), nil
+}
+
+func (s *Server) adminGetFaults(w http.ResponseWriter, r *http.Request) {
+	if v := s.lookup(w, r); v != nil {
+		writeJSON(w, v.faults.get())
+	}
+}
+
+// SetFaults replaces a vendor's faults.
 func (s *Server) SetFaults(vendor string, f Faults) error {
 	v, ok := s.vendors[vendor]
 	if !ok {
@@ -234,10 +269,8 @@ func (s *Server) SetFaults(vendor string, f Faults) error {
 
 func (s *Server) adminFaults(w http.ResponseWriter, r *http.Request) {
 	var f Faults
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		adminError(w, http.StatusBadRequest, "faults: want {\"latency\": ns, \"jitter\": ns, \"errorRate\": 0..1}: %v", err)
+	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<10)).Decode(&f); err != nil {
+		adminError(w, http.StatusBadRequest, "faults: want {\"latency\": \"10ms\", \"jitter\": \"5ms\", \"errorRate\": 0..1}: %v", err)
 		return
 	}
 	if err := s.SetFaults(r.PathValue("vendor"), f); err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -34,6 +35,9 @@ type Config struct {
 	// Credentials per vendor, by the keys of its registry entry (vendors.Credential.Key):
 	// CONTACTAPIS_<VENDOR>_<KEY>, or the mocks' test values on a url target where none is set.
 	Credentials map[string]vendors.Credentials
+	// BaseURLFrom says per vendor where BaseURL came from, for messages about it: the flag
+	// ("--iovox-url"), the variable ("CONTACTAPIS_IOVOX_BASE_URL") or "the live default".
+	BaseURLFrom map[string]string
 	// Fixture ids per vendor for mutating specs on a live target: the records the user allows the
 	// suite to change (CONTACTAPIS_<VENDOR>_<KEY>, e.g. CONTACTAPIS_IOVOX_CONTACT_ID), the
 	// OptionalFixtureKeys that are set included.
@@ -92,6 +96,62 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	return f
 }
 
+// Usage writes the suite's own flags (those after -- on the ginkgo command line, or in make's
+// ARGS), each with its default, the valid values where there is a fixed set, and the environment
+// variables the url and live targets read. ginkgo's -args -h lists them among its own hundred.
+func Usage(w io.Writer) {
+	fs := flag.NewFlagSet("conformance", flag.ContinueOnError)
+	RegisterFlags(fs)
+	fmt.Fprintln(w, "The conformance suite's flags (make conformance ARGS='...', or after -- on the ginkgo command line):")
+	fmt.Fprintln(w)
+	valid := map[string]string{
+		"target":  "embedded, url, live",
+		"vendors": strings.Join(specs.Vendors(), ", ") + " (comma-separated, any subset)",
+		"tamper":  "<vendor>:" + strings.Join(TamperKinds, " or <vendor>:"),
+	}
+	fs.VisitAll(func(f *flag.Flag) {
+		fmt.Fprintf(w, "  --%s\n      %s\n", f.Name, f.Usage)
+		if v := valid[f.Name]; v != "" {
+			fmt.Fprintf(w, "      valid: %s\n", v)
+		}
+		if f.DefValue != "" {
+			fmt.Fprintf(w, "      default: %s\n", f.DefValue)
+		}
+	})
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Environment (url and live targets; a flag wins over its variable):")
+	for _, v := range specs.Vendors() {
+		keys := []string{"BASE_URL"}
+		switch v {
+		case specs.Iovox:
+			keys = append(keys, "USERNAME", "SECURE_KEY")
+		case specs.Valomnia:
+			keys = append(keys, "USER", "PASSWORD")
+		case specs.Which50:
+			keys = append(keys, "TOKEN", "AUTH_HEADER")
+		case specs.Auregister:
+			keys = append(keys, "TOKEN")
+		}
+		keys = append(keys, FixtureKeys[v]...)
+		keys = append(keys, OptionalFixtureKeys[v]...)
+		names := make([]string, len(keys))
+		for i, k := range keys {
+			names[i] = EnvName(v, k)
+		}
+		fmt.Fprintf(w, "  %-11s %s\n", v, strings.Join(names, " "))
+	}
+}
+
+// ReportsDir is the --reports directory, known even when Load fails: a run stopped by its
+// configuration still writes its reports there.
+func (f *Flags) ReportsDir() string { return f.reports }
+
+// HAR is the --har path, known even when Load fails.
+func (f *Flags) HAR() string { return f.har }
+
+// Target is the --target value as given (not validated).
+func (f *Flags) Target() string { return f.target }
+
 // EnvName is the environment variable of a vendor's setting: CONTACTAPIS_<VENDOR>_<KEY>.
 func EnvName(vendor, key string) string { return vendors.EnvName(vendor, key) }
 
@@ -121,7 +181,7 @@ func (f *Flags) Load(getenv func(string) string) (*Config, error) {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	c := &Config{
-		Target: TargetKind(f.target), BaseURL: map[string]string{}, Fixtures: map[string]map[string]string{},
+		Target: TargetKind(f.target), BaseURL: map[string]string{}, BaseURLFrom: map[string]string{}, Fixtures: map[string]map[string]string{},
 		Credentials:    map[string]vendors.Credentials{},
 		AllowMutations: f.allowMutations, Strict: f.strict, RequestBudget: f.budget, HAR: f.har, ReportsDir: f.reports,
 		CoverageFile: f.coverage, UpdateCoverage: f.updateCoverage,
@@ -158,12 +218,12 @@ func (f *Flags) Load(getenv func(string) string) (*Config, error) {
 		return c, nil
 	}
 	for _, v := range c.Vendors {
-		u := *f.urls[v]
+		u, from := *f.urls[v], "--"+v+"-url"
 		if u == "" {
-			u = getenv(EnvName(v, "BASE_URL"))
+			u, from = getenv(EnvName(v, "BASE_URL")), EnvName(v, "BASE_URL")
 		}
 		if u == "" && c.Target == Live {
-			u = vendors.Get(v).LiveURL
+			u, from = vendors.Get(v).LiveURL, "the live default"
 		}
 		if u == "" {
 			bad("%s: no base URL: pass --%s-url or set %s", v, v, EnvName(v, "BASE_URL"))
@@ -174,6 +234,7 @@ func (f *Flags) Load(getenv func(string) string) (*Config, error) {
 			continue
 		}
 		c.BaseURL[v] = strings.TrimSuffix(u, "/")
+		c.BaseURLFrom[v] = from
 	}
 	// The url target defaults to tools/mockserver's test credentials; the environment overrides.
 	mockCreds := c.Target == URL

@@ -1,6 +1,7 @@
 package suiteconfig
 
 import (
+	"flag"
 	"maps"
 	"slices"
 	"strings"
@@ -76,6 +77,26 @@ func TestConfigOptionalFixtureKeys(t *testing.T) {
 			if slices.Contains(FixtureKeys[v], k) {
 				t.Errorf("%s: %s is both a required and an optional fixture key", v, k)
 			}
+		}
+	}
+}
+
+// Usage lists every flag the suite registers, with the valid values of the closed sets.
+func TestUsageListsEveryFlag(t *testing.T) {
+	var b strings.Builder
+	Usage(&b)
+	out := b.String()
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	RegisterFlags(fs)
+	fs.VisitAll(func(f *flag.Flag) {
+		if !strings.Contains(out, "  --"+f.Name+"\n") {
+			t.Errorf("--%s is not listed", f.Name)
+		}
+	})
+	for _, want := range []string{"valid: embedded, url, live", "valid: iovox, valomnia, which50, auregister", "default: embedded",
+		"CONTACTAPIS_VALOMNIA_PASSWORD", "CONTACTAPIS_WHICH50_MATCH"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("usage lacks %q:\n%s", want, out)
 		}
 	}
 }

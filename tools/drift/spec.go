@@ -16,18 +16,21 @@ import (
 // defaultAckFile is the acknowledgement file, relative to the repository root.
 const defaultAckFile = "tools/drift/acknowledged.yaml"
 
-const specHelp = `usage: drift spec --base REV [--head REV] [--vendor V]... [--ack FILE] [--format F]
+const specHelp = `usage: drift spec --base REV|auto [--head REV] [--vendor V]... [--ack FILE] [--format F]
        drift spec --base-file OLD.yaml --head-file NEW.yaml --vendor V [--ack FILE] [--format F]
 
 Compares specs/<vendor>.yaml and the exported API of gen/<vendor> between two revisions (the head
-defaults to the working tree). ERR and WARN spec changes, removed or changed error catalogue
-entries and incompatible Go API changes fail (exit 1) unless acknowledged.
+defaults to the working tree). --base auto takes the merge base with origin/main, or the commit
+before HEAD when HEAD is on origin/main, and says which. Every ERR finding fails (exit 1) unless
+acknowledged: spec changes oasdiff rates ERR, removed error catalogue entries and changed
+statuses or messages, and incompatible changes of exported Go identifiers. WARN (may break some
+clients) and INFO are reported and do not fail.
 
 `
 
-func runSpec(ctx context.Context, args []string, stdout, _ io.Writer, e env) (int, error) {
+func runSpec(ctx context.Context, args []string, stdout, stderr io.Writer, e env) (int, error) {
 	fs := newFlagSet("spec", specHelp)
-	base := fs.String("base", "", "base `revision` (required unless --base-file)")
+	base := fs.String("base", "", "base `revision` (required unless --base-file); auto: the merge base with origin/main, or HEAD~1 when HEAD is on it")
 	head := fs.String("head", "", "head `revision` (default: the working tree)")
 	var vendorList listFlag
 	fs.Var(&vendorList, "vendor", "compare only this `vendor` (repeatable, or comma-separated; default: all)")
@@ -66,6 +69,11 @@ func runSpec(ctx context.Context, args []string, stdout, _ io.Writer, e env) (in
 	case *base == "":
 		return exitUsage, usagef("--base is required (a git revision, e.g. origin/main)")
 	default:
+		if *base == "auto" {
+			if *base, err = autoBase(ctx, *dir, stderr); err != nil {
+				return exitUsage, err
+			}
+		}
 		r, err = specdiff.Compare(ctx, specdiff.Options{Dir: *dir, Base: *base, Head: *head, Vendors: vendors, SkipGoAPI: *skipGoAPI})
 	}
 	if err != nil {
@@ -78,6 +86,21 @@ func runSpec(ctx context.Context, args []string, stdout, _ io.Writer, e env) (in
 	}
 	acks.Apply(r, e.now(), vendors)
 	return finish(stdout, *format, r)
+}
+
+// autoBase resolves --base auto and says on stderr which commit it chose and why, so that a run
+// that finds nothing cannot be mistaken for one that compared something else.
+func autoBase(ctx context.Context, dir string, stderr io.Writer) (string, error) {
+	repo, err := specdiff.OpenRepo(ctx, dir)
+	if err != nil {
+		return "", err
+	}
+	rev, why, err := repo.AutoBase(ctx)
+	if err != nil {
+		return "", err
+	}
+	fmt.Fprintf(stderr, "drift spec: base %s: %s\n", rev, why)
+	return rev.Commit, nil
 }
 
 func compareFiles(vendor, baseFile, headFile string) (*report.Report, error) {

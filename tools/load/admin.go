@@ -66,11 +66,6 @@ func (a *admin) loadFixtures(ctx context.Context, fixtures map[string]any) error
 	return err
 }
 
-func (a *admin) reset(ctx context.Context) error {
-	_, err := a.do(ctx, http.MethodPost, "/_admin/reset", nil, http.StatusNoContent)
-	return err
-}
-
 // faults is the admin API's faults body (mock.Faults: durations in nanoseconds).
 type faults struct {
 	Latency   time.Duration `json:"latency"`

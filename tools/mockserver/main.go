@@ -176,7 +176,10 @@ func printBanner(w io.Writer, base string, creds mocks.Credentials) {
 	for _, v := range all {
 		fmt.Fprintf(w, "  %-11s %s%-19s %s\n", v.Name, base, v.MockPath(), v.Describe(base+v.MockPath(), creds[v.Name]))
 	}
-	fmt.Fprintf(w, "  admin       %s/_admin/ (reset, fixtures, state/{vendor}, log/{vendor})\n", base)
+	fmt.Fprintf(w, "  admin       %s/_admin/ (GET it for this list; no credentials)\n", base)
+	for _, c := range mock.AdminCalls() {
+		fmt.Fprintf(w, "    %-4s %-28s %s\n", c.Method, c.Path, c.Does)
+	}
 }
 
 // closeUnread answers "Connection: close" when the handler leaves part of the request body

@@ -48,7 +48,7 @@ func TestServesAllFourVendorsAndShutsDown(t *testing.T) {
 	base, out, logs, stop := start(t, "-which50-token", "w50-secret-token")
 	banner := out.String()
 	for _, want := range []string{base + "/iovox", base + "/valomnia/api/v1.0", base + "/valomnia/j_spring_security_check",
-		base + "/which50", base + "/auregister", "secureKey: test", "test@example.com", "Bearer w50-secret-token", base + "/_admin/"} {
+		base + "/which50", base + "/auregister", "secureKey: test", "test@example.com", "Bearer w50-secret-token", base + "/_admin/", "GET  /_admin/faults/{vendor}", `"latency": "10ms"`} {
 		if !strings.Contains(banner, want) {
 			t.Errorf("banner lacks %q:\n%s", want, banner)
 		}

@@ -70,6 +70,30 @@ func (r *Repo) Resolve(ctx context.Context, name string) (Rev, error) {
 	return Rev{Name: name, Commit: strings.TrimSpace(string(out))}, nil
 }
 
+// AutoBase picks the base revision for "--base auto": the merge base of HEAD and origin/main,
+// when HEAD has commits of its own; otherwise (HEAD is on origin/main, as on a fresh clone of
+// main, or there is no origin/main) the commit before HEAD, since comparing HEAD with itself
+// always says nothing changed. why says which rule chose it, for the user.
+func (r *Repo) AutoBase(ctx context.Context) (base Rev, why string, err error) {
+	head, err := r.Resolve(ctx, "HEAD")
+	if err != nil {
+		return Rev{}, "", fmt.Errorf("--base auto: %w", err)
+	}
+	why = "there is no origin/main"
+	if out, err := git(ctx, r.Root, "merge-base", "HEAD", "origin/main"); err == nil {
+		mb := strings.TrimSpace(string(out))
+		if mb != head.Commit {
+			return Rev{Name: "merge-base HEAD origin/main", Commit: mb}, "the merge base of HEAD and origin/main", nil
+		}
+		why = "HEAD is the merge base with origin/main"
+	}
+	parent, err := r.Resolve(ctx, "HEAD~1")
+	if err != nil {
+		return Rev{}, "", fmt.Errorf("--base auto: %s and HEAD has no parent (a one-commit or shallow clone), so there is nothing to compare with: fetch more history (git fetch --deepen=1) or name a revision with --base", why)
+	}
+	return parent, "the commit before HEAD (" + why + ")", nil
+}
+
 // ErrMissing is returned (wrapped) for a file that does not exist at a revision.
 var ErrMissing = errors.New("does not exist")
 

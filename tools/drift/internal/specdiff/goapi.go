@@ -3,8 +3,10 @@ package specdiff
 import (
 	"context"
 	"fmt"
+	"go/token"
 	"go/types"
 	"os"
+	"regexp"
 	"strings"
 
 	"golang.org/x/exp/apidiff"
@@ -55,6 +57,10 @@ func LoadPackages(ctx context.Context, root string, dirs []string) (map[string]*
 
 // CompareGoAPI reports the changes of a package's exported API: incompatible ones (ERR,
 // breaking: some user code no longer compiles or behaves the same) and compatible ones (INFO).
+// apidiff also follows unexported types that exported ones reach ("u.X: removed" when an exported
+// func returns an unexported u): such a change names no identifier a user can write, so it is
+// reported as INFO (go-api-unexported) and does not fail; a change that matters to users shows on
+// the exported identifier too.
 func CompareGoAPI(vendor, dir string, old, new *types.Package) (_ []report.Finding, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -64,12 +70,34 @@ func CompareGoAPI(vendor, dir string, old, new *types.Package) (_ []report.Findi
 	var out []report.Finding
 	for _, c := range apidiff.Changes(old, new).Changes {
 		f := report.Finding{Vendor: vendor, Kind: report.KindGoAPI, Message: c.Message, Location: dir}
-		if c.Compatible {
+		switch {
+		case !namesExported(c.Message):
+			f.Rule, f.Level, f.Severity = "go-api-unexported", report.INFO, contract.Info
+		case c.Compatible:
 			f.Rule, f.Level, f.Severity = "go-api-compatible", report.INFO, contract.Info
-		} else {
+		default:
 			f.Rule, f.Level, f.Severity = "go-api-incompatible", report.ERR, contract.Breaking
 		}
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// identifier matches the Go identifiers of an apidiff object path: "(*T).M", "T.F", "u.X".
+var identifier = regexp.MustCompile(`[\pL_][\pL\pN_]*`)
+
+// namesExported reports whether every identifier of the object path an apidiff message starts
+// with ("(*u).M: removed") is exported.
+func namesExported(message string) bool {
+	path, _, ok := strings.Cut(message, ": ")
+	if !ok {
+		return true // not an object path: keep apidiff's verdict
+	}
+	ids := identifier.FindAllString(path, -1)
+	for _, id := range ids {
+		if !token.IsExported(id) {
+			return false
+		}
+	}
+	return len(ids) > 0
 }

@@ -23,8 +23,9 @@ type Document struct {
 }
 
 // CompareSpecs reports every change oasdiff's default checks find between two revisions of
-// vendor's spec, at every level (ERR and WARN are breaking), plus the changes of the error
-// catalogue.
+// vendor's spec, at every level, plus the changes of the error catalogue. The level alone decides
+// whether a finding fails: ERR does, WARN (oasdiff: may break some clients) and INFO do not, so
+// that the per-vendor counts of ERR say how many findings fail the run.
 func CompareSpecs(vendor string, base, head Document) (_ []report.Finding, err error) {
 	// A document oasdiff cannot handle is an input error, reported in one line, not a crash.
 	defer func() {
@@ -48,14 +49,15 @@ func CompareSpecs(vendor string, base, head Document) (_ []report.Finding, err e
 	l := checker.NewDefaultLocalizer()
 	var out []report.Finding
 	for _, c := range changes {
+		level := levelName(c.GetLevel())
 		f := report.Finding{
 			Vendor:   vendor,
 			Kind:     report.KindSpec,
 			Rule:     c.GetId(),
-			Level:    levelName(c.GetLevel()),
+			Level:    level,
 			Message:  strings.TrimSpace(c.GetUncolorizedText(l)),
 			Location: location(c, base, head),
-			Severity: specSeverity(c.IsBreaking()),
+			Severity: specSeverity(level == report.ERR),
 		}
 		if c.GetOperation() != "" && c.GetPath() != "" {
 			f.Operation = c.GetOperation() + " " + c.GetPath()
@@ -111,8 +113,9 @@ const (
 
 // compareCatalogues reports catalogue entries removed (ERR: the suite, coverage file and
 // baselines key on the id; a rename is a removal), whose status changed (ERR: the typed error a
-// client returns changes), whose message changed (WARN: callers matching the vendor's text
-// break, and a recorded answer with the old text no longer identifies), and added (INFO).
+// client returns changes), whose message changed (ERR: the typed clients and the mocks identify
+// an answer's entry by its text, so a recorded answer with the old text no longer identifies,
+// and callers matching the vendor's text break), and added (INFO).
 func compareCatalogues(vendor string, base, head *openapi3.T, headName string) []report.Finding {
 	bc, hc := readCatalogue(base), readCatalogue(head)
 	where := func(e specs.Entry) string {
@@ -124,7 +127,7 @@ func compareCatalogues(vendor string, base, head *openapi3.T, headName string) [
 	var out []report.Finding
 	add := func(rule, level, msg string) {
 		out = append(out, report.Finding{Vendor: vendor, Kind: report.KindSpec, Rule: rule, Level: level,
-			Message: msg, Location: headName, Severity: specSeverity(level != report.INFO)})
+			Message: msg, Location: headName, Severity: specSeverity(level == report.ERR)})
 	}
 	for _, b := range bc {
 		h, ok := hc.ByID(b.ID)
@@ -134,7 +137,7 @@ func compareCatalogues(vendor string, base, head *openapi3.T, headName string) [
 		case h.Status != b.Status:
 			add(RuleCatalogueStatusChanged, report.ERR, fmt.Sprintf("changed the status of error catalogue entry %q from %d to %d", b.ID, b.Status, h.Status))
 		case h.Message != b.Message:
-			add(RuleCatalogueMessageChanged, report.WARN, fmt.Sprintf("changed the message of error catalogue entry %q from %q to %q", b.ID, b.Message, h.Message))
+			add(RuleCatalogueMessageChanged, report.ERR, fmt.Sprintf("changed the message of error catalogue entry %q from %q to %q", b.ID, b.Message, h.Message))
 		}
 	}
 	for _, h := range hc {

@@ -98,23 +98,44 @@ func (e *Entry) ResponseBody() ([]byte, error) {
 // skipped token by token for the same reason (a browser's "pages" can be large too). fn's error
 // stops the stream and is returned as is.
 func Stream(r io.Reader, fn func(*Entry) error) (int, error) {
-	s := &streamer{dec: json.NewDecoder(bufio.NewReaderSize(r, 64<<10))}
+	in := &countingReader{r: r}
+	s := &streamer{dec: json.NewDecoder(bufio.NewReaderSize(in, 64<<10)), in: in}
 	n, err := s.document(fn)
 	return n, err
 }
 
 type streamer struct {
 	dec     *json.Decoder
+	in      *countingReader
 	entries int
 }
 
+// countingReader counts the bytes of the file and notes its end: a truncated file is told by
+// having been read to its end, not by the decoder's error, which differs between Go releases (Go
+// 1.26 answers io.ErrUnexpectedEOF where Go 1.27's json/v2-backed decoder answers a SyntaxError).
+type countingReader struct {
+	r   io.Reader
+	n   int64
+	eof bool
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if errors.Is(err, io.EOF) {
+		c.eof = true
+	}
+	return n, err
+}
+
 func (s *streamer) fail(err error) error {
-	off := s.dec.InputOffset()
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	// A syntax error at the very end of a file read to its end is the file stopping short.
+	atEnd := errors.As(err, &syn) && s.in.eof && syn.Offset >= s.in.n
 	switch {
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Errorf("truncated: the file ends at byte %d, inside the JSON document (after %d complete %s)", off, s.entries, plural(s.entries, "entry", "entries"))
+	case errors.Is(err, io.ErrUnexpectedEOF) || atEnd:
+		return fmt.Errorf("truncated: the file ends at byte %d, inside the JSON document (after %d complete %s)", s.in.n, s.entries, plural(s.entries, "entry", "entries"))
 	case errors.As(err, &syn):
 		return fmt.Errorf("not valid JSON at byte %d: %v", syn.Offset, syn)
 	case errors.As(err, &typ):
