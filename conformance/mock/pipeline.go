@@ -108,11 +108,11 @@ func (v *vendor) serve(rec *recorder, r *http.Request, ex *Exchange) *contract.M
 	rt := &routed{match: m, validated: true}
 	if d, ok := v.backend.(decoder); ok {
 		// The engine takes the body's value from here: decoded and validated once.
-		value, err := v.validator.ValidateDecoded(r.Context(), m, r, body, d.StrictJSON())
+		decoded, err := v.validator.ValidateBody(r.Context(), m, r, body, contract.DecodeOptions{StrictJSON: d.StrictJSON()})
 		if err != nil {
-			return reject(&Rejection{Kind: RejectInvalid, Match: m, Err: err, Body: body})
+			return reject(&Rejection{Kind: RejectInvalid, Match: m, Err: err, Body: body, Decoded: decoded})
 		}
-		rt.value, rt.decoded = value, true
+		rt.body, rt.decoded = decoded, true
 	} else if err := v.validator.ValidateRouted(r.Context(), m, r, body); err != nil {
 		return reject(&Rejection{Kind: RejectInvalid, Match: m, Err: err, Body: body})
 	}
@@ -167,9 +167,9 @@ type routed struct {
 	match *contract.Match
 	// validated: the request, body included, passed the spec's validation.
 	validated bool
-	// decoded: value is the body's decoded value (for backends that are decoders).
+	// decoded: body is the body as decoded (for backends that are decoders).
 	decoded bool
-	value   any
+	body    contract.Body
 }
 
 // decoder is a backend that takes the request body's decoded value from the pipeline (the
@@ -179,13 +179,13 @@ type decoder interface {
 	StrictJSON() bool
 }
 
-// decodedBody returns the body's value as the pipeline decoded and validated it.
-func decodedBody(ctx context.Context) (any, bool) {
+// decodedBody returns the body as the pipeline decoded and validated it.
+func decodedBody(ctx context.Context) (contract.Body, bool) {
 	rt, _ := ctx.Value(matchKey{}).(*routed)
 	if rt == nil || !rt.decoded {
-		return nil, false
+		return contract.Body{}, false
 	}
-	return rt.value, true
+	return rt.body, true
 }
 
 // MatchFrom returns the operation the pipeline routed a request to, for handlers that need the
