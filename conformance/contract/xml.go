@@ -77,7 +77,9 @@ func ParseXML(r io.Reader) (*element, error) {
 		return &XMLPositionError{Err: err, Line: cr.line, Column: cr.column()}
 	}
 	for {
-		off := dec.InputOffset()
+		// Where the next token starts: the reader's position now, or the byte it read last when
+		// the decoder put that back (see positionReader.at).
+		off, before := dec.InputOffset(), *cr
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
 			if root == nil {
@@ -109,7 +111,7 @@ func ParseXML(r io.Reader) (*element, error) {
 				return nil, stopped(fmt.Errorf("%w: more than %d attributes on <%s>", ErrXMLNotAllowed, maxXMLAttributes, t.Name.Local))
 			}
 			e := &element{name: t.Name, attrs: t.Copy().Attr}
-			e.line, e.col = cr.at(off)
+			e.line, e.col = before.at(off)
 			if len(stack) == 0 {
 				root = e
 			} else {

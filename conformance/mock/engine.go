@@ -101,7 +101,7 @@ type Batch struct {
 	// Records are the batch's collection as stored before the batch; read only.
 	Records map[string]map[string]any
 	// Extra is the adapter's state (Adapter.Fixtures); Applied may change it.
-	Extra Extra
+	Extra  Extra
 	events *[]Event
 }
 
@@ -639,11 +639,31 @@ func (e *Engine) State() any {
 		s := e.schema(coll.Schema)
 		recs := []map[string]any{}
 		for _, key := range e.sortedKeys(coll, e.cur.data[name]) {
-			recs = append(recs, project(s, e.cur.data[name][key]))
+			recs = append(recs, deepCopy(project(s, e.cur.data[name][key])).(map[string]any))
 		}
 		out[name] = recs
 	}
 	return out
+}
+
+// deepCopy copies decoded JSON values, so that State's caller cannot change the records (arrays
+// are shared between a record and its next version).
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, y := range x {
+			out[k] = deepCopy(y)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, y := range x {
+			out[i] = deepCopy(y)
+		}
+		return out
+	}
+	return v
 }
 
 // sortedKeys orders keys numerically when the key property is an integer, else by text.
@@ -804,4 +824,3 @@ func (e *Engine) describe(s *openapi3.Schema, err error) string {
 	}
 	return strings.Join(ptr, "/") + ": " + se.Reason
 }
-
