@@ -72,9 +72,9 @@ func newHarnessWith(t testing.TB, bopts iovox.Options, opts mock.Options) *harne
 type errorCounter struct{ n atomic.Int64 }
 
 func (c *errorCounter) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelError }
-func (c *errorCounter) Handle(context.Context, slog.Record) error  { c.n.Add(1); return nil }
-func (c *errorCounter) WithAttrs([]slog.Attr) slog.Handler          { return c }
-func (c *errorCounter) WithGroup(string) slog.Handler               { return c }
+func (c *errorCounter) Handle(context.Context, slog.Record) error    { c.n.Add(1); return nil }
+func (c *errorCounter) WithAttrs([]slog.Attr) slog.Handler           { return c }
+func (c *errorCounter) WithGroup(string) slog.Handler                { return c }
 
 // teeHandler sends records to two handlers.
 type teeHandler struct{ a, b slog.Handler }
@@ -97,7 +97,9 @@ func (t teeHandler) Handle(ctx context.Context, r slog.Record) error {
 func (t teeHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	return teeHandler{t.a.WithAttrs(as), t.b.WithAttrs(as)}
 }
-func (t teeHandler) WithGroup(g string) slog.Handler { return teeHandler{t.a.WithGroup(g), t.b.WithGroup(g)} }
+func (t teeHandler) WithGroup(g string) slog.Handler {
+	return teeHandler{t.a.WithGroup(g), t.b.WithGroup(g)}
+}
 
 // sub is the harness for a subtest sharing its parent's mock: the fixtures are restored first, and
 // failures are reported on the subtest. Starting a mock loads and validates the spec twice, which

@@ -29,14 +29,14 @@ var MaxBodyBytes = int(specs.BodyCap(specs.Iovox))
 // The page's business rules read these: names of the spec (a rule is about them), not a field
 // list. The catalogue entries name the rules in their `when`.
 const (
-	contacts        = "contacts"         // the x-mock collection
-	contactSchema   = "Contact"          // its schema
-	phoneSchema     = "PhoneNumbers"     // every property of this schema is a phone number list
-	countrySchema   = "CountryName"      // every property of this schema is a country name
-	displayName     = "display_name"     // unique together with any phone number
-	rmRules         = "rm_rules"         // the flag that lets emptied details remove rules
-	flagTrue        = "TRUE"             // the vendor's boolean
-	ruleCountryName = "countryName"      // a country that is no English country name
+	contacts        = "contacts"          // the x-mock collection
+	contactSchema   = "Contact"           // its schema
+	phoneSchema     = "PhoneNumbers"      // every property of this schema is a phone number list
+	countrySchema   = "CountryName"       // every property of this schema is a country name
+	displayName     = "display_name"      // unique together with any phone number
+	rmRules         = "rm_rules"          // the flag that lets emptied details remove rules
+	flagTrue        = "TRUE"              // the vendor's boolean
+	ruleCountryName = "countryName"       // a country that is no English country name
 	ruleExists      = "combinationExists" // display name and phone held by a contact the batch keeps
 	ruleDuplicated  = "combinationDuplicated"
 	ruleUsedInRules = "usedInRules" // a detail a rule uses, emptied without rm_rules TRUE
