@@ -79,15 +79,6 @@ func (v *Validator) ValidateBody(ctx context.Context, m *Match, r *http.Request,
 	return v.validateBody(ctx, m, r, body, opts)
 }
 
-// ValidateDecoded is ValidateBody returning only the value of a body that passed.
-func (v *Validator) ValidateDecoded(ctx context.Context, m *Match, r *http.Request, body []byte, strictJSON bool) (value any, err error) {
-	b, err := v.ValidateBody(ctx, m, r, body, DecodeOptions{StrictJSON: strictJSON})
-	if err != nil {
-		return nil, err
-	}
-	return b.Value, nil
-}
-
 // cutReader is a body cut at a cap: its end is an unexpected end, not the document's.
 type cutReader struct{ r *bytes.Reader }
 

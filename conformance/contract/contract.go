@@ -341,7 +341,7 @@ func register() {
 	})
 }
 
-// ErrTrailingData is the cause of a body refused by ValidateDecoded's strict JSON decoding: data
+// ErrTrailingData is the cause of a body refused by ValidateBody's strict JSON decoding: data
 // follows the JSON value ({"a":1}x), which kin-openapi's decoder would ignore.
 var ErrTrailingData = errors.New("data after the JSON value")
 

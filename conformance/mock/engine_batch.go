@@ -1,9 +1,11 @@
 package mock
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
+	"math"
 	"net/http"
 	"reflect"
 	"slices"
@@ -186,7 +188,19 @@ func (e *Engine) merge(op *specs.MockBatch, coll specs.MockCollection, u *Update
 			cleared = append(cleared, name)
 		}
 	}
+	// In the schema's order (x-order), as the vendor's page lists the details.
+	slices.SortStableFunc(cleared, func(a, b string) int {
+		return cmp.Compare(xOrder(s.Properties[a].Value), xOrder(s.Properties[b].Value))
+	})
 	return next, cleared
+}
+
+// xOrder is a property's x-order, properties without one last.
+func xOrder(s *openapi3.Schema) float64 {
+	if n, ok := s.Extensions["x-order"].(float64); ok {
+		return n
+	}
+	return math.MaxFloat64
 }
 
 // distinct is old followed by the values of add it lacks, each once.

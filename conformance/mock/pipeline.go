@@ -105,7 +105,7 @@ func (v *vendor) serve(rec *recorder, r *http.Request, ex *Exchange) *contract.M
 	case m.Secured() && !v.backend.Authenticate(r, m):
 		return reject(&Rejection{Kind: RejectUnauthenticated, Match: m, Body: body})
 	}
-	rt := &routed{match: m, validated: true}
+	rt := &routed{match: m}
 	if d, ok := v.backend.(decoder); ok {
 		// The engine takes the body's value from here: decoded and validated once.
 		decoded, err := v.validator.ValidateBody(r.Context(), m, r, body, contract.DecodeOptions{StrictJSON: d.StrictJSON()})
@@ -165,8 +165,6 @@ type matchKey struct{}
 // for both, so that passing them costs one allocation.
 type routed struct {
 	match *contract.Match
-	// validated: the request, body included, passed the spec's validation.
-	validated bool
 	// decoded: body is the body as decoded (for backends that are decoders).
 	decoded bool
 	body    contract.Body
@@ -195,15 +193,6 @@ func MatchFrom(ctx context.Context) *contract.Match {
 		return rt.match
 	}
 	return nil
-}
-
-// Validated reports whether the pipeline validated the request against the spec before handing it
-// to the handler (parameters, credentials' presence and body). A backend may then skip checks of
-// its own that only repeat the spec's validation, on the body's decoded value for instance; a
-// handler served alone, without the pipeline, sees false and checks everything itself.
-func Validated(ctx context.Context) bool {
-	rt, _ := ctx.Value(matchKey{}).(*routed)
-	return rt != nil && rt.validated
 }
 
 // recorder buffers an answer so that it can be validated before it is sent. Recorders and their
