@@ -193,8 +193,12 @@ func (h *harness) state() iovox.State {
 
 func stateOf(t testing.TB, b *mock.Engine) iovox.State {
 	t.Helper()
-	st, err := iovox.DecodeState(b.State())
+	raw, err := json.Marshal(b.State())
 	if err != nil {
+		t.Fatal(err)
+	}
+	var st iovox.State
+	if err := json.Unmarshal(raw, &st); err != nil {
 		t.Fatal(err)
 	}
 	return st

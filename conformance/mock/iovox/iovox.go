@@ -3,6 +3,7 @@ package iovox
 import (
 	_ "embed"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
@@ -104,17 +105,21 @@ type adapter struct {
 
 func newAdapter(doc *openapi3.T) (*adapter, error) {
 	ref := doc.Components.Schemas[contactSchema]
-	if ref == nil || ref.Value == nil {
-		return nil, errors.New("iovox mock: the spec has no Contact schema")
+	mc, _, err := specs.ReadMock(doc)
+	if err != nil || ref == nil || ref.Value == nil {
+		return nil, fmt.Errorf("iovox mock: the spec has no %s schema or x-mock: %v", contactSchema, err)
+	}
+	// Details are what a contact stores: not its id, not what only renames it or stands for
+	// another property (x-mock-alias).
+	notDetails := []string{mc.Collections[contacts].Key}
+	for _, op := range specs.Operations(doc) {
+		if mo, err := specs.ReadMockOperation(op.Operation); err == nil && mo.Batch != nil {
+			notDetails = append(notDetails, mo.Batch.Rename)
+		}
 	}
 	a := &adapter{phones: map[string]bool{}, countries: map[string]bool{}, details: map[string]bool{}}
-	mc, _, err := specs.ReadMock(doc)
-	if err != nil {
-		return nil, err
-	}
 	for name, p := range ref.Value.Properties {
-		_, alias := p.Value.Extensions[specs.ExtMockAlias]
-		if !alias && !slices.Contains([]string{mc.Collections[contacts].Key, renameOf(doc)}, name) {
+		if _, alias := p.Value.Extensions[specs.ExtMockAlias]; !alias && !slices.Contains(notDetails, name) {
 			a.details[name] = true
 		}
 		for _, sub := range p.Value.AllOf {
@@ -127,16 +132,6 @@ func newAdapter(doc *openapi3.T) (*adapter, error) {
 		}
 	}
 	return a, nil
-}
-
-// renameOf is the batch's rename property (new_contact_id): no detail of a contact.
-func renameOf(doc *openapi3.T) string {
-	for _, op := range specs.Operations(doc) {
-		if mo, err := specs.ReadMockOperation(op.Operation); err == nil && mo.Batch != nil {
-			return mo.Batch.Rename
-		}
-	}
-	return ""
 }
 
 // item applies the page's country rules to one contact: every country sent must be an English
@@ -261,10 +256,11 @@ func (a *adapter) combinations(rec map[string]any) []combination {
 	return out
 }
 
-// guessCountry names the country of the first non-empty, internationalised number sent: its
-// leading 1 to 3 digits are tried as a country calling code (no calling code is a prefix of
-// another, so the first that is assigned is the one). A non-geographic code (800) or an
-// unassigned one guesses nothing.
+// guessCountry names the country of the first non-empty number sent: its leading 1 to 3 digits
+// are tried as a country calling code (no calling code is a prefix of another, so the first that
+// is assigned is the one). A non-geographic code (800) or an unassigned one guesses nothing. The
+// schema has checked the number (digits, calling code first); a guess from a number it refuses is
+// never applied.
 func guessCountry(raw any) (string, bool) {
 	numbers, _ := raw.([]any)
 	for _, v := range numbers {
@@ -275,10 +271,7 @@ func guessCountry(raw any) (string, bool) {
 		if n == "" {
 			continue
 		}
-		if !internationalised(n) {
-			return "", false
-		}
-		for l := 1; l <= 3; l++ {
+		for l := 1; l <= 3 && l <= len(n); l++ {
 			code, _ := strconv.Atoi(n[:l])
 			region := phonenumbers.GetRegionCodeForCountryCode(code)
 			if region == phonenumbers.UNKNOWN_REGION {
@@ -292,18 +285,4 @@ func guessCountry(raw any) (string, bool) {
 		return "", false
 	}
 	return "", false
-}
-
-// internationalised is the spec's PhoneNumbers item pattern for a non-empty number: digits, no
-// leading 0, 7 to 15 of them. It guards guessCountry, which judges values of refused requests too.
-func internationalised(n string) bool {
-	if len(n) < 7 || len(n) > 15 || n[0] == '0' {
-		return false
-	}
-	for _, r := range n {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }

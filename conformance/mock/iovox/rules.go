@@ -53,20 +53,6 @@ type State struct {
 	Links         []Link         `json:"links"`
 }
 
-// DecodeState reads the engine's State (or its JSON) as a State.
-func DecodeState(v any) (State, error) {
-	raw, ok := v.([]byte)
-	if !ok {
-		var err error
-		if raw, err = json.Marshal(v); err != nil {
-			return State{}, err
-		}
-	}
-	var s State
-	err := json.Unmarshal(raw, &s)
-	return s, err
-}
-
 // rules are the rule templates and links, the adapter's own state (mock.Extra).
 type rules struct {
 	templates map[string]RuleTemplate
