@@ -215,6 +215,9 @@ func ReadMock(doc *openapi3.T) (m Mock, ok bool, err error) {
 		return Mock{}, true, err
 	}
 	fields := doc.Components.Schemas[m.Errors.Schema].Value
+	if mt := strings.ToLower(m.Errors.MediaType); strings.Contains(mt, "xml") && (fields.XML == nil || fields.XML.Name == "") {
+		return Mock{}, true, fmt.Errorf("%s: errors.mediaType %s: schema %s names no root element (xml.name)", ExtMock, m.Errors.MediaType, m.Errors.Schema)
+	}
 	if m.Errors.List != "" {
 		list := fields.Properties[m.Errors.List]
 		if list == nil || list.Value == nil || !list.Value.Type.Is(openapi3.TypeArray) || list.Value.Items == nil || list.Value.Items.Value == nil {
