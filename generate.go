@@ -22,4 +22,7 @@ package contactapis
 
 //go:generate go tool oapi-codegen -config gen/auregister/types.cfg.yaml specs/auregister.yaml
 //go:generate go tool oapi-codegen -config gen/auregister/client.cfg.yaml specs/auregister.yaml
-//go:generate go tool oapi-codegen -config gen/auregister/server.cfg.yaml specs/auregister.yaml
+
+// oapi-codegen writes its own package comment into every generated file; gendoc removes it, so
+// that go doc shows each package's doc.go once. It must run last.
+//go:generate go run ./internal/gendoc gen/iovox gen/valomnia gen/which50 gen/auregister

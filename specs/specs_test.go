@@ -57,6 +57,7 @@ func TestSpecs(t *testing.T) {
 			t.Run("extensions", func(t *testing.T) { lintExtensions(t, raw) })
 			t.Run("pageitems", func(t *testing.T) { lintPageItems(t, vendor, doc) })
 			t.Run("rules", func(t *testing.T) { lintContactTypeRules(t, doc) })
+			t.Run("mock", func(t *testing.T) { lintMock(t, doc) })
 		})
 	}
 }
@@ -709,6 +710,56 @@ func lintContactTypeRules(t *testing.T, doc *openapi3.T) {
 		for kind, id := range map[string]string{"notUpdatable": rules.Errors.NotUpdatable, "matchStored": rules.Errors.MatchStored, "notAllowed": rules.Errors.NotAllowed} {
 			if _, ok := cat.ByID(id); !ok {
 				t.Errorf("%s: errors.%s names %q, not a catalogue entry", name, kind, id)
+			}
+		}
+	}
+}
+
+// lintMock checks what the mock engine reads (x-mock, `when`, x-mock-ref) in a spec that declares
+// x-mock: the configuration is consistent, every catalogue entry says which failures it answers
+// (an entry without `when` would never be answered: a documented error the mock cannot give), every
+// condition names a known kind, and every reference names a collection.
+func lintMock(t *testing.T, doc *openapi3.T) {
+	m, ok, err := specs.ReadMock(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := specs.ReadCatalogue(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		for _, e := range cat {
+			if len(e.When) > 0 {
+				t.Errorf("entry %s has `when` but the spec has no %s", e.ID, specs.ExtMock)
+			}
+		}
+		return
+	}
+	for _, op := range specs.Operations(doc) {
+		if _, err := specs.ReadMockOperation(op.Operation); err != nil {
+			t.Error(err)
+		}
+	}
+	for _, e := range cat {
+		if len(e.When) == 0 {
+			t.Errorf("entry %s has no `when`: the mock engine could never answer it", e.ID)
+		}
+		for _, c := range e.When {
+			if !slices.Contains(specs.ConditionKinds(), c.On) {
+				t.Errorf("entry %s: when.on %q is not one of %v", e.ID, c.On, specs.ConditionKinds())
+			}
+			if (c.On == specs.OnRule) != (c.Rule != "") {
+				t.Errorf("entry %s: a rule condition names its rule, and only a rule condition does", e.ID)
+			}
+		}
+	}
+	for name, ref := range doc.Components.Schemas {
+		for prop, ps := range ref.Value.Properties {
+			if c, ok := ps.Value.Extensions[specs.ExtMockRef].(string); ok {
+				if _, known := m.Collections[c]; !known {
+					t.Errorf("%s.%s: %s %q is not a collection of %s", name, prop, specs.ExtMockRef, c, specs.ExtMock)
+				}
 			}
 		}
 	}

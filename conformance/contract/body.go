@@ -68,8 +68,8 @@ type DecodeOptions struct {
 	Truncated bool
 }
 
-// ValidateBody is ValidateRouted for a server that needs the body's value: parameters are
-// validated, the body is decoded once, by the decoder registered for its media type (XML by
+// ValidateBody is ValidateRouted for a server that needs the body's value and has checked the
+// credentials itself (their presence is not checked again): parameters are validated, the body is decoded once, by the decoder registered for its media type (XML by
 // ParseXML and FromXML, keeping the document for positions), and validated against the operation's
 // schema. The body's value is returned even when it fails its schema, so that a server can judge
 // the rest of it and list every fault. The errors have the shapes ValidateRouted's have (a

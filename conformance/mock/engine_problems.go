@@ -194,9 +194,18 @@ func (e *Engine) validationProblems(m *contract.Match, err error, raw []byte, de
 			default:
 				out = append(out, malformed(raw, err.Err))
 			}
+		case *contract.PropertyError:
+			// Validated property by property: the pointer is relative to the property.
+			if err.Missing {
+				out = append(out, e.schemaProblem(bodySchema, batch, []string{err.Property}, "required", "property \""+err.Property+"\" is missing", decoded))
+			}
+			for _, leaf := range schemaLeaves(err.Err) {
+				ptr := append([]string{err.Property}, leaf.JSONPointer()...)
+				out = append(out, e.schemaProblem(bodySchema, batch, ptr, leaf.SchemaField, leaf.Reason, decoded))
+			}
 		case *openapi3.SchemaError:
 			for _, leaf := range schemaLeaves(err) {
-				out = append(out, e.schemaProblem(bodySchema, batch, leaf, decoded))
+				out = append(out, e.schemaProblem(bodySchema, batch, leaf.JSONPointer(), leaf.SchemaField, leaf.Reason, decoded))
 			}
 		default:
 			out = append(out, Problem{Cond: specs.Condition{On: specs.OnMalformed}})
@@ -279,14 +288,14 @@ func schemaLeaves(err error) []*openapi3.SchemaError {
 	return nil
 }
 
-// schemaProblem names one schema failure of a body (of schema body): the failing keyword (enum
+// schemaProblem names one schema failure of a body (of schema body), at JSON pointer ptr, for
+// keyword, with the validator's reason: the failing keyword (enum
 // for an enum property, whatever the value), the format, the JSON pointer and the property. In a
 // batch the property is the item's and the problem names the item. A failure of the whole body,
 // or of a property the schema does not declare, is the body being malformed. decoded places the
 // failure in an XML body (placeholders line and column, detail the validator's reason).
-func (e *Engine) schemaProblem(body *openapi3.Schema, batch *specs.MockBatch, se *openapi3.SchemaError, decoded contract.Body) Problem {
-	ptr := se.JSONPointer()
-	p := Problem{Args: map[string]string{"detail": oneLine(se.Reason)}}
+func (e *Engine) schemaProblem(body *openapi3.Schema, batch *specs.MockBatch, ptr []string, keyword, reason string, decoded contract.Body) Problem {
+	p := Problem{Args: map[string]string{"detail": oneLine(reason)}}
 	if line, col, ok := decoded.Position(ptr); ok {
 		p.Line, p.Column = line, col
 	}
@@ -312,7 +321,7 @@ func (e *Engine) schemaProblem(body *openapi3.Schema, batch *specs.MockBatch, se
 		path[i] = seg
 	}
 	s = unwrapAllOf(s)
-	c := specs.Condition{On: specs.OnInvalid, In: "body", Keyword: se.SchemaField, Field: field, Path: "/" + strings.Join(path, "/")}
+	c := specs.Condition{On: specs.OnInvalid, In: "body", Keyword: keyword, Field: field, Path: "/" + strings.Join(path, "/")}
 	switch {
 	case len(s.Enum) > 0:
 		c.Keyword = "enum"

@@ -400,15 +400,32 @@ func (d *auregisterDriver) keys(groups, size int) [][]string {
 	return numbered(groups, size, func(i int) string { return strconv.Itoa(auregisterFirstID + i) })
 }
 
-// Fields a People contact accepts (the spec's x-contact-type-rules), free text all of them.
-func (d *auregisterDriver) fields() []field {
-	return []field{
-		{"firstName", kindText}, {"middleName", kindText}, {"lastName", kindText}, {"title", kindText},
-		{"birthPlace", kindText}, {"skype", kindText}, {"email", kindEmail}, {"mobile", kindText},
-		{"phone1", kindText}, {"phone2", kindText}, {"nationality", kindText}, {"taxNumber", kindText},
-		{"companyNumber", kindText},
+// fields are read from the spec: the free-text properties of the update (strings without a
+// format, enum or pattern) that a People contact accepts by the rule table x-contact-type-rules,
+// leaving out those that must match the stored contact. A property added to the spec is written
+// by the load with no change here.
+func (d *auregisterDriver) fields() []field { return auregisterFields() }
+
+var auregisterFields = sync.OnceValue(func() []field {
+	doc, err := specs.Shared(specs.Auregister)
+	if err != nil {
+		panic(err) // the embedded spec loads, or nothing in this module works
 	}
-}
+	rules, err := specs.ReadContactTypeRules(doc, "ContactUpdate")
+	if err != nil {
+		panic(err)
+	}
+	update := doc.Components.Schemas["ContactUpdate"].Value
+	var out []field
+	for _, name := range slices.Sorted(maps.Keys(update.Properties)) {
+		s := update.Properties[name].Value
+		if s.Type.Is("string") && s.Format == "" && len(s.Enum) == 0 && s.Pattern == "" &&
+			rules.Allows(string(auregister.ContactTypePeople), name) && !slices.Contains(rules.MatchStored, name) {
+			out = append(out, field{name, kindText})
+		}
+	}
+	return out
+})
 
 func (d *auregisterDriver) multi() (bool, bool) { return false, false }
 

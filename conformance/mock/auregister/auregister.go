@@ -4,7 +4,6 @@ import (
 	_ "embed"
 	"fmt"
 	"log/slog"
-	"maps"
 	"reflect"
 	"slices"
 
@@ -88,24 +87,29 @@ func Adapter(rules specs.ContactTypeRules) mock.Adapter {
 		if !rules.Updatable(typ) {
 			return mock.RuleProblem(ruleNotUpdatable, "", nil)
 		}
-		// The first offender by wire name is answered, bytes compared.
-		names := slices.Sorted(maps.Keys(u.Changes))
-		for _, name := range names {
-			if slices.Contains(rules.MatchStored, name) && !reflect.DeepEqual(u.Changes[name], u.Stored[name]) {
-				return mock.RuleProblem(ruleMatchStored, name, nil)
-			}
-		}
-		for _, name := range names {
-			if !rules.Allows(typ, name) && !notAViolation(rules, u.Changes[name], u.Stored, name) {
-				return mock.RuleProblem(ruleNotAllowed, name, map[string]string{"contactType": typ})
-			}
-		}
-		// What the type does not allow, and what must match, is left as stored: the table
-		// calls the values let through no-ops.
-		for _, name := range names {
-			if !rules.Allows(typ, name) || slices.Contains(rules.MatchStored, name) {
+		// The first offender by wire name is answered, bytes compared; matchStored first.
+		var changed, notAllowed string
+		for name, v := range u.Changes {
+			switch {
+			case slices.Contains(rules.MatchStored, name):
+				if !reflect.DeepEqual(v, u.Stored[name]) && (changed == "" || name < changed) {
+					changed = name
+				}
+				delete(u.Changes, name) // never applied: it must equal the stored value
+			case !rules.Allows(typ, name):
+				if !notAViolation(rules, v, u.Stored, name) && (notAllowed == "" || name < notAllowed) {
+					notAllowed = name
+				}
+				// What the type does not allow is left as stored: the table calls the values
+				// let through no-ops.
 				delete(u.Changes, name)
 			}
+		}
+		switch {
+		case changed != "":
+			return mock.RuleProblem(ruleMatchStored, changed, nil)
+		case notAllowed != "":
+			return mock.RuleProblem(ruleNotAllowed, notAllowed, map[string]string{"contactType": typ})
 		}
 		return nil
 	}}

@@ -1,0 +1,265 @@
+package contract
+
+import (
+	"encoding/json"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// decodeJSONFast decodes one JSON value with nothing but whitespace after it, as
+// json.Decoder with UseNumber would (objects as map[string]any, numbers as json.Number), for the
+// plain documents request bodies are. It gives up (ok false) on anything else, syntax errors
+// included, and the caller then asks encoding/json, whose answer and error messages stay the
+// reference: this only saves encoding/json's reflection on the common path, which was the largest
+// single cost of serving an update. FuzzDecodeJSONFast holds it to encoding/json's results.
+func decodeJSONFast(data []byte) (v any, ok bool) {
+	d := fastDecoder{data: data}
+	d.space()
+	v, ok = d.value(0)
+	if !ok {
+		return nil, false
+	}
+	d.space()
+	return v, d.pos == len(d.data)
+}
+
+type fastDecoder struct {
+	data []byte
+	pos  int
+}
+
+// maxFastDepth bounds nesting; deeper documents go to encoding/json.
+const maxFastDepth = 512
+
+func (d *fastDecoder) space() {
+	for d.pos < len(d.data) {
+		switch d.data[d.pos] {
+		case ' ', '\t', '\n', '\r':
+			d.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (d *fastDecoder) value(depth int) (any, bool) {
+	if d.pos >= len(d.data) || depth > maxFastDepth {
+		return nil, false
+	}
+	switch c := d.data[d.pos]; {
+	case c == '{':
+		return d.object(depth)
+	case c == '[':
+		return d.array(depth)
+	case c == '"':
+		return d.string()
+	case c == '-' || c >= '0' && c <= '9':
+		return d.number()
+	case d.literal("true"):
+		return true, true
+	case d.literal("false"):
+		return false, true
+	case d.literal("null"):
+		return nil, true
+	}
+	return nil, false
+}
+
+func (d *fastDecoder) literal(word string) bool {
+	if len(d.data)-d.pos >= len(word) && string(d.data[d.pos:d.pos+len(word)]) == word {
+		d.pos += len(word)
+		return true
+	}
+	return false
+}
+
+func (d *fastDecoder) object(depth int) (any, bool) {
+	d.pos++ // {
+	obj := map[string]any{}
+	d.space()
+	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		d.pos++
+		return obj, true
+	}
+	for {
+		d.space()
+		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+			return nil, false
+		}
+		k, ok := d.string()
+		if !ok {
+			return nil, false
+		}
+		d.space()
+		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+			return nil, false
+		}
+		d.pos++
+		d.space()
+		v, ok := d.value(depth + 1)
+		if !ok {
+			return nil, false
+		}
+		obj[k.(string)] = v // a repeated name keeps its last value, as encoding/json does
+		d.space()
+		if d.pos >= len(d.data) {
+			return nil, false
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+		case '}':
+			d.pos++
+			return obj, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+func (d *fastDecoder) array(depth int) (any, bool) {
+	d.pos++ // [
+	arr := []any{}
+	d.space()
+	if d.pos < len(d.data) && d.data[d.pos] == ']' {
+		d.pos++
+		return arr, true
+	}
+	for {
+		d.space()
+		v, ok := d.value(depth + 1)
+		if !ok {
+			return nil, false
+		}
+		arr = append(arr, v)
+		d.space()
+		if d.pos >= len(d.data) {
+			return nil, false
+		}
+		switch d.data[d.pos] {
+		case ',':
+			d.pos++
+		case ']':
+			d.pos++
+			return arr, true
+		default:
+			return nil, false
+		}
+	}
+}
+
+// string reads a string whose escapes are all simple; a \u escape of a surrogate, a control
+// character or invalid UTF-8 gives up (encoding/json replaces some of those, and says where others
+// fail).
+func (d *fastDecoder) string() (any, bool) {
+	d.pos++ // "
+	start := d.pos
+	plain := true
+	for d.pos < len(d.data) {
+		c := d.data[d.pos]
+		switch {
+		case c == '"':
+			raw := d.data[start:d.pos]
+			d.pos++
+			if plain {
+				return string(raw), true
+			}
+			return unescape(raw)
+		case c == '\\':
+			plain = false
+			d.pos += 2
+		case c < 0x20:
+			return nil, false
+		case c < utf8.RuneSelf:
+			d.pos++
+		default:
+			r, size := utf8.DecodeRune(d.data[d.pos:])
+			if r == utf8.RuneError && size == 1 {
+				return nil, false
+			}
+			d.pos += size
+		}
+	}
+	return nil, false
+}
+
+func unescape(raw []byte) (any, bool) {
+	out := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		i++
+		if i >= len(raw) {
+			return nil, false
+		}
+		switch raw[i] {
+		case '"', '\\', '/':
+			out = append(out, raw[i])
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			if i+4 >= len(raw) {
+				return nil, false
+			}
+			n, err := strconv.ParseUint(string(raw[i+1:i+5]), 16, 16)
+			if err != nil || utf16.IsSurrogate(rune(n)) {
+				return nil, false
+			}
+			out = utf8.AppendRune(out, rune(n))
+			i += 4
+		default:
+			return nil, false
+		}
+	}
+	return string(out), true
+}
+
+// number reads a number in JSON's grammar, kept as written (json.Number).
+func (d *fastDecoder) number() (any, bool) {
+	start := d.pos
+	if d.data[d.pos] == '-' {
+		d.pos++
+	}
+	digits := func() int {
+		n := 0
+		for d.pos < len(d.data) && d.data[d.pos] >= '0' && d.data[d.pos] <= '9' {
+			d.pos++
+			n++
+		}
+		return n
+	}
+	switch {
+	case d.pos < len(d.data) && d.data[d.pos] == '0':
+		d.pos++
+	case digits() == 0:
+		return nil, false
+	}
+	if d.pos < len(d.data) && d.data[d.pos] == '.' {
+		d.pos++
+		if digits() == 0 {
+			return nil, false
+		}
+	}
+	if d.pos < len(d.data) && (d.data[d.pos] == 'e' || d.data[d.pos] == 'E') {
+		d.pos++
+		if d.pos < len(d.data) && (d.data[d.pos] == '+' || d.data[d.pos] == '-') {
+			d.pos++
+		}
+		if digits() == 0 {
+			return nil, false
+		}
+	}
+	return json.Number(d.data[start:d.pos]), true
+}
