@@ -306,7 +306,8 @@ func (e *Engine) schemaProblem(body *openapi3.Schema, batch *specs.MockBatch, pt
 	field, s := ptr[0], body.Properties[ptr[0]].Value
 	if batch != nil && field == batch.Items && len(ptr) > 1 {
 		if i, err := strconv.Atoi(ptr[1]); err == nil {
-			items, _ := decoded.Value.(map[string]any)[batch.Items].([]any)
+			body, _ := decoded.Value.(map[string]any)
+			items, _ := body[batch.Items].([]any)
 			p.Item, p.Total = i+1, len(items)
 			if item := s.Items.Value; len(ptr) > 2 && item.Properties[ptr[2]] != nil && item.Properties[ptr[2]].Value != nil {
 				field, s = ptr[2], item.Properties[ptr[2]].Value
