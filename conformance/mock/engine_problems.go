@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -69,7 +70,8 @@ func (e *Engine) unreadableQuery(w http.ResponseWriter, r *http.Request, rej *Re
 
 // unreadableBody judges a body over the cap (cut there: its end is an unexpected end of the
 // document) or not UTF-8: the parameters, the media type, and what the decoder says about the
-// body, which is malformed whatever it says. The pipeline refuses these before it checks the
+// body, which is malformed whatever it says; when the decoder takes it, the body is malformed
+// where it is not UTF-8 (or where it was cut). The pipeline refuses these before it checks the
 // credentials, so they are checked here.
 func (e *Engine) unreadableBody(r *http.Request, rej *Rejection) []Problem {
 	if rej.Match == nil {
@@ -90,9 +92,35 @@ func (e *Engine) unreadableBody(r *http.Request, rej *Rejection) []Problem {
 		ps = append(ps, p)
 	}
 	if !body {
-		ps = append(ps, Problem{Cond: specs.Condition{On: specs.OnMalformed}})
+		off, detail := len(rej.Body)-1, io.ErrUnexpectedEOF.Error()
+		if rej.Kind == RejectEncoding {
+			off, detail = firstInvalidUTF8(rej.Body), "invalid UTF-8"
+		}
+		p := Problem{Cond: specs.Condition{On: specs.OnMalformed}, Args: map[string]string{"detail": detail}}
+		if off >= 0 {
+			p.Line, p.Column = bytePosition(rej.Body, off)
+		}
+		ps = append(ps, p)
 	}
 	return ps
+}
+
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+// bytePosition is the 1-based line and column (in characters) of the byte at off.
+func bytePosition(b []byte, off int) (line, col int) {
+	line = 1 + bytes.Count(b[:off], []byte{'\n'})
+	start := bytes.LastIndexByte(b[:off], '\n') + 1
+	return line, 1 + utf8.RuneCount(b[start:off])
 }
 
 func declaresIn(op *openapi3.Operation, in string) bool {

@@ -632,3 +632,11 @@ func TestNewCredentials(t *testing.T) {
 		t.Error("the default credentials are not test/test")
 	}
 }
+
+// A body that is not UTF-8 where the XML parser does not look (inside a processing instruction) is
+// still no UTF-8 document: a parse error at the first byte that is not UTF-8 (the fuzzer's
+// finding b5ba1b15bb68ce7d).
+func TestInvalidUTF8TheParserSkips(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	expectErrors(t, h.send(put("<?A \xff?><request></request>")), w("xml-parse-error", "detail", "invalid UTF-8", "line", "1", "column", "5"))
+}
