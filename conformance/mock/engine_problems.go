@@ -174,10 +174,6 @@ func (e *Engine) repeatedQuery(r *http.Request, m *contract.Match) []Problem {
 	return ps
 }
 
-func declaresMediaType(op *openapi3.Operation, contentType string) bool {
-	return op.RequestBody == nil || op.RequestBody.Value == nil || op.RequestBody.Value.Content.Get(contentType) != nil
-}
-
 // validationProblems turns kin-openapi's validation errors into problems: a parameter by where it
 // sits, its name and what failed; a body value by the failing keyword (an enum property's by
 // "enum", whatever the value) and format, its JSON pointer, and the property it belongs to (in a

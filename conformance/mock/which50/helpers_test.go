@@ -319,16 +319,6 @@ func (e *env) state(t testing.TB) State {
 	return parseState(t, body)
 }
 
-// stateOf is the Backend's State, read as the admin API writes it.
-func stateOf(t testing.TB, b *mock.Engine) State {
-	t.Helper()
-	raw, err := json.Marshal(b.State())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return parseState(t, raw)
-}
-
 func parseState(t testing.TB, raw []byte) State {
 	t.Helper()
 	var doc struct {
