@@ -10,7 +10,6 @@ package contactapis
 
 //go:generate go tool oapi-codegen -config gen/iovox/types.cfg.yaml specs/iovox.yaml
 //go:generate go tool oapi-codegen -config gen/iovox/client.cfg.yaml specs/iovox.yaml
-//go:generate go tool oapi-codegen -config gen/iovox/server.cfg.yaml specs/iovox.yaml
 
 //go:generate go tool oapi-codegen -config gen/valomnia/types.cfg.yaml specs/valomnia.yaml
 //go:generate go tool oapi-codegen -config gen/valomnia/client.cfg.yaml specs/valomnia.yaml

@@ -17,6 +17,10 @@ const (
 	// ExtMockRef on a property schema names the collection whose record the property's value
 	// must be the key of ("addressId" refers to "addresses").
 	ExtMockRef = "x-mock-ref"
+	// ExtMockAlias on a property of a batch item names the record property its value is stored
+	// as (iovox's work_country is stored as business_country); the named property wins when
+	// both are sent.
+	ExtMockAlias = "x-mock-alias"
 )
 
 // Mock is the document's x-mock: what the engine needs beyond the schemas and the catalogue.
@@ -41,6 +45,9 @@ type Mock struct {
 	// MaxEvents bounds the adapter's recorded events (GET /_admin/log), the oldest dropped
 	// first; 10,000 when unset.
 	MaxEvents int `json:"maxEvents,omitempty"`
+	// RefuseRepeatedQuery makes a query parameter whose schema is no array, sent more than once,
+	// invalid (keyword "repeated"); kin-openapi would read its first value.
+	RefuseRepeatedQuery bool `json:"refuseRepeatedQuery,omitempty"`
 	// Errors says how an error answer looks and which one a request with several faults gets.
 	Errors MockErrors `json:"errors"`
 	// Collections are the stored records, by name.
@@ -49,20 +56,50 @@ type Mock struct {
 
 // MockErrors is the vendor's error-body format and the order of its checks.
 type MockErrors struct {
-	// Schema is the component schema of a JSON error body.
+	// Schema is the component schema of the error body.
 	Schema string `json:"schema"`
-	// Fields maps each property of Schema to what fills it: "code", "message" (rendered),
-	// "field" (the offending field, omitted when none) or "status".
+	// MediaType is the error body's media type: application/json (the default) or an XML one,
+	// written in the shape Schema's xml objects and tags give.
+	MediaType string `json:"mediaType,omitempty"`
+	// List names the array property of Schema holding the errors, one item each (iovox's
+	// <errors><error status="400">...</error></errors>); Fields then describe an item.
+	List string `json:"list,omitempty"`
+	// Fields maps each property of Schema (of its List items) to what fills it: "code",
+	// "message" (rendered), "field" (the offending field, omitted when none) or "status".
 	Fields map[string]string `json:"fields"`
-	// Order lists condition kinds (Condition.On, or On/In as "invalid/path") from the first
-	// checked to the last: a request with several faults is answered for the earliest kind, and
-	// within a kind for the first field in byte order of its name.
-	Order []string `json:"order"`
+	// All answers every fault of the earliest stage of Order, not only the first: listed in
+	// catalogue order, then by item, then by position in the body, each message once; the answer's
+	// status is the highest of theirs. It needs a List.
+	All bool `json:"all,omitempty"`
+	// Order lists the stages of checks from the first to the last, each a condition kind
+	// (Condition.On, or On/In as "invalid/path") or a list of kinds checked together: a request
+	// with several faults is answered for the earliest stage, and (without All) within a stage for
+	// the first field in byte order of its name.
+	Order []Stage `json:"order"`
 	// Separator joins the allowed values of an enum in {allowedValues}.
 	Separator string `json:"separator,omitempty"`
 	// Challenge adds WWW-Authenticate, naming the operation's http schemes, to answers for
 	// failed authentication (RFC 9110 section 11.6.1).
 	Challenge bool `json:"challenge,omitempty"`
+}
+
+// Stage is one step of the order of checks: one condition kind, or several checked together
+// (written as a YAML list).
+type Stage []string
+
+// UnmarshalJSON reads a kind or a list of kinds.
+func (s *Stage) UnmarshalJSON(b []byte) error {
+	var one string
+	if err := json.Unmarshal(b, &one); err == nil {
+		*s = Stage{one}
+		return nil
+	}
+	var many []string
+	if err := json.Unmarshal(b, &many); err != nil {
+		return fmt.Errorf("an order stage is a condition kind or a list of them: %s", b)
+	}
+	*s = many
+	return nil
 }
 
 // MockCollection is one kind of stored record.
@@ -79,6 +116,10 @@ type MockCollection struct {
 	// property, or "Values/*" for every member of an object property, keyed by member name
 	// and value. Lookups cost the same whatever the number of records.
 	Indexes [][]string `json:"indexes,omitempty"`
+	// Required lists properties every stored record has beyond the schema's required ones (a
+	// fixture without one is refused): iovox's display_name may be left out of an update, but a
+	// contact always has one.
+	Required []string `json:"required,omitempty"`
 }
 
 // KeyProperties are the properties whose values make up a record's key, in order.
@@ -92,6 +133,34 @@ type MockOperation struct {
 	// Read makes the operation a read of one record: its 2xx answer renders the record from the
 	// response schema; a key no record has is answered as for an update (condition not-found).
 	Read *MockUpdate `json:"read,omitempty"`
+	// Batch makes the operation an update of several records named inside the body, applied all
+	// or nothing. Its 2xx answer has no body.
+	Batch *MockBatch `json:"batch,omitempty"`
+}
+
+// MockBatch is an update of several records of one collection: each item of the body's Items
+// array names its record by the collection's key property and changes what it sends (absent
+// keeps). Every item is judged before anything is written.
+type MockBatch struct {
+	Collection string `json:"collection"`
+	// Items is the body's array property holding one item per record.
+	Items string `json:"items"`
+	// Rename is the item property whose non-empty value becomes the record's new key; keys stay
+	// unique after the batch (two records may swap keys).
+	Rename string `json:"rename,omitempty"`
+	// EmptyClears makes a property sent empty ("", or only "" items in a list) remove the
+	// property from the record.
+	EmptyClears bool `json:"emptyClears,omitempty"`
+	// Lists says how an array property sent applies to the stored one; nil replaces.
+	Lists *MockLists `json:"lists,omitempty"`
+}
+
+// MockLists: array properties of a batch item are merged into the stored ones (values added in
+// order, none twice) unless the body's Flag property has the value Replace, which replaces them
+// (again none twice).
+type MockLists struct {
+	Flag    string `json:"flag"`
+	Replace string `json:"replace"`
 }
 
 // Record is the record the operation addresses, whichever it does with it.
@@ -140,6 +209,7 @@ const (
 	OnMalformed       = "malformed"       // the body does not decode (also too large, not UTF-8)
 	OnInvalid         = "invalid"         // a parameter or body value fails the schema
 	OnNotFound        = "not-found"       // no record has the key the request names
+	OnDuplicate       = "duplicate"       // a batch names a key twice, or leaves two records with one key
 	OnReference       = "reference"       // an x-mock-ref property names no record
 	OnRule            = "rule"            // the adapter's business rule (Condition.Rule)
 	OnInternal        = "internal"        // injected server failure
@@ -159,12 +229,17 @@ type Condition struct {
 	Rule string `json:"rule,omitempty"`
 	// Param names the parameter whose value is invalid (with In).
 	Param string `json:"param,omitempty"`
+	// Field is the body property (within the item, for a batch) whose value fails, or the field
+	// an adapter rule names.
+	Field string `json:"field,omitempty"`
+	// Path is the failing body value's JSON pointer, array indexes written * ("/contact/*/mobile_phone/*").
+	Path string `json:"path,omitempty"`
 }
 
 // Specificity is how many fields beyond On the condition sets.
 func (c Condition) Specificity() int {
 	n := 0
-	for _, f := range []string{c.In, c.Keyword, c.Format, c.Rule, c.Param} {
+	for _, f := range []string{c.In, c.Keyword, c.Format, c.Rule, c.Param, c.Field, c.Path} {
 		if f != "" {
 			n++
 		}
@@ -175,11 +250,12 @@ func (c Condition) Specificity() int {
 // Matches reports whether the condition covers failure f (f's fields are all set where known).
 func (c Condition) Matches(f Condition) bool {
 	return c.On == f.On && (c.In == "" || c.In == f.In) && (c.Keyword == "" || c.Keyword == f.Keyword) &&
-		(c.Format == "" || c.Format == f.Format) && (c.Rule == "" || c.Rule == f.Rule) && (c.Param == "" || c.Param == f.Param)
+		(c.Format == "" || c.Format == f.Format) && (c.Rule == "" || c.Rule == f.Rule) && (c.Param == "" || c.Param == f.Param) &&
+		(c.Field == "" || c.Field == f.Field) && (c.Path == "" || c.Path == f.Path)
 }
 
 var conditionKinds = []string{OnNoRoute, OnMethod, OnUnauthenticated, OnMediaType, OnMalformed, OnInvalid,
-	OnNotFound, OnReference, OnRule, OnInternal}
+	OnNotFound, OnDuplicate, OnReference, OnRule, OnInternal}
 
 // ReadMock returns doc's x-mock, checked against the document: every schema and collection it
 // names exists, every order kind is known. ok is false when doc has none.
@@ -203,15 +279,33 @@ func ReadMock(doc *openapi3.T) (m Mock, ok bool, err error) {
 	if err := schema(m.Errors.Schema); err != nil {
 		return Mock{}, true, err
 	}
+	fields := doc.Components.Schemas[m.Errors.Schema].Value
+	if mt := strings.ToLower(m.Errors.MediaType); strings.Contains(mt, "xml") && (fields.XML == nil || fields.XML.Name == "") {
+		return Mock{}, true, fmt.Errorf("%s: errors.mediaType %s: schema %s names no root element (xml.name)", ExtMock, m.Errors.MediaType, m.Errors.Schema)
+	}
+	if m.Errors.List != "" {
+		list := fields.Properties[m.Errors.List]
+		if list == nil || list.Value == nil || !list.Value.Type.Is(openapi3.TypeArray) || list.Value.Items == nil || list.Value.Items.Value == nil {
+			return Mock{}, true, fmt.Errorf("%s: errors.list: schema %s has no array property %q", ExtMock, m.Errors.Schema, m.Errors.List)
+		}
+		fields = list.Value.Items.Value
+	} else if m.Errors.All {
+		return Mock{}, true, fmt.Errorf("%s: errors.all needs errors.list: one error body holds one error", ExtMock)
+	}
 	for prop, src := range m.Errors.Fields {
+		if fields.Properties[prop] == nil {
+			return Mock{}, true, fmt.Errorf("%s: errors.fields: the error schema has no property %q", ExtMock, prop)
+		}
 		if !slices.Contains([]string{"code", "message", "field", "status"}, src) {
 			return Mock{}, true, fmt.Errorf("%s: errors.fields.%s: %q is not code, message, field or status", ExtMock, prop, src)
 		}
 	}
-	for _, kind := range m.Errors.Order {
-		kind, _, _ = strings.Cut(kind, "/") // "invalid/path": invalid, in the path
-		if !slices.Contains(conditionKinds, kind) {
-			return Mock{}, true, fmt.Errorf("%s: errors.order: unknown kind %q (known: %s)", ExtMock, kind, strings.Join(conditionKinds, ", "))
+	for _, stage := range m.Errors.Order {
+		for _, kind := range stage {
+			kind, _, _ = strings.Cut(kind, "/") // "invalid/path": invalid, in the path
+			if !slices.Contains(conditionKinds, kind) {
+				return Mock{}, true, fmt.Errorf("%s: errors.order: unknown kind %q (known: %s)", ExtMock, kind, strings.Join(conditionKinds, ", "))
+			}
 		}
 	}
 	for name, c := range m.Collections {
@@ -219,7 +313,7 @@ func ReadMock(doc *openapi3.T) (m Mock, ok bool, err error) {
 			return Mock{}, true, fmt.Errorf("collection %s: %w", name, err)
 		}
 		props := doc.Components.Schemas[c.Schema].Value.Properties
-		for _, k := range append(c.KeyProperties(), c.Derived...) {
+		for _, k := range append(append(c.KeyProperties(), c.Derived...), c.Required...) {
 			if props[k] == nil {
 				return Mock{}, true, fmt.Errorf("%s: collection %s: schema %s has no property %q", ExtMock, name, c.Schema, k)
 			}

@@ -35,7 +35,7 @@ var (
 // key is almost always a typo ("x-asumed") that would silently drop a rule, so it fails.
 var knownExtensions = []string{
 	specs.ExtErrorCatalogue, specs.ExtDiscrepancy, specs.ExtAssumed, specs.ExtEvidence, specs.ExtBodyMediaType,
-	"x-vendor-page", "x-contact-type-rules", specs.ExtMock, specs.ExtMockRef,
+	"x-vendor-page", "x-contact-type-rules", specs.ExtMock, specs.ExtMockRef, specs.ExtMockAlias,
 	"x-order", "x-oapi-codegen-extra-tags", "x-go-name", "x-go-type", "x-go-type-import",
 	"x-go-type-skip-optional-pointer", "x-enum-varnames", "x-oapi-codegen-only-honour-go-name",
 }

@@ -227,7 +227,8 @@ func (v *Vendor) Missing(c Credentials) []string {
 var errorFormats sync.Map // vendor → contract.ErrorFormat
 
 // ErrorFormat is where the vendor's error bodies carry their messages: from the spec's x-mock
-// errors declaration (the member its fields fill with "message") when it has one, else Errors.
+// errors declaration (the member its fields fill with "message", or for a list of errors the
+// list's item element, whose text is the message) when it has one, else Errors.
 func (v *Vendor) ErrorFormat() contract.ErrorFormat {
 	if f, ok := errorFormats.Load(v.Name); ok {
 		return f.(contract.ErrorFormat)
@@ -235,20 +236,74 @@ func (v *Vendor) ErrorFormat() contract.ErrorFormat {
 	f := v.Errors
 	if doc, err := specs.Shared(v.Name); err == nil {
 		if m, ok, err := specs.ReadMock(doc); ok && err == nil {
-			for prop, src := range m.Errors.Fields {
-				if src == "message" {
-					f = contract.ErrorFormat{JSON: prop}
-					// A vendor that answers errors in XML too (Which50) names the element
-					// as the JSON member: the error schema renders both.
-					if declaresXMLErrors(doc) {
-						f.XML = prop
-					}
-				}
+			if derived, ok := derivedErrorFormat(doc, m.Errors); ok {
+				f = derived
 			}
 		}
 	}
 	errorFormats.Store(v.Name, f)
 	return f
+}
+
+// derivedErrorFormat reads the error format from x-mock errors; false when the declaration has no
+// message the format can point at.
+func derivedErrorFormat(doc *openapi3.T, errs specs.MockErrors) (contract.ErrorFormat, bool) {
+	message := ""
+	for prop, src := range errs.Fields {
+		if src == "message" {
+			message = prop
+		}
+	}
+	if message == "" {
+		return contract.ErrorFormat{}, false
+	}
+	if errs.List == "" {
+		f := contract.ErrorFormat{JSON: message}
+		// A vendor that answers errors in XML too (Which50) names the element as the JSON
+		// member: the error schema renders both.
+		if declaresXMLErrors(doc) {
+			f.XML = message
+		}
+		return f, true
+	}
+	// A list (iovox's <errors><error status="400">message</error>...</errors>): each item is one
+	// element below the root holding one message as its text. Only XML lists are read: a JSON
+	// error body is read as one object.
+	root := doc.Components.Schemas[errs.Schema]
+	if root == nil || root.Value == nil || !strings.Contains(strings.ToLower(errs.MediaType), "xml") {
+		return contract.ErrorFormat{}, false
+	}
+	list := root.Value.Properties[errs.List]
+	if list == nil || list.Value == nil || list.Value.Items == nil || list.Value.Items.Value == nil {
+		return contract.ErrorFormat{}, false
+	}
+	item := list.Value.Items.Value
+	if ms := item.Properties[message]; ms == nil || ms.Value == nil || xmlTag(ms.Value) != ",chardata" {
+		return contract.ErrorFormat{}, false
+	}
+	return contract.ErrorFormat{XML: xmlElementName(errs.List, list.Value)}, true
+}
+
+// xmlElementName is the element a property is written as: its items' xml name for an array, its
+// own xml name, the name of its xml tag, else the property's.
+func xmlElementName(prop string, s *openapi3.Schema) string {
+	if s.Items != nil && s.Items.Value != nil && s.Items.Value.XML != nil && s.Items.Value.XML.Name != "" {
+		return s.Items.Value.XML.Name
+	}
+	if s.XML != nil && s.XML.Name != "" {
+		return s.XML.Name
+	}
+	if name, _, _ := strings.Cut(xmlTag(s), ","); name != "" {
+		return name
+	}
+	return prop
+}
+
+// xmlTag is the xml struct tag x-oapi-codegen-extra-tags gives the property ("" when none).
+func xmlTag(s *openapi3.Schema) string {
+	tags, _ := s.Extensions["x-oapi-codegen-extra-tags"].(map[string]any)
+	tag, _ := tags["xml"].(string)
+	return tag
 }
 
 // declaresXMLErrors reports whether any 4xx or 5xx answer of doc has an XML media type.

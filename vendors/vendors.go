@@ -31,7 +31,7 @@ var registry = []*Vendor{
 			{Key: "SECURE_KEY", Scheme: "secureKey", Secret: true, Test: "test", Usage: "iovox secureKey header"},
 		},
 		FixtureKeys: []string{"CONTACT_ID"},
-		Errors:      contract.ErrorFormat{XML: "error"}, // <errors><error status="400">…</error>…</errors>
+		// Errors: derived from the spec's x-mock errors declaration (an XML list of <error>).
 		NewClient: func(base string, c Credentials, opts ...apiclient.Option) (any, error) {
 			return client(iovox.NewContactsClient(base, iovox.Credentials{Username: c.Value("USERNAME"), SecureKey: c["SECURE_KEY"]}, opts...))
 		},

@@ -212,7 +212,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 // BenchmarkMockValidation is the validation a mock does per exchange, for each vendor's page
 // exchange: mode=pipeline validates the request (parameters and body) and the whole answer, as the
 // hand-written mocks' pipeline does; mode=engine decodes and validates the request once, keeping
-// the body's value (ValidateDecoded), and checks only the answer's status and media type, as the
+// the body's value (ValidateBody), and checks only the answer's status and media type, as the
 // spec-driven engine does for answers rendered from records it keeps valid.
 func BenchmarkMockValidation(b *testing.B) {
 	ctx := context.Background()
@@ -241,7 +241,7 @@ func BenchmarkMockValidation(b *testing.B) {
 		b.Run(e.vendor+"/"+e.name+"/mode=engine", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := v.ValidateDecoded(ctx, m, r, e.body, true); err != nil {
+				if _, err := v.ValidateBody(ctx, m, r, e.body, contract.DecodeOptions{StrictJSON: true}); err != nil {
 					b.Fatal(err)
 				}
 				if err := v.ValidateStatus(ctx, m, r, e.status, h, e.respBody); err != nil {

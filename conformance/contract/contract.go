@@ -382,27 +382,20 @@ func register() {
 	})
 }
 
-// ErrTrailingData is the cause of a body refused by ValidateDecoded's strict JSON decoding: data
+// ErrTrailingData is the cause of a body refused by ValidateBody's strict JSON decoding: data
 // follows the JSON value ({"a":1}x), which kin-openapi's decoder would ignore.
 var ErrTrailingData = errors.New("data after the JSON value")
 
-// ValidateDecoded is ValidateRouted for a server that needs the body's value and has checked the
-// credentials itself (their presence is not checked again): the body is decoded
-// once, by the decoder registered for its media type, validated against the operation's schema and
-// returned (nil for an operation without a body). The errors have the shapes ValidateRouted's have
-// (a MultiError of *openapi3filter.RequestError), so one mapping serves both. strictJSON refuses
-// JSON bodies with data after the value.
-func (v *Validator) ValidateDecoded(ctx context.Context, m *Match, r *http.Request, body []byte, strictJSON bool) (value any, err error) {
-	defer recoverAs(&err, "request")
-	opts := *v.reqOpts
-	opts.ExcludeRequestBody = true
+func (v *Validator) validateBody(ctx context.Context, m *Match, r *http.Request, body []byte, opts DecodeOptions) (Body, error) {
+	ropts := *v.reqOpts
+	ropts.ExcludeRequestBody = true
 	// Its callers are servers, which have judged the credentials themselves before.
-	opts.AuthenticationFunc = openapi3filter.NoopAuthenticationFunc
+	ropts.AuthenticationFunc = openapi3filter.NoopAuthenticationFunc
 	// A shallow copy: only the body differs, and cloning the headers cost as much as validating
 	// the parameters.
 	req := r.WithContext(ctx)
 	req.Body, req.ContentLength = http.NoBody, int64(len(body))
-	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: m.PathParams, Route: m.Route, Options: &opts}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: m.PathParams, Route: m.Route, Options: &ropts}
 	var multi openapi3.MultiError
 	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 		if !errors.As(err, &multi) {
@@ -411,13 +404,20 @@ func (v *Validator) ValidateDecoded(ctx context.Context, m *Match, r *http.Reque
 	}
 	rb := m.Route.Operation.RequestBody
 	if rb == nil || rb.Value == nil {
-		return nil, multiOrNil(multi)
+		return Body{}, multiOrNil(multi)
 	}
-	value, bodyErr := decodeBody(in, rb.Value, r.Header, body, strictJSON, v.foldJSON)
+	header := r.Header
+	if mt := specs.BodyMediaType(m.Route.Operation); mt != "" && len(body) > 0 {
+		// The vendor reads the body as mt whatever its label (see ValidateRouted).
+		header = header.Clone()
+		header.Set("Content-Type", mt)
+	}
+	opts.foldJSON = v.foldJSON
+	b, bodyErr := decodeBody(in, rb.Value, header, body, opts)
 	if bodyErr != nil {
 		multi = append(multi, bodyErr)
 	}
-	return value, multiOrNil(multi)
+	return b, multiOrNil(multi)
 }
 
 func multiOrNil(m openapi3.MultiError) error {
@@ -427,24 +427,25 @@ func multiOrNil(m openapi3.MultiError) error {
 	return m
 }
 
-// decodeBody decodes and validates body as kin-openapi's ValidateRequestBody does, keeping the value.
-func decodeBody(in *openapi3filter.RequestValidationInput, rb *openapi3.RequestBody, header http.Header, body []byte, strictJSON, foldJSON bool) (any, error) {
+// decodeBody decodes and validates body as kin-openapi's ValidateRequestBody does, keeping the
+// value (also when it fails its schema).
+func decodeBody(in *openapi3filter.RequestValidationInput, rb *openapi3.RequestBody, header http.Header, body []byte, opts DecodeOptions) (Body, error) {
 	fail := func(reason string, err error) error {
 		return &openapi3filter.RequestError{Input: in, RequestBody: rb, Reason: reason, Err: err}
 	}
 	if len(body) == 0 {
 		if rb.Required {
-			return nil, fail("", openapi3filter.ErrInvalidRequired)
+			return Body{}, fail("", openapi3filter.ErrInvalidRequired)
 		}
-		return nil, nil
+		return Body{}, nil
 	}
 	ct := header.Get("Content-Type")
 	media := rb.Content.Get(ct)
 	if media == nil {
-		return nil, fail(fmt.Sprintf("header Content-Type has unexpected value: %q", ct), nil)
+		return Body{}, fail(fmt.Sprintf("header Content-Type has unexpected value: %q", ct), nil)
 	}
 	if media.Schema == nil || media.Schema.Value == nil {
-		return nil, nil
+		return Body{}, nil
 	}
 	mt, _, _ := strings.Cut(ct, ";")
 	mt = strings.ToLower(strings.TrimSpace(mt))
@@ -453,30 +454,38 @@ func decodeBody(in *openapi3filter.RequestValidationInput, rb *openapi3.RequestB
 		decoder = openapi3filter.RegisteredBodyDecoder("application/json")
 	}
 	if decoder == nil {
-		return nil, fail("failed to decode request body", &openapi3filter.ParseError{Kind: openapi3filter.KindUnsupportedFormat, Reason: "unsupported content type " + mt})
+		return Body{}, fail("failed to decode request body", &openapi3filter.ParseError{Kind: openapi3filter.KindUnsupportedFormat, Reason: "unsupported content type " + mt})
 	}
-	var value any
+	var src io.Reader = bytes.NewReader(body)
+	if opts.Truncated {
+		src = &cutReader{r: bytes.NewReader(body)}
+	}
+	var b Body
 	var err error
-	if strictJSON && (mt == "application/json" || strings.HasSuffix(mt, "+json")) {
-		value, err = decodeStrictJSON(body)
-	} else {
-		value, err = decoder(bytes.NewReader(body), header, media.Schema, func(name string) *openapi3.Encoding { return media.Encoding[name] })
+	switch {
+	case opts.StrictJSON && (mt == "application/json" || strings.HasSuffix(mt, "+json")):
+		b.Value, err = decodeStrictJSON(body) // a cut body is malformed whatever this says (the engine adds it)
+	case isXMLMediaType(mt):
+		b.Value, b.root, err = decodeXML(src, media.Schema)
+	default:
+		b.Value, err = decoder(src, header, media.Schema, func(name string) *openapi3.Encoding { return media.Encoding[name] })
 	}
 	if err != nil {
-		return nil, fail("failed to decode request body", err)
+		return Body{root: b.root}, fail("failed to decode request body", err)
 	}
-	if foldJSON && isJSONDecoder(mt) {
-		value = foldNames(media.Schema.Value, value)
+	if opts.foldJSON && isJSONDecoder(mt) {
+		b.Value = foldNames(media.Schema.Value, b.Value)
 	}
-	errs := visitBody(media.Schema.Value, value)
-	errs = append(errs, inexactIntegers(media.Schema.Value, value)...)
+	b.Decoded = true
+	errs := visitBody(media.Schema.Value, b.Value)
+	errs = append(errs, inexactIntegers(media.Schema.Value, b.Value)...)
 	if len(errs) > 0 {
-		return nil, fail("doesn't match schema", errs)
+		return b, fail("doesn't match schema", errs)
 	}
-	return value, nil
+	return b, nil
 }
 
-// PropertyError is a body property that fails its schema, from ValidateDecoded's validation of
+// PropertyError is a body property that fails its schema, from ValidateBody's validation of
 // a plain object body property by property (see visitBody); Err's JSON pointer is relative to the
 // property.
 type PropertyError struct {

@@ -39,12 +39,24 @@ func (e *XMLSyntaxError) Error() string {
 // door to entity expansion), or more depth, elements or attributes than the limits.
 var ErrXMLNotAllowed = errors.New("XML construct not allowed")
 
-// element is one parsed XML element.
+// XMLPositionError is a document refused for a reason other than its syntax (ErrXMLNotAllowed, an
+// unsupported encoding, a read error, a root element the schema does not name), with the position
+// where the parser stopped or of the element at fault. Its text is the reason alone.
+type XMLPositionError struct {
+	Err          error
+	Line, Column int
+}
+
+func (e *XMLPositionError) Error() string { return e.Err.Error() }
+func (e *XMLPositionError) Unwrap() error { return e.Err }
+
+// element is one parsed XML element, with the 1-based line and column of its start tag's '<'.
 type element struct {
-	name     xml.Name
-	attrs    []xml.Attr
-	children []*element
-	text     strings.Builder
+	name      xml.Name
+	attrs     []xml.Attr
+	children  []*element
+	text      strings.Builder
+	line, col int
 }
 
 // ParseXML reads one XML document into an element tree, refusing DOCTYPE declarations and
@@ -61,7 +73,13 @@ func ParseXML(r io.Reader) (*element, error) {
 	var root *element
 	var stack []*element
 	count := 0
+	stopped := func(err error) error {
+		return &XMLPositionError{Err: err, Line: cr.line, Column: cr.column()}
+	}
 	for {
+		// Where the next token starts: the reader's position now, or the byte it read last when
+		// the decoder put that back (see positionReader.at).
+		off, before := dec.InputOffset(), *cr
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
 			if root == nil {
@@ -77,7 +95,7 @@ func ParseXML(r io.Reader) (*element, error) {
 			if errors.As(err, &se) {
 				return nil, &XMLSyntaxError{Msg: se.Msg, Line: cr.line, Column: cr.column()}
 			}
-			return nil, err
+			return nil, stopped(err)
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
@@ -86,13 +104,14 @@ func ParseXML(r io.Reader) (*element, error) {
 			case root != nil && len(stack) == 0:
 				return nil, &XMLSyntaxError{Msg: "more than one root element", Line: cr.line, Column: cr.column()}
 			case len(stack) >= maxXMLDepth:
-				return nil, fmt.Errorf("%w: nesting deeper than %d", ErrXMLNotAllowed, maxXMLDepth)
+				return nil, stopped(fmt.Errorf("%w: nesting deeper than %d", ErrXMLNotAllowed, maxXMLDepth))
 			case count > maxXMLElements:
-				return nil, fmt.Errorf("%w: more than %d elements", ErrXMLNotAllowed, maxXMLElements)
+				return nil, stopped(fmt.Errorf("%w: more than %d elements", ErrXMLNotAllowed, maxXMLElements))
 			case len(t.Attr) > maxXMLAttributes:
-				return nil, fmt.Errorf("%w: more than %d attributes on <%s>", ErrXMLNotAllowed, maxXMLAttributes, t.Name.Local)
+				return nil, stopped(fmt.Errorf("%w: more than %d attributes on <%s>", ErrXMLNotAllowed, maxXMLAttributes, t.Name.Local))
 			}
 			e := &element{name: t.Name, attrs: t.Copy().Attr}
+			e.line, e.col = before.at(off)
 			if len(stack) == 0 {
 				root = e
 			} else {
@@ -109,7 +128,7 @@ func ParseXML(r io.Reader) (*element, error) {
 				return nil, &XMLSyntaxError{Msg: "text outside the root element", Line: cr.line, Column: cr.column()}
 			}
 		case xml.Directive:
-			return nil, fmt.Errorf("%w: <!%s", ErrXMLNotAllowed, firstWord(string(t)))
+			return nil, stopped(fmt.Errorf("%w: <!%s", ErrXMLNotAllowed, firstWord(string(t))))
 		}
 	}
 }
@@ -131,6 +150,19 @@ func firstWord(s string) string {
 type positionReader struct {
 	r         io.ByteReader
 	line, col int
+	// n counts the bytes read; prevLine and prevCol are the position of the last one.
+	n                 int64
+	prevLine, prevCol int
+}
+
+// at is the position of the byte at offset off, the decoder's InputOffset before a token: the next
+// byte to read, or the last one read when the decoder has read it and put it back (the '<' that
+// ends text).
+func (p *positionReader) at(off int64) (line, col int) {
+	if p.n == off+1 {
+		return p.prevLine, p.prevCol
+	}
+	return p.line, p.col
 }
 
 // byteReader reads r a byte at a time. ParseXML never reads past the byte it stopped at, which
@@ -167,6 +199,8 @@ func (p *positionReader) column() int { return max(1, p.col-1) }
 func (p *positionReader) ReadByte() (byte, error) {
 	c, err := p.r.ReadByte()
 	if err == nil {
+		p.n++
+		p.prevLine, p.prevCol = p.line, p.col
 		if c == '\n' {
 			p.line++
 			p.col = 1
@@ -212,7 +246,7 @@ func FromXML(root *element, schema *openapi3.SchemaRef) (any, error) {
 		return strings.TrimSpace(root.text.String()), nil
 	}
 	if want := xmlRootName(schema.Value); want != "" && root.name.Local != want {
-		return nil, fmt.Errorf("root element is <%s>, the schema's is <%s>", root.name.Local, want)
+		return nil, &XMLPositionError{Err: fmt.Errorf("root element is <%s>, the schema's is <%s>", root.name.Local, want), Line: root.line, Column: root.col}
 	}
 	return convert(root, schema.Value), nil
 }

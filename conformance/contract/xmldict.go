@@ -68,7 +68,7 @@ func dataContractValue(v *element) (any, error) {
 	text := v.text.String()
 	trimmed := strings.TrimSpace(text)
 	bad := func(err error) (any, error) {
-		return text, fmt.Errorf("the Value element of xsi:type %q: %w", typ, err)
+		return text, fmt.Errorf("value of xsi:type %q: %w", typ, err)
 	}
 	switch typ {
 	case "":

@@ -72,4 +72,7 @@ type Rejection struct {
 	Err error
 	// Body is the request body as read (capped).
 	Body []byte
+	// Decoded is the body as the spec's validation decoded it, for backends that are decoders:
+	// its value even when it fails its schema, so that the rest of it can be judged too.
+	Decoded contract.Body
 }

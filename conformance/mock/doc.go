@@ -27,20 +27,35 @@
 // Engine serves a vendor from its spec alone, plus an Adapter holding the business rules the page
 // states (specs/README.md, "The mock engine", lists the extensions it reads):
 //
-//   - x-mock on the document: the body cap, the error body (a component schema and what fills
-//     each of its properties: the entry's code, its rendered message, the field), the order of
-//     checks that decides which of several faults is answered, and the collections of records
-//     (a component schema and a key property each), which the fixtures fill;
+//   - x-mock on the document: the body cap, the error body (a component schema, its media type,
+//     JSON or XML, what fills each of its properties: the entry's code, its rendered message, the
+//     field, the status; or, for a list of errors, of each item), whether one fault is answered or
+//     every fault of the earliest stage, the order of checks in stages, and the collections of
+//     records (a component schema and a key property each), which the fixtures fill;
 //   - x-mock on an operation: which record it changes (update: collection, path parameter) or
-//     reads (read: the same, answered from the 2xx response schema, not-found as for updates);
+//     reads (read: the same, answered from the 2xx response schema, not-found as for updates),
+//     or a batch of records named inside the body (batch: collection, items property, rename
+//     property, whether empty values clear, whether arrays are merged or replaced by a flag of the
+//     body);
 //   - `when` on each x-error-catalogue entry: the failures it answers ({on: invalid, in: body,
-//     keyword: enum}); among entries that match, the one naming more fields wins;
-//   - x-mock-ref on a property: the collection its value must be a key of.
+//     keyword: enum}, {on: invalid, in: body, path: /contact/*/home_phone/*}); among entries that
+//     match, the one naming more fields wins;
+//   - x-mock-ref on a property: the collection its value must be a key of; x-mock-alias: the
+//     property a batch item's value is stored as.
 //
-// Bodies are decoded once, by the pipeline (contract.ValidateDecoded), and validated once; the
-// engine gets the value. Credentials are checked as securitySchemes declares them. Records are the
-// JSON values of their schemas (integers canonical as int64), so a property added to the spec is
-// stored, answered and shown by GET /_admin/state with no Go change, and a property removed from
-// the request schema is no longer applied. A failure no entry's `when` covers is a gap in the spec:
-// the engine answers a bare 500, which the pipeline reports as a contract violation.
+// Bodies are decoded once, by the pipeline (contract.ValidateBody), and validated once; the engine
+// gets the value, even of a body that fails its schema (so that a vendor listing every fault can
+// judge the rest of it), and for XML the parsed document, which places a failure at its element's
+// line and column without parsing again. Credentials are checked as securitySchemes declares them.
+// Records are the JSON values of their schemas (integers canonical as int64), so a property added
+// to the spec is stored, answered and shown by GET /_admin/state with no Go change, and a property
+// removed from the request schema is no longer applied. A failure no entry's `when` covers is a
+// gap in the spec: the engine logs an error and answers a bare 500, which the pipeline reports as
+// a contract violation.
+//
+// Batches (engine_batch.go) are judged whole under the engine's lock before anything is written:
+// every item names its record by the collection's key; a key named twice, or keys that a rename
+// would leave shared, is a duplicate; the adapter's Item and Batch hooks add the page's rules, its
+// Applied hook follows a written batch (rules, events), and its Fixtures hook keeps state of its
+// own beside the records (iovox's rule templates).
 package mock

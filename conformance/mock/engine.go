@@ -18,7 +18,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
 
 	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/specs"
@@ -28,7 +27,7 @@ var _ Backend = (*Engine)(nil)
 
 // Adapter holds what a vendor's page states beyond its spec: its business rules. Everything else
 // (routing, credentials, decoding, validation, records, answers, errors) the engine derives from
-// the spec.
+// the spec. Every hook is optional.
 type Adapter struct {
 	// Update, when set, judges an update against the stored record before it is applied. It
 	// may refuse it (return a Problem, usually RuleProblem) or drop changes that are not to be
@@ -48,6 +47,32 @@ type Adapter struct {
 	// it may set derived properties (x-mock derived) and make values canonical; get reads the
 	// fixtures' records by collection and key.
 	Load func(collection string, rec map[string]any, get func(collection, key string) map[string]any) error
+	// Item judges one item of a batch before it is merged into its record (u.Stored is nil when
+	// the item names no record; u.Next is not yet set). It may refuse the item (the engine
+	// positions the problems at the item) and change u.Changes.
+	Item func(u *Update) []Problem
+	// Batch judges a whole batch once every item is merged (u.Next), before anything is
+	// written; its problems are listed with the engine's.
+	Batch func(b *Batch) []Problem
+	// Applied follows a batch once it is written: the adapter's own state (b.Extra) and events.
+	Applied func(b *Batch)
+	// Fixtures reads the sections of a fixtures document that name no collection (iovox's rule
+	// templates) and checks the records against the page's rules; it may canonicalise their
+	// values. The engine hands the result to Batch and Applied, and State shows its sections.
+	// Without it such sections are refused.
+	Fixtures func(sections map[string]json.RawMessage, records Records) (Extra, error)
+}
+
+// Records are every collection's records by key. The engine never changes a record in place, only
+// replaces it; hooks must treat them as read only.
+type Records map[string]map[string]map[string]any
+
+// Extra is state an adapter keeps beside the spec's records (see Adapter.Fixtures).
+type Extra interface {
+	// Clone is a copy that Applied may change while the engine keeps the original (Reset).
+	Clone() Extra
+	// Sections is the state by fixtures section, as GET /_admin/state shows it.
+	Sections() map[string]any
 }
 
 // Update is an update the engine is about to apply to a stored record.
@@ -59,23 +84,64 @@ type Update struct {
 	// Stored is the record as stored; read only.
 	Stored map[string]any
 	// Changes are the body's properties that the record's schema has, values canonical (integers
-	// as int64). The engine applies what is left in it after the adapter returns.
+	// as int64). The engine applies what is left in it after the adapter returns. In a batch
+	// they are the item's, by the record's property names (aliases resolved), as sent: an
+	// array is merged or replaced as the spec's x-mock says when it is applied.
 	Changes map[string]any
+
+	// The rest is set for an item of a batch.
+
+	// Item is the item's 1-based position among the batch's Total items.
+	Item, Total int
+	// Sent is the item as sent.
+	Sent map[string]any
+	// Key is the key the item names; NewKey the key it has after the batch (a rename).
+	Key, NewKey string
+	// Next is the record as the batch leaves it (set before Batch is called).
+	Next map[string]any
+	// Cleared are the properties the item sent empty that Next no longer has.
+	Cleared []string
+}
+
+// Batch is a batch of updates the engine is about to apply (Adapter.Batch) or has applied
+// (Adapter.Applied).
+type Batch struct {
+	Operation string
+	// Body is the request body; Total its number of items.
+	Body  map[string]any
+	Total int
+	// Items are the items that name a stored record, in body order.
+	Items []*Update
+	// Records are the batch's collection as stored before the batch; read only.
+	Records map[string]map[string]any
+	// Extra is the adapter's state (Adapter.Fixtures); Applied may change it.
+	Extra  Extra
+	record func(Event) // Engine.record: bounded by x-mock maxEvents
+}
+
+// Event records a side effect of an applied batch (Events).
+func (b *Batch) Event(kind string, detail map[string]any) {
+	b.record(Event{Kind: kind, Detail: detail})
 }
 
 // Problem is one reason to refuse a request: the failure (which the catalogue entries' `when`
 // map to an entry), the field it concerns, and placeholder values beyond those the engine knows
-// (method, path, path parameters, field, and the stored record's properties).
+// (method, path, path parameters, field, item and total, line and column, and the stored record's
+// properties).
 type Problem struct {
 	Cond  specs.Condition
 	Field string
 	Args  map[string]string
+	// Item is the 1-based position of the batch item at fault (0: none) among Total.
+	Item, Total int
+	// Line and Column place the fault in an XML body (0: unknown).
+	Line, Column int
 }
 
 // RuleProblem is the refusal by the adapter rule named rule, answered by the entry whose `when`
 // names it.
 func RuleProblem(rule, field string, args map[string]string) *Problem {
-	return &Problem{Cond: specs.Condition{On: specs.OnRule, Rule: rule}, Field: field, Args: args}
+	return &Problem{Cond: specs.Condition{On: specs.OnRule, Rule: rule, Field: field}, Field: field, Args: args}
 }
 
 // EngineConfig configures NewEngine.
@@ -109,19 +175,38 @@ type Engine struct {
 	apiPath   string
 	validator *contract.Validator
 	ops       map[string]specs.MockOperation
+	// entryIndex is each catalogue entry's position, the order in which All lists errors.
+	entryIndex map[string]int
+	// stored are each collection's record properties: its schema's, less what batches only
+	// send (aliases, the rename property).
+	stored map[string]map[string]bool
 
 	mu       sync.Mutex
-	fixtures dataset // what Reset restores
-	data     dataset
+	fixtures state // what Reset restores
+	cur      state
 	x        *extension // indexes, events (engine_select.go)
+}
+
+// state is the engine's data: the records and the adapter's own state (Adapter.Fixtures).
+type state struct {
+	data  dataset
+	extra Extra
+}
+
+func (s state) clone() state {
+	out := state{data: s.data.clone()}
+	if s.extra != nil {
+		out.extra = s.extra.Clone()
+	}
+	return out
 }
 
 // dataset is every collection's records by key. Records are never changed in place, only
 // replaced, so a copy needs only new maps.
-type dataset map[string]map[string]map[string]any
+type dataset = Records
 
-func (d dataset) clone() dataset {
-	out := make(dataset, len(d))
+func (d Records) clone() Records {
+	out := make(Records, len(d))
 	for name, recs := range d {
 		out[name] = maps.Clone(recs)
 	}
@@ -137,7 +222,8 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 			return nil, err
 		}
 	}
-	e := &Engine{vendor: cfg.Vendor, doc: doc, adapter: cfg.Adapter, creds: cfg.Credentials, logger: cfg.Logger, ops: map[string]specs.MockOperation{}}
+	e := &Engine{vendor: cfg.Vendor, doc: doc, adapter: cfg.Adapter, creds: cfg.Credentials, logger: cfg.Logger, ops: map[string]specs.MockOperation{},
+		entryIndex: map[string]int{}, stored: map[string]map[string]bool{}}
 	if e.logger == nil {
 		e.logger = slog.New(slog.DiscardHandler)
 	}
@@ -154,19 +240,24 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if e.catalogue, err = specs.ReadCatalogue(doc); err != nil {
 		return fail(err)
 	}
+	for i, entry := range e.catalogue {
+		e.entryIndex[entry.ID] = i
+	}
+	for name, coll := range conf.Collections {
+		e.stored[name] = map[string]bool{}
+		for prop, ps := range e.schema(coll.Schema).Properties {
+			if _, alias := ps.Value.Extensions[specs.ExtMockAlias]; !alias {
+				e.stored[name][prop] = true
+			}
+		}
+	}
 	for _, op := range specs.Operations(doc) {
 		mo, err := specs.ReadMockOperation(op.Operation)
 		if err != nil {
 			return fail(err)
 		}
-		switch {
-		case mo.Update == nil && mo.Read == nil:
-			return fail(fmt.Errorf("operation %s: no %s update or read: the engine would not know what it does", op.Operation.OperationID, specs.ExtMock))
-		case mo.Update != nil && mo.Read != nil:
-			return fail(fmt.Errorf("operation %s: %s has both update and read; an operation does one", op.Operation.OperationID, specs.ExtMock))
-		}
-		if _, ok := conf.Collections[mo.Record().Collection]; !ok {
-			return fail(fmt.Errorf("operation %s: no collection %q", op.Operation.OperationID, mo.Record().Collection))
+		if err := e.checkOperation(op.Operation, mo); err != nil {
+			return fail(fmt.Errorf("operation %s: %w", op.Operation.OperationID, err))
 		}
 		e.ops[op.Operation.OperationID] = mo
 	}
@@ -193,9 +284,58 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	if e.fixtures, err = e.parseFixtures(cfg.Fixtures); err != nil {
 		return fail(fmt.Errorf("default fixtures: %w", err))
 	}
-	e.data = e.fixtures.clone()
+	e.cur = e.fixtures.clone()
 	e.reindex()
 	return e, nil
+}
+
+// checkOperation refuses an operation's x-mock the engine cannot serve.
+func (e *Engine) checkOperation(op *openapi3.Operation, mo specs.MockOperation) error {
+	n := 0
+	for _, set := range []bool{mo.Update != nil, mo.Read != nil, mo.Batch != nil} {
+		if set {
+			n++
+		}
+	}
+	switch {
+	case n == 0:
+		return fmt.Errorf("no %s update, read or batch: the engine would not know what it does", specs.ExtMock)
+	case n > 1:
+		return fmt.Errorf("%s has more than one of update, read and batch; an operation does one", specs.ExtMock)
+	case mo.Batch == nil:
+		if _, ok := e.conf.Collections[mo.Record().Collection]; !ok {
+			return fmt.Errorf("no collection %q", mo.Record().Collection)
+		}
+		return nil
+	}
+	b := mo.Batch
+	coll, ok := e.conf.Collections[b.Collection]
+	if !ok {
+		return fmt.Errorf("no collection %q", b.Collection)
+	}
+	if b.Rename != "" {
+		delete(e.stored[b.Collection], b.Rename)
+	}
+	if op.RequestBody == nil || op.RequestBody.Value == nil {
+		return errors.New("a batch needs a request body")
+	}
+	for mt, media := range op.RequestBody.Value.Content {
+		body := media.Schema.Value
+		items := body.Properties[b.Items]
+		if items == nil || items.Value == nil || items.Value.Items == nil || items.Value.Items.Value == nil {
+			return fmt.Errorf("the %s body has no array property %q", mt, b.Items)
+		}
+		if items.Value.Items.Value != e.schema(coll.Schema) {
+			return fmt.Errorf("the items of %q are not the collection's schema %s", b.Items, coll.Schema)
+		}
+		if b.Lists != nil && body.Properties[b.Lists.Flag] == nil {
+			return fmt.Errorf("the %s body has no list flag %q", mt, b.Lists.Flag)
+		}
+	}
+	if _, resp := successResponse(op); resp != nil && len(resp.Content) > 0 {
+		return errors.New("a batch answers its success without a body")
+	}
+	return nil
 }
 
 // Vendor implements Backend.
@@ -295,21 +435,21 @@ func (e *Engine) Handler() http.Handler { return http.HandlerFunc(e.serve) }
 
 func (e *Engine) serve(w http.ResponseWriter, r *http.Request) {
 	m := MatchFrom(r.Context())
-	value, decoded := decodedBody(r.Context())
+	body, decoded := decodedBody(r.Context())
 	if m == nil || !decoded {
 		// Served without the pipeline (or re-served by Reject): check everything here.
-		body, err := io.ReadAll(io.LimitReader(r.Body, e.conf.MaxBodyBytes+1))
+		raw, err := io.ReadAll(io.LimitReader(r.Body, e.conf.MaxBodyBytes+1))
 		if err != nil {
 			e.answer(w, r, nil, []Problem{{Cond: specs.Condition{On: specs.OnMalformed}}})
 			return
 		}
-		e.serveBody(w, r, body)
+		e.serveBody(w, r, raw)
 		return
 	}
-	e.handle(w, r, m, value)
+	e.handle(w, r, m, body)
 }
 
-// serveBody routes, checks and handles a request whose body has been read.
+// serveBody routes, checks and handles a request whose body has been read, as the pipeline does.
 func (e *Engine) serveBody(w http.ResponseWriter, r *http.Request, body []byte) {
 	m, err := e.validator.Route(r)
 	switch {
@@ -319,37 +459,45 @@ func (e *Engine) serveBody(w http.ResponseWriter, r *http.Request, body []byte) 
 		e.Reject(w, r, &Rejection{Kind: RejectNoRoute, Err: err, Body: body})
 	case int64(len(body)) > e.conf.MaxBodyBytes:
 		e.Reject(w, r, &Rejection{Kind: RejectTooLarge, Match: m, Body: body[:e.conf.MaxBodyBytes]})
-	case !utf8.Valid(body) || !utf8.ValidString(r.URL.RawQuery):
+	case !utf8.ValidString(r.URL.RawQuery) || !utf8.Valid(body):
 		e.Reject(w, r, &Rejection{Kind: RejectEncoding, Match: m, Body: body})
 	case contract.Secured(e.doc, m.Route.Operation) && !e.Authenticate(r, m):
 		e.Reject(w, r, &Rejection{Kind: RejectUnauthenticated, Match: m, Body: body})
 	default:
-		value, err := e.validator.ValidateDecoded(r.Context(), m, r, body, e.conf.StrictJSON)
+		decoded, err := e.validator.ValidateBody(r.Context(), m, r, body, contract.DecodeOptions{StrictJSON: e.conf.StrictJSON})
 		if err != nil {
-			e.Reject(w, r, &Rejection{Kind: RejectInvalid, Match: m, Err: err, Body: body})
+			e.Reject(w, r, &Rejection{Kind: RejectInvalid, Match: m, Err: err, Body: body, Decoded: decoded})
 			return
 		}
-		e.handle(w, r, m, value)
+		e.handle(w, r, m, decoded)
 	}
 }
 
 // handle applies a valid request.
-func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Match, value any) {
+func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Match, decoded contract.Body) {
+	if ps := e.repeatedQuery(r, m); len(ps) > 0 {
+		e.answer(w, r, m, ps)
+		return
+	}
 	mo := e.ops[m.OperationID()]
-	if mo.Read != nil {
+	switch {
+	case mo.Read != nil:
 		e.read(w, r, m, mo.Read)
+		return
+	case mo.Batch != nil:
+		e.handleBatch(w, r, m, mo.Batch, decoded.Value)
 		return
 	}
 	op := mo.Update
 	if op.Select {
-		e.handleSelect(w, r, m, value)
+		e.handleSelect(w, r, m, decoded.Value)
 		return
 	}
 	coll := e.conf.Collections[op.Collection]
 	recordSchema := e.schema(coll.Schema)
 	// An update applies what the request's schema declares and the record can hold; other
 	// properties of the body are ignored, as kin-openapi's validation ignores them.
-	body, _ := value.(map[string]any)
+	body, _ := decoded.Value.(map[string]any)
 	reqSchema := requestSchema(m.Route.Operation, r.Header.Get("Content-Type"))
 	changes := map[string]any{}
 	for name, v := range body {
@@ -361,7 +509,7 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	stored, ok := e.data[op.Collection][key]
+	stored, ok := e.cur.data[op.Collection][key]
 	if !ok {
 		e.answer(w, r, m, []Problem{{Cond: specs.Condition{On: specs.OnNotFound}}})
 		return
@@ -404,7 +552,7 @@ func (e *Engine) read(w http.ResponseWriter, r *http.Request, m *contract.Match,
 	recordSchema := e.schema(e.conf.Collections[op.Collection].Schema)
 	key := e.recordKey(m, op)
 	e.mu.Lock()
-	stored, ok := e.data[op.Collection][key]
+	stored, ok := e.cur.data[op.Collection][key]
 	e.mu.Unlock()
 	if !ok {
 		e.answer(w, r, m, []Problem{{Cond: specs.Condition{On: specs.OnNotFound}}})
@@ -443,8 +591,8 @@ func (e *Engine) checkReferences(s *openapi3.Schema, changes map[string]any) *Pr
 		if !ok || v == nil {
 			continue
 		}
-		if _, ok := e.data[ref.collection][keyOf(v)]; !ok {
-			return &Problem{Cond: specs.Condition{On: specs.OnReference}, Field: ref.property, Args: map[string]string{ref.property: keyOf(v)}}
+		if _, ok := e.cur.data[ref.collection][keyOf(v)]; !ok {
+			return &Problem{Cond: specs.Condition{On: specs.OnReference, Field: ref.property}, Field: ref.property, Args: map[string]string{ref.property: keyOf(v)}}
 		}
 	}
 	return nil
@@ -479,7 +627,7 @@ func (e *Engine) answerRecord(w http.ResponseWriter, r *http.Request, m *contrac
 	mt := slices.Sorted(maps.Keys(resp.Content))[0]
 	s := resp.Content[mt].Schema
 	if s == nil || s.Value == nil {
-		writeJSONAnswer(w, mt, status, rec)
+		e.writeAnswer(w, mt, status, nil, rec)
 		return
 	}
 	if s.Value == recordSchema {
@@ -513,19 +661,6 @@ func project(s *openapi3.Schema, rec map[string]any) map[string]any {
 		}
 	}
 	return out
-}
-
-func writeJSONAnswer(w http.ResponseWriter, mediaType string, status int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		// Records hold only decoded JSON values; this cannot fail on them.
-		w.WriteHeader(http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", mediaType)
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	w.Write(body)
 }
 
 // canonical is v as records keep it: integers as int64 (a path parameter's "7", a body's 7.0),
@@ -587,7 +722,7 @@ func (e *Engine) Fail(w http.ResponseWriter, r *http.Request) {
 func (e *Engine) Reset() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.data = e.fixtures.clone()
+	e.cur = e.fixtures.clone()
 	e.reindex()
 }
 
@@ -600,30 +735,59 @@ func (e *Engine) PrepareFixtures(raw json.RawMessage) (func(), error) {
 	return func() {
 		e.mu.Lock()
 		defer e.mu.Unlock()
-		e.fixtures, e.data = d, d.clone()
+		e.fixtures, e.cur = d, d.clone()
 		e.reindex()
 	}, nil
 }
 
-// State implements Backend: every collection's records in key order, rendered from their schemas.
+// State implements Backend: every collection's records in key order, rendered from their schemas,
+// and the adapter's sections.
 func (e *Engine) State() any {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	out := map[string][]map[string]any{}
+	out := map[string]any{}
+	if e.cur.extra != nil {
+		maps.Copy(out, e.cur.extra.Clone().Sections())
+	}
 	for name, coll := range e.conf.Collections {
 		s := e.schema(coll.Schema)
 		recs := []map[string]any{}
-		for _, key := range sortedKeys(e.data[name]) {
-			recs = append(recs, deepCopy(project(s, e.data[name][key])).(map[string]any))
+		for _, key := range e.sortedKeys(coll, e.cur.data[name]) {
+			recs = append(recs, deepCopy(project(s, e.cur.data[name][key])).(map[string]any))
 		}
 		out[name] = recs
 	}
 	return out
 }
 
-// sortedKeys orders keys numerically when they are integers, else by text.
-func sortedKeys(recs map[string]map[string]any) []string {
+// deepCopy copies decoded JSON values, so that State's caller cannot change the records (arrays
+// are shared between a record and its next version).
+func deepCopy(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, y := range x {
+			out[k] = deepCopy(y)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, y := range x {
+			out[i] = deepCopy(y)
+		}
+		return out
+	}
+	return v
+}
+
+// sortedKeys orders keys by text when the key is one property that is no integer, else part by
+// part, numerically where both parts are integers (compareKeys).
+func (e *Engine) sortedKeys(coll specs.MockCollection, recs map[string]map[string]any) []string {
 	keys := slices.Collect(maps.Keys(recs))
+	if props := coll.KeyProperties(); len(props) == 1 && !e.schema(coll.Schema).Properties[props[0]].Value.Type.Is(openapi3.TypeInteger) {
+		slices.Sort(keys)
+		return keys
+	}
 	slices.SortFunc(keys, compareKeys)
 	return keys
 }
@@ -639,34 +803,47 @@ func compareKeyPart(a, b string) int {
 }
 
 // parseFixtures checks a fixtures file whole: a JSON object of collections, each record valid
-// against its collection's schema with no property the schema lacks (a misspelt key would
-// otherwise vanish), keys unique, references resolved.
-func (e *Engine) parseFixtures(raw []byte) (dataset, error) {
+// against its collection's schema with no property the record lacks (a misspelt key would
+// otherwise vanish), required properties present, keys unique, references resolved; then the
+// adapter's sections and rules (Adapter.Fixtures).
+func (e *Engine) parseFixtures(raw []byte) (state, error) {
 	fail := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s: %s", ErrFixtures, e.vendor, fmt.Sprintf(format, args...))
 	}
 	names := slices.Sorted(maps.Keys(e.conf.Collections))
 	shape := `want a JSON object {"` + strings.Join(names, `": [...], "`) + `": [...]}`
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var file map[string][]any
+	var sections map[string]json.RawMessage
 	if start := bytes.TrimLeft(raw, " \t\r\n"); len(start) == 0 || start[0] != '{' {
-		return nil, fail("%s", shape)
+		return state{}, fail("%s", shape)
 	}
-	if err := dec.Decode(&file); err != nil {
-		return nil, fail("%s: %v", shape, err)
+	if err := dec.Decode(&sections); err != nil {
+		return state{}, fail("%s: %v", shape, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, fail("data after the fixtures object")
+		return state{}, fail("data after the fixtures object")
+	}
+	file := map[string][]any{}
+	others := map[string]json.RawMessage{}
+	for name, section := range sections {
+		if _, ok := e.conf.Collections[name]; !ok {
+			if e.adapter.Fixtures == nil {
+				return state{}, fail("unknown collection %q (%s)", name, strings.Join(names, ", "))
+			}
+			others[name] = section
+			continue
+		}
+		dec := json.NewDecoder(bytes.NewReader(section))
+		dec.UseNumber()
+		var recs []any
+		if err := dec.Decode(&recs); err != nil {
+			return state{}, fail("%s: want an array of records: %v", name, err)
+		}
+		file[name] = recs
 	}
 	d := dataset{}
 	for _, name := range names {
 		d[name] = map[string]map[string]any{}
-	}
-	for name := range file {
-		if _, ok := d[name]; !ok {
-			return nil, fail("unknown collection %q (%s)", name, strings.Join(names, ", "))
-		}
 	}
 	recKeys := map[string][]string{} // per collection, each fixture's key in file order
 	for _, name := range names {
@@ -683,15 +860,20 @@ func (e *Engine) parseFixtures(raw []byte) (dataset, error) {
 				where += fmt.Sprintf(" (%s %s)", coll.Key, recordKey(coll, obj))
 			}
 			if !ok {
-				return nil, fail("%s: not a JSON object", where)
+				return state{}, fail("%s: not a JSON object", where)
 			}
 			for _, prop := range slices.Sorted(maps.Keys(obj)) {
-				if s.Properties[prop] == nil {
-					return nil, fail("%s: unknown property %q", where, prop)
+				if !e.stored[name][prop] {
+					return state{}, fail("%s: unknown property %q", where, prop)
+				}
+			}
+			for _, prop := range append(coll.KeyProperties(), coll.Required...) {
+				if _, ok := obj[prop]; !ok {
+					return state{}, fail("%s: missing %s", where, prop)
 				}
 			}
 			if err := s.VisitJSON(obj); err != nil {
-				return nil, fail("%s: %s", where, e.describe(s, err))
+				return state{}, fail("%s: %s", where, e.describe(s, err))
 			}
 			rec := make(map[string]any, len(obj))
 			for prop, v := range obj {
@@ -699,12 +881,12 @@ func (e *Engine) parseFixtures(raw []byte) (dataset, error) {
 			}
 			for _, k := range coll.KeyProperties() {
 				if rec[k] == nil {
-					return nil, fail("%s: no %s", where, k)
+					return state{}, fail("%s: no %s", where, k)
 				}
 			}
 			key := recordKey(coll, rec)
 			if _, dup := d[name][key]; dup {
-				return nil, fail("%s: %s %s given twice", where, coll.Key, key)
+				return state{}, fail("%s: %s %s given twice", where, coll.Key, key)
 			}
 			d[name][key] = rec
 			recKeys[name] = append(recKeys[name], key)
@@ -720,7 +902,7 @@ func (e *Engine) parseFixtures(raw []byte) (dataset, error) {
 				ref, _ := s.Properties[prop].Value.Extensions[specs.ExtMockRef].(string)
 				if v := rec[prop]; ref != "" && v != nil {
 					if _, ok := d[ref][keyOf(v)]; !ok {
-						return nil, fail("%s[%d] (%s %s): %s %s is not among the %s", name, i, coll.Key, key, prop, keyOf(v), ref)
+						return state{}, fail("%s[%d] (%s %s): %s %s is not among the %s", name, i, coll.Key, key, prop, keyOf(v), ref)
 					}
 				}
 			}
@@ -732,12 +914,20 @@ func (e *Engine) parseFixtures(raw []byte) (dataset, error) {
 			coll := e.conf.Collections[name]
 			for i, key := range recKeys[name] {
 				if err := e.adapter.Load(name, d[name][key], get); err != nil {
-					return nil, fail("%s[%d] (%s %s): %v", name, i, coll.Key, key, err)
+					return state{}, fail("%s[%d] (%s %s): %v", name, i, coll.Key, key, err)
 				}
 			}
 		}
 	}
-	return d, nil
+	st := state{data: d}
+	if e.adapter.Fixtures != nil {
+		extra, err := e.adapter.Fixtures(others, d)
+		if err != nil {
+			return state{}, fail("%v", err)
+		}
+		st.extra = extra
+	}
+	return st, nil
 }
 
 // describe says why a record fails its schema, in the vendor's words where the catalogue has an
@@ -751,7 +941,7 @@ func (e *Engine) describe(s *openapi3.Schema, err error) string {
 	if se.SchemaField == "required" && len(ptr) > 0 {
 		return "missing " + ptr[len(ptr)-1]
 	}
-	p := e.schemaProblem(s, se)
+	p := e.schemaProblem(s, nil, ptr, se.SchemaField, se.Reason, contract.Body{})
 	if entry, ok := e.entryFor(nil, p.Cond); ok && p.Field != "" {
 		args := map[string]string{}
 		for _, name := range entry.Placeholders() {
@@ -766,210 +956,4 @@ func (e *Engine) describe(s *openapi3.Schema, err error) string {
 		}
 	}
 	return strings.Join(ptr, "/") + ": " + se.Reason
-}
-
-// Reject implements Backend: a refused request as the catalogue entry its failure maps to.
-func (e *Engine) Reject(w http.ResponseWriter, r *http.Request, rej *Rejection) {
-	switch rej.Kind {
-	case RejectNoRoute:
-		e.answer(w, r, nil, []Problem{{Cond: specs.Condition{On: specs.OnNoRoute}}})
-	case RejectMethod:
-		e.answer(w, r, nil, []Problem{{Cond: specs.Condition{On: specs.OnMethod}}})
-	case RejectUnauthenticated:
-		e.answer(w, r, rej.Match, []Problem{{Cond: specs.Condition{On: specs.OnUnauthenticated}}})
-	case RejectTooLarge, RejectEncoding:
-		queryOnly := rej.Kind == RejectEncoding && utf8.Valid(rej.Body)
-		if queryOnly && !declaresQuery(rej.Match) {
-			// Only the query is not UTF-8: the operations declare no query parameter and the
-			// vendor is assumed to ignore undeclared ones (as kin-openapi does), so the request
-			// is judged without it.
-			r2 := r.Clone(r.Context())
-			r2.URL.RawQuery = ""
-			e.serveBody(w, r2, rej.Body)
-			return
-		}
-		var ps []Problem
-		if queryOnly {
-			// A query the operation reads that is not text: a value that cannot be bound, judged
-			// with the rest of the request.
-			ps = append(ps, Problem{Cond: specs.Condition{On: specs.OnInvalid, In: openapi3.ParameterInQuery}})
-			if _, err := e.validator.ValidateDecoded(r.Context(), rej.Match, r, rej.Body, e.conf.StrictJSON); err != nil {
-				ps = append(ps, e.validationProblems(&Rejection{Kind: RejectInvalid, Match: rej.Match, Err: err, Body: rej.Body})...)
-			}
-		} else {
-			ps = append(ps, Problem{Cond: specs.Condition{On: specs.OnMalformed}})
-			if rej.Match != nil && !declaresMediaType(rej.Match.Route.Operation, r.Header.Get("Content-Type")) {
-				ps = append(ps, Problem{Cond: specs.Condition{On: specs.OnMediaType}})
-			}
-			ps = append(ps, e.paramProblems(r, rej.Match)...)
-		}
-		if rej.Match != nil && contract.Secured(e.doc, rej.Match.Route.Operation) && !e.Authenticate(r, rej.Match) {
-			ps = append(ps, Problem{Cond: specs.Condition{On: specs.OnUnauthenticated}})
-		}
-		e.answer(w, r, rej.Match, append(ps, e.check(r, rej.Match, nil)...))
-	default:
-		ps := e.validationProblems(rej)
-		if len(ps) == 0 {
-			e.logger.Warn("request refused for a reason the engine cannot name", "error", rej.Err)
-			ps = []Problem{{Cond: specs.Condition{On: specs.OnMalformed}}}
-		}
-		e.answer(w, r, rej.Match, append(ps, e.check(r, rej.Match, nil)...))
-	}
-}
-
-// declaresQuery reports whether the matched operation reads query parameters.
-func declaresQuery(m *contract.Match) bool {
-	if m == nil {
-		return false
-	}
-	for _, p := range m.Route.Operation.Parameters {
-		if p.Value != nil && p.Value.In == openapi3.ParameterInQuery {
-			return true
-		}
-	}
-	return false
-}
-
-// paramProblems are the failures of the request's parameters alone, for a request whose body
-// could not be judged.
-func (e *Engine) paramProblems(r *http.Request, m *contract.Match) []Problem {
-	if m == nil {
-		return nil
-	}
-	_, err := e.validator.ValidateDecoded(r.Context(), m, r, nil, e.conf.StrictJSON)
-	var multi openapi3.MultiError
-	if !errors.As(err, &multi) {
-		return nil
-	}
-	var params openapi3.MultiError
-	for _, err := range multi {
-		if re, ok := err.(*openapi3filter.RequestError); ok && re.Parameter != nil {
-			params = append(params, re)
-		}
-	}
-	return e.validationProblems(&Rejection{Kind: RejectInvalid, Match: m, Err: params})
-}
-
-func declaresMediaType(op *openapi3.Operation, contentType string) bool {
-	return op.RequestBody == nil || op.RequestBody.Value == nil || op.RequestBody.Value.Content.Get(contentType) != nil
-}
-
-// validationProblems turns kin-openapi's validation errors into problems: a parameter by where
-// it sits, a body value by the failing keyword (an enum property's by "enum", whatever the value)
-// and format, naming the top-level property its JSON pointer starts with.
-func (e *Engine) validationProblems(rej *Rejection) []Problem {
-	var out []Problem
-	var bodySchema *openapi3.Schema
-	if m := rej.Match; m != nil && m.Route.Operation.RequestBody != nil && m.Route.Operation.RequestBody.Value != nil {
-		for _, mt := range m.Route.Operation.RequestBody.Value.Content {
-			if mt.Schema != nil {
-				bodySchema = mt.Schema.Value
-			}
-		}
-	}
-	var walk func(error)
-	walk = func(err error) {
-		switch err := err.(type) {
-		case nil:
-		case openapi3.MultiError:
-			for _, e := range err {
-				walk(e)
-			}
-		case *openapi3filter.SecurityRequirementsError:
-			out = append(out, Problem{Cond: specs.Condition{On: specs.OnUnauthenticated}})
-		case *contract.InexactIntegerError:
-			s := bodySchema.Properties[err.Property].Value
-			out = append(out, Problem{Cond: specs.Condition{On: specs.OnInvalid, In: "body", Keyword: "type"}, Field: err.Property,
-				Args: map[string]string{"expectedType": expectedType(s)}})
-		case *openapi3filter.RequestError:
-			var schemaErr *openapi3.SchemaError
-			var multi openapi3.MultiError
-			switch {
-			case err.Parameter != nil:
-				// A parameter is no body field: the answer names none.
-				out = append(out, Problem{Cond: specs.Condition{On: specs.OnInvalid, In: err.Parameter.In, Param: err.Parameter.Name}})
-			case err.RequestBody != nil && err.Err == nil && strings.Contains(err.Reason, "Content-Type"):
-				out = append(out, Problem{Cond: specs.Condition{On: specs.OnMediaType}})
-			case errors.As(err.Err, &multi) || errors.As(err.Err, &schemaErr):
-				walk(err.Err)
-			default:
-				// A body that does not decode, or a required body that is missing.
-				out = append(out, Problem{Cond: specs.Condition{On: specs.OnMalformed}})
-			}
-		case *contract.PropertyError:
-			out = append(out, e.propertyProblem(bodySchema, err))
-		case *openapi3.SchemaError:
-			out = append(out, e.schemaProblem(bodySchema, err))
-		default:
-			out = append(out, Problem{Cond: specs.Condition{On: specs.OnMalformed}})
-		}
-	}
-	walk(rej.Err)
-	return out
-}
-
-// propertyProblem is schemaProblem for a failure of one property's schema (contract.visitBody).
-func (e *Engine) propertyProblem(body *openapi3.Schema, pe *contract.PropertyError) Problem {
-	if pe.Missing {
-		return e.fieldProblem(body, pe.Property, "required", false)
-	}
-	var se *openapi3.SchemaError
-	if !errors.As(pe.Err, &se) {
-		return Problem{Cond: specs.Condition{On: specs.OnMalformed}}
-	}
-	return e.fieldProblem(body, pe.Property, se.SchemaField, len(se.JSONPointer()) > 0)
-}
-
-func (e *Engine) schemaProblem(body *openapi3.Schema, se *openapi3.SchemaError) Problem {
-	ptr := se.JSONPointer()
-	if len(ptr) == 0 {
-		return Problem{Cond: specs.Condition{On: specs.OnMalformed}}
-	}
-	return e.fieldProblem(body, ptr[0], se.SchemaField, len(ptr) > 1)
-}
-
-// fieldProblem is the failure of body property field for schema keyword; nested says it failed
-// inside the value (an array's item).
-func (e *Engine) fieldProblem(body *openapi3.Schema, field, keyword string, nested bool) Problem {
-	if body == nil || body.Properties[field] == nil || body.Properties[field].Value == nil {
-		return Problem{Cond: specs.Condition{On: specs.OnMalformed}}
-	}
-	s := body.Properties[field].Value
-	c := specs.Condition{On: specs.OnInvalid, In: "body", Keyword: keyword}
-	switch {
-	case len(s.Enum) > 0:
-		c.Keyword = "enum"
-	case nested:
-		c.Keyword = "items"
-	case c.Keyword == "format":
-		c.Format = s.Format
-	}
-	// null is listed in a nullable enum (OpenAPI 3.0.3 wants it there) but is no value to name.
-	var values []string
-	for _, v := range s.Enum {
-		if v != nil {
-			values = append(values, fmt.Sprint(v))
-		}
-	}
-	sep := cmpOr(e.conf.Errors.Separator, ", ")
-	return Problem{Cond: c, Field: field, Args: map[string]string{
-		"expectedType": expectedType(s), "allowedValues": strings.Join(values, sep)}}
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
-// expectedType names a schema's type for messages: "string", "integer", "array of integers".
-func expectedType(s *openapi3.Schema) string {
-	if s.Type.Is(openapi3.TypeArray) && s.Items != nil && s.Items.Value != nil {
-		return "array of " + expectedType(s.Items.Value) + "s"
-	}
-	if types := s.Type.Slice(); len(types) > 0 {
-		return types[0]
-	}
-	return "value"
 }

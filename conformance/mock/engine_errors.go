@@ -2,67 +2,30 @@ package mock
 
 import (
 	"cmp"
+	"encoding/json"
 	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/specs"
 )
 
-// answer refuses a request for the first of its problems in the spec's order of checks
-// (x-mock errors.order, then the field's name byte by byte) with the catalogue entry whose
-// `when` matches it most closely.
-func (e *Engine) answer(w http.ResponseWriter, r *http.Request, m *contract.Match, ps []Problem) {
-	rank := func(p Problem) int {
-		for _, key := range orderKeys(p.Cond) {
-			if i := slices.Index(e.conf.Errors.Order, key); i >= 0 {
+// stage is the position of a problem in the spec's order of checks (x-mock errors.order): of the
+// most specific of its orderKeys listed; unlisted kinds come last.
+func (e *Engine) stage(p Problem) int {
+	for _, key := range orderKeys(p.Cond) {
+		for i, st := range e.conf.Errors.Order {
+			if slices.Contains(st, key) {
 				return i
 			}
 		}
-		return len(e.conf.Errors.Order)
 	}
-	p := slices.MinFunc(ps, func(a, b Problem) int {
-		return cmp.Or(cmp.Compare(rank(a), rank(b)), cmp.Compare(a.Field, b.Field))
-	})
-	entry, ok := e.entryFor(m, p.Cond)
-	if !ok {
-		// A failure the spec maps to no entry: a gap in the spec, which the bare 500 (a
-		// contract violation the pipeline reports) makes visible.
-		e.logger.Error("no catalogue entry answers this failure; add a `when` to the spec", "on", p.Cond.On,
-			"in", p.Cond.In, "keyword", p.Cond.Keyword, "format", p.Cond.Format, "rule", p.Cond.Rule)
-		w.Header().Set("Content-Length", "0")
-		w.WriteHeader(http.StatusInternalServerError)
-		return
-	}
-	args := map[string]string{}
-	for _, name := range entry.Placeholders() {
-		if v, ok := e.placeholder(name, r, m, p); ok {
-			args[name] = v
-		}
-	}
-	msg, err := entry.Render(args)
-	if err != nil {
-		e.logger.Error("catalogue entry rendered without a value", "entry", entry.ID, "error", err)
-		msg = entry.Message
-	}
-	body := map[string]any{}
-	for prop, src := range e.conf.Errors.Fields {
-		switch src {
-		case "code":
-			body[prop] = entry.Code
-		case "message":
-			body[prop] = msg
-		case "status":
-			body[prop] = entry.Status
-		case "field":
-			if p.Field != "" {
-				body[prop] = p.Field
-			}
-		}
-	}
-	e.writeError(w, r, m, entry.Status, p.Cond, body)
+	return len(e.conf.Errors.Order)
 }
 
 // orderKeys are the x-mock errors.order entries a failure may be ranked by, the most specific
@@ -81,15 +44,114 @@ func orderKeys(c specs.Condition) []string {
 	return append(keys, c.On)
 }
 
-// writeError sends an error body: JSON, or with x-mock negotiate in the media type Accept
+// rendered is one error of an answer.
+type rendered struct {
+	entry specs.Entry
+	msg   string
+	p     Problem
+}
+
+// answer refuses a request for its problems of the earliest stage of the spec's order of checks:
+// every one of them when x-mock errors.all says so (listed in catalogue order, then by item and
+// position, each message once), else the first by field name byte by byte. Each is answered by the
+// catalogue entry whose `when` matches it most closely.
+func (e *Engine) answer(w http.ResponseWriter, r *http.Request, m *contract.Match, ps []Problem) {
+	first := slices.MinFunc(ps, func(a, b Problem) int { return cmp.Compare(e.stage(a), e.stage(b)) })
+	stage := e.stage(first)
+	if !e.conf.Errors.All {
+		p := slices.MinFunc(ps, func(a, b Problem) int {
+			return cmp.Or(cmp.Compare(e.stage(a), e.stage(b)), cmp.Compare(a.Field, b.Field))
+		})
+		ps = []Problem{p}
+	}
+	var list []rendered
+	seen := map[string]bool{}
+	for _, p := range ps {
+		if e.stage(p) != stage {
+			continue
+		}
+		entry, ok := e.entryFor(m, p.Cond)
+		if !ok {
+			// A failure the spec maps to no entry: a gap in the spec, which the bare 500 (a
+			// contract violation the pipeline reports) makes visible.
+			e.logger.Error("no catalogue entry answers this failure; add a `when` to the spec", "on", p.Cond.On,
+				"in", p.Cond.In, "keyword", p.Cond.Keyword, "format", p.Cond.Format, "rule", p.Cond.Rule,
+				"param", p.Cond.Param, "field", p.Cond.Field, "path", p.Cond.Path)
+			w.Header().Set("Content-Length", "0")
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		args := map[string]string{}
+		for _, name := range entry.Placeholders() {
+			if v, ok := e.placeholder(name, r, m, p); ok {
+				args[name] = v
+			}
+		}
+		msg, err := entry.Render(args)
+		if err != nil {
+			e.logger.Error("catalogue entry rendered without a value", "entry", entry.ID, "error", err)
+			msg = entry.Message
+		}
+		if seen[msg] {
+			continue
+		}
+		seen[msg] = true
+		list = append(list, rendered{entry: entry, msg: msg, p: p})
+	}
+	slices.SortStableFunc(list, func(a, b rendered) int {
+		return cmp.Or(cmp.Compare(e.entryIndex[a.entry.ID], e.entryIndex[b.entry.ID]), cmp.Compare(a.p.Item, b.p.Item),
+			cmp.Compare(a.p.Line, b.p.Line), cmp.Compare(a.p.Column, b.p.Column), strings.Compare(a.msg, b.msg))
+	})
+	status := 0
+	items := make([]any, len(list))
+	conds := make([]specs.Condition, len(list))
+	for i, x := range list {
+		status = max(status, x.entry.Status)
+		items[i] = e.errorFields(x)
+		conds[i] = x.p.Cond
+	}
+	var body any
+	if e.conf.Errors.List != "" {
+		body = map[string]any{e.conf.Errors.List: items}
+	} else {
+		body = items[0]
+	}
+	e.writeError(w, r, m, status, conds, body)
+}
+
+// errorFields fills the error schema's properties (an item's, for a list) as x-mock errors.fields
+// says.
+func (e *Engine) errorFields(x rendered) map[string]any {
+	out := map[string]any{}
+	for prop, src := range e.conf.Errors.Fields {
+		switch src {
+		case "code":
+			out[prop] = x.entry.Code
+		case "message":
+			out[prop] = x.msg
+		case "status":
+			out[prop] = x.entry.Status
+		case "field":
+			if x.p.Field != "" {
+				out[prop] = x.p.Field
+			}
+		}
+	}
+	return out
+}
+
+// writeError sends an error body, the one writer of every error answer: in x-mock errors'
+// mediaType (JSON by default, XML in the error schema's shape), or with x-mock negotiate in the
+// media type Accept
 // chooses among those the operation's answer for status declares (for an unrouted request,
 // among those every error answer of the spec uses). A 405 names the methods of the path (Allow),
 // and with errors.challenge a failed authentication the http schemes (WWW-Authenticate).
-func (e *Engine) writeError(w http.ResponseWriter, r *http.Request, m *contract.Match, status int, c specs.Condition, body map[string]any) {
+func (e *Engine) writeError(w http.ResponseWriter, r *http.Request, m *contract.Match, status int, conds []specs.Condition, body any) {
 	if status == http.StatusMethodNotAllowed {
 		w.Header().Set("Allow", strings.Join(e.allowedMethods(r), ", "))
 	}
-	if c.On == specs.OnUnauthenticated && e.conf.Errors.Challenge {
+	unauthenticated := slices.ContainsFunc(conds, func(c specs.Condition) bool { return c.On == specs.OnUnauthenticated })
+	if unauthenticated && e.conf.Errors.Challenge {
 		for _, name := range e.schemesOf(m) {
 			if s := e.doc.Components.SecuritySchemes[name]; s != nil && s.Value != nil && s.Value.Type == "http" {
 				w.Header().Add("WWW-Authenticate", strings.ToUpper(s.Value.Scheme[:1])+s.Value.Scheme[1:])
@@ -97,7 +159,7 @@ func (e *Engine) writeError(w http.ResponseWriter, r *http.Request, m *contract.
 		}
 	}
 	if len(e.conf.Negotiate) == 0 {
-		writeJSONAnswer(w, "application/json", status, body)
+		e.writeAnswer(w, cmpOr(e.conf.Errors.MediaType, "application/json"), status, e.schema(e.conf.Errors.Schema), body)
 		return
 	}
 	declared := e.x.errorTypes
@@ -130,7 +192,8 @@ func (e *Engine) schemesOf(m *contract.Match) []string {
 }
 
 // placeholder is the value of a message placeholder: the problem's own, a path parameter, the
-// request's method or path, the field, or the stored record's property of that name.
+// request's method or path, the field, the batch item's position and the batch's size, or the
+// position in the body.
 func (e *Engine) placeholder(name string, r *http.Request, m *contract.Match, p Problem) (string, bool) {
 	if v, ok := p.Args[name]; ok {
 		return v, true
@@ -151,6 +214,14 @@ func (e *Engine) placeholder(name string, r *http.Request, m *contract.Match, p 
 		return r.URL.Path, true
 	case "field":
 		return p.Field, p.Field != ""
+	case "item":
+		return strconv.Itoa(p.Item), p.Item > 0
+	case "total":
+		return strconv.Itoa(p.Total), p.Item > 0
+	case "line":
+		return strconv.Itoa(p.Line), p.Line > 0
+	case "column":
+		return strconv.Itoa(p.Column), p.Line > 0
 	}
 	return "", false
 }
@@ -175,4 +246,32 @@ func (e *Engine) entryFor(m *contract.Match, c specs.Condition) (specs.Entry, bo
 		return e.entryFor(m, specs.Condition{On: specs.OnNoRoute})
 	}
 	return best, bestScore >= 0
+}
+
+// writeAnswer writes v as mediaType: JSON, or XML in the shape of schema s (contract.ToXML).
+func (e *Engine) writeAnswer(w http.ResponseWriter, mediaType string, status int, s *openapi3.Schema, v any) {
+	var body []byte
+	var err error
+	if isXML(mediaType) {
+		body, err = contract.ToXML(s, v)
+	} else {
+		body, err = json.Marshal(v)
+	}
+	if err != nil {
+		// Answers hold decoded values and rendered messages: a failure is a bug of the engine.
+		e.logger.Error("answer not encoded", "media type", mediaType, "error", err)
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", mediaType)
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+func isXML(mediaType string) bool {
+	mt, _, _ := strings.Cut(mediaType, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	return mt == "application/xml" || mt == "text/xml" || strings.HasSuffix(mt, "+xml")
 }

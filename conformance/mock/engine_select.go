@@ -70,7 +70,7 @@ func (s *Selection) Find(path, member string, value any) []string {
 			var keys []string
 			for _, id := range ix.lookup(h) {
 				key := x.keys[id]
-				if rec := s.e.data[s.coll][key]; rec != nil && keyOf(rec[parentProp]) == s.key {
+				if rec := s.e.cur.data[s.coll][key]; rec != nil && keyOf(rec[parentProp]) == s.key {
 					keys = append(keys, key)
 				}
 			}
@@ -83,7 +83,7 @@ func (s *Selection) Find(path, member string, value any) []string {
 }
 
 // Record is the stored record of the selection's collection with key; read only.
-func (s *Selection) Record(key string) map[string]any { return s.e.data[s.coll][key] }
+func (s *Selection) Record(key string) map[string]any { return s.e.cur.data[s.coll][key] }
 
 // extension is the engine's state for select updates, indexes and events.
 type extension struct {
@@ -167,32 +167,51 @@ func (e *Engine) initExtension() error {
 	return nil
 }
 
-// reindex rebuilds every index from e.data (after a reset or new fixtures) and forgets events.
+// reindex rebuilds every index from e.cur.data (after a reset or new fixtures) and forgets events.
 func (e *Engine) reindex() {
 	e.x.events = nil
 	for name, x := range e.x.collections {
-		x.ids, x.keys, x.free = make(map[string]uint32, len(e.data[name])), make([]string, 0, len(e.data[name])), nil
+		x.ids, x.keys, x.free = make(map[string]uint32, len(e.cur.data[name])), make([]string, 0, len(e.cur.data[name])), nil
 		for _, ix := range x.indexes {
 			ix.one, ix.many = map[uint64]uint32{}, map[uint64][]uint32{}
 		}
-		for _, key := range sortedKeys(e.data[name]) {
+		for _, key := range e.sortedKeys(e.conf.Collections[name], e.cur.data[name]) {
 			id := uint32(len(x.keys))
 			x.ids[key] = id
 			x.keys = append(x.keys, key)
 			for _, ix := range x.indexes {
-				ix.each(e.data[name][key], func(h uint64) { ix.add(h, id) })
+				ix.each(e.cur.data[name][key], func(h uint64) { ix.add(h, id) })
 			}
 		}
 	}
 }
 
-// put stores rec under key, keeping the collection's indexes up to date: only the entries of
-// values that changed are touched.
+// put stores rec under key (nil: removes the record), keeping the collection's indexes up to
+// date: only the entries of values that changed are touched.
 func (e *Engine) put(coll, key string, rec map[string]any) {
-	old := e.data[coll][key]
-	e.data[coll][key] = rec
+	old := e.cur.data[coll][key]
+	if rec == nil {
+		delete(e.cur.data[coll], key)
+	} else {
+		e.cur.data[coll][key] = rec
+	}
 	x := e.x.collections[coll]
 	if x == nil {
+		return
+	}
+	if rec == nil {
+		id, ok := x.ids[key]
+		if !ok {
+			return
+		}
+		for _, ix := range x.indexes {
+			if old != nil {
+				ix.each(old, func(h uint64) { ix.remove(h, id) })
+			}
+		}
+		delete(x.ids, key)
+		x.keys[id] = ""
+		x.free = append(x.free, id)
 		return
 	}
 	id, ok := x.ids[key]
@@ -331,7 +350,7 @@ func (e *Engine) handleSelect(w http.ResponseWriter, r *http.Request, m *contrac
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	parent, ok := e.data[op.Parent.Collection][parentKey]
+	parent, ok := e.cur.data[op.Parent.Collection][parentKey]
 	if !ok {
 		e.answer(w, r, m, []Problem{{Cond: specs.Condition{On: specs.OnNotFound}}})
 		return
@@ -346,7 +365,7 @@ func (e *Engine) handleSelect(w http.ResponseWriter, r *http.Request, m *contrac
 	}
 	answer := make([]any, 0, len(plan.Keys))
 	for _, key := range plan.Keys {
-		stored := e.data[op.Collection][key]
+		stored := e.cur.data[op.Collection][key]
 		if stored == nil {
 			e.logger.Error("the adapter selected a record that does not exist", "key", key)
 			continue
@@ -456,24 +475,4 @@ func recordKey(coll specs.MockCollection, rec map[string]any) string {
 		parts[i] = keyOf(rec[p])
 	}
 	return strings.Join(parts, "/")
-}
-
-// deepCopy copies the maps and slices of a decoded value, so that a caller of State cannot reach
-// into the store.
-func deepCopy(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = deepCopy(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = deepCopy(e)
-		}
-		return out
-	}
-	return v
 }

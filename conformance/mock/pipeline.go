@@ -125,14 +125,14 @@ func (v *vendor) serve(rec *recorder, r *http.Request, ex *Exchange) (*contract.
 	case m.Secured() && !v.backend.Authenticate(r, m):
 		return reject(&Rejection{Kind: RejectUnauthenticated, Match: m, Body: body})
 	}
-	rt := &routed{match: m, validated: true}
+	rt := &routed{match: m}
 	if d, ok := v.backend.(decoder); ok {
 		// The engine takes the body's value from here: decoded and validated once.
-		value, err := v.validator.ValidateDecoded(r.Context(), m, r, body, d.StrictJSON())
+		decoded, err := v.validator.ValidateBody(r.Context(), m, r, body, contract.DecodeOptions{StrictJSON: d.StrictJSON()})
 		if err != nil {
-			return reject(&Rejection{Kind: RejectInvalid, Match: m, Err: err, Body: body})
+			return reject(&Rejection{Kind: RejectInvalid, Match: m, Err: err, Body: body, Decoded: decoded})
 		}
-		rt.value, rt.decoded = value, true
+		rt.body, rt.decoded = decoded, true
 	} else if err := v.validator.ValidateRouted(r.Context(), m, r, body); err != nil {
 		return reject(&Rejection{Kind: RejectInvalid, Match: m, Err: err, Body: body})
 	}
@@ -228,11 +228,9 @@ type matchKey struct{}
 // for both, so that passing them costs one allocation.
 type routed struct {
 	match *contract.Match
-	// validated: the request, body included, passed the spec's validation.
-	validated bool
-	// decoded: value is the body's decoded value (for backends that are decoders).
+	// decoded: body is the body as decoded (for backends that are decoders).
 	decoded bool
-	value   any
+	body    contract.Body
 	// answerChecked: the backend vouches that its answer's body fits the spec.
 	answerChecked bool
 }
@@ -252,13 +250,13 @@ type decoder interface {
 	StrictJSON() bool
 }
 
-// decodedBody returns the body's value as the pipeline decoded and validated it.
-func decodedBody(ctx context.Context) (any, bool) {
+// decodedBody returns the body as the pipeline decoded and validated it.
+func decodedBody(ctx context.Context) (contract.Body, bool) {
 	rt, _ := ctx.Value(matchKey{}).(*routed)
 	if rt == nil || !rt.decoded {
-		return nil, false
+		return contract.Body{}, false
 	}
-	return rt.value, true
+	return rt.body, true
 }
 
 // MatchFrom returns the operation the pipeline routed a request to, for handlers that need the
@@ -268,15 +266,6 @@ func MatchFrom(ctx context.Context) *contract.Match {
 		return rt.match
 	}
 	return nil
-}
-
-// Validated reports whether the pipeline validated the request against the spec before handing it
-// to the handler (parameters, credentials' presence and body). A backend may then skip checks of
-// its own that only repeat the spec's validation, on the body's decoded value for instance; a
-// handler served alone, without the pipeline, sees false and checks everything itself.
-func Validated(ctx context.Context) bool {
-	rt, _ := ctx.Value(matchKey{}).(*routed)
-	return rt != nil && rt.validated
 }
 
 // recorder buffers an answer so that it can be validated before it is sent. Recorders and their

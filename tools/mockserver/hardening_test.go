@@ -283,7 +283,7 @@ func TestBodiesOverTheCapAnswerInTheVendorsForm(t *testing.T) {
 	}{
 		// A document cut at the cap ends unexpectedly: XML parse error (iovox package doc).
 		{specs.Iovox, "xml-parse-error", http.MethodPut, "/iovox/Contacts?v=3&method=updateContacts", "application/xml",
-			pad("<request><contact><notes>", iovox.MaxBodyBytes),
+			pad("<request><contact><notes>", int64(iovox.MaxBodyBytes)),
 			http.Header{"Username": {creds[specs.Iovox].Value("USERNAME")}, "Securekey": {creds[specs.Iovox].Value("SECURE_KEY")}}},
 		// A servlet container drops the parameters of a form over its limit; a multipart
 		// resolver refuses the upload (valomnia package doc, check 6).

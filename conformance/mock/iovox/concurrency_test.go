@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/contactapis/contactapis/conformance/mock"
-	"github.com/contactapis/contactapis/conformance/mock/iovox"
+	api "github.com/contactapis/contactapis/gen/iovox"
 )
 
 // letters spells n with letters only, so it can tag a first name ("Wbc" for 12).
@@ -27,22 +27,22 @@ func letters(n int) string {
 // lock, so no update is lost or half-applied.
 func TestConcurrentWritersKeepWholeRecords(t *testing.T) {
 	h := newHarness(t, mock.Options{})
-	fixtures := map[string]iovox.Contact{}
+	fixtures := map[string]api.Contact{}
 	for _, c := range h.state().Contacts {
-		fixtures[c.ID] = c
+		fixtures[c.ContactID] = c
 	}
 	const writers, rounds = 12, 15
-	version := func(id string, g, i int) iovox.Contact {
+	version := func(id string, g, i int) api.Contact {
 		c := fixtures[id]
 		tag := fmt.Sprintf("w%d-%d", g, i)
-		c.Notes, c.Company, c.FirstName = tag, tag, "W"+letters(g)+"x"+letters(i)
+		c.Notes, c.Company, c.FirstName = ptr(tag), ptr(tag), ptr("W"+letters(g)+"x"+letters(i))
 		c.BusinessPhone = []string{fmt.Sprintf("4420794%02d%03d", g, i)}
-		c.BusinessCountry = "United Kingdom" // guessed from the +44 business phone
+		c.BusinessCountry = ptr("United Kingdom") // guessed from the +44 business phone
 		return c
 	}
 	element := func(id string, g, i int) string {
 		c := version(id, g, i)
-		return contact(el("contact_id", id), el("notes", c.Notes), el("company", c.Company), el("first_name", c.FirstName), el("business_phone", c.BusinessPhone[0]))
+		return contact(el("contact_id", id), el("notes", *c.Notes), el("company", *c.Company), el("first_name", *c.FirstName), el("business_phone", c.BusinessPhone[0]))
 	}
 	var wg sync.WaitGroup
 	errs := make(chan string, writers*rounds*3)
@@ -72,11 +72,11 @@ func TestConcurrentWritersKeepWholeRecords(t *testing.T) {
 	for e := range errs {
 		t.Error(e)
 	}
-	final := map[string]iovox.Contact{}
+	final := map[string]api.Contact{}
 	for _, c := range h.state().Contacts {
-		final[c.ID] = c
+		final[c.ContactID] = c
 	}
-	tag := final["666"].Notes
+	tag := str(final["666"].Notes)
 	var g, i int
 	if _, err := fmt.Sscanf(tag, "w%d-%d", &g, &i); err != nil {
 		t.Fatalf("666 carries notes %q, which no successful batch wrote", tag)
@@ -91,7 +91,7 @@ func TestConcurrentWritersKeepWholeRecords(t *testing.T) {
 			t.Errorf("%s changed: %+v", id, c)
 		}
 	}
-	if slices.ContainsFunc(h.state().Contacts, func(c iovox.Contact) bool { return c.Notes == "never" }) {
+	if slices.ContainsFunc(h.state().Contacts, func(c api.Contact) bool { return str(c.Notes) == "never" }) {
 		t.Error("a failed batch was written")
 	}
 }

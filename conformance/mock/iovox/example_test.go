@@ -8,20 +8,21 @@ import (
 	"testing"
 
 	"github.com/contactapis/contactapis/conformance/mock"
-	"github.com/contactapis/contactapis/conformance/mock/iovox"
+	api "github.com/contactapis/contactapis/gen/iovox"
 )
 
 // afterPageExample is contact 333 once the page's example has been applied to the default
 // fixtures: renamed, every detail sent set, each phone list replaced (replace_details TRUE).
-var afterPageExample = iovox.Contact{
-	ID: "333 Updated", DisplayName: "John Smith", FirstName: "John", LastName: "Smith",
-	Email: "jsmith@iovox.com", Email2: "jsmith@iovox.com", Company: "Smith's ABC",
+// work_country is stored as the business country; new_contact_id is the new id, not a detail.
+var afterPageExample = api.Contact{
+	ContactID: "333 Updated", DisplayName: ptr("John Smith"), FirstName: ptr("John"), LastName: ptr("Smith"),
+	Email: ptr("jsmith@iovox.com"), Email2: ptr("jsmith@iovox.com"), Company: ptr("Smith's ABC"),
 	MobilePhone: []string{"447772412312"}, HomePhone: []string{"44123231231"},
 	BusinessPhone: []string{"44123871237"}, BusinessFax: []string{"44123875237"},
-	WorkAddress1: "155 Abbey Street", WorkAddress2: "Westminister", WorkCity: "London",
-	WorkPostcode: "W1 5P6", BusinessCountry: "United Kingdom",
-	HomeAddress1: "155 Abbey Street", HomeAddress2: "Westminister", HomeCity: "London",
-	HomeCountry: "United Kingdom", HomePostcode: "W1 5P6", Notes: "This is a note.",
+	WorkAddress1: ptr("155 Abbey Street"), WorkAddress2: ptr("Westminister"), WorkCity: ptr("London"),
+	WorkPostcode: ptr("W1 5P6"), BusinessCountry: ptr("United Kingdom"),
+	HomeAddress1: ptr("155 Abbey Street"), HomeAddress2: ptr("Westminister"), HomeCity: ptr("London"),
+	HomeCountry: ptr("United Kingdom"), HomePostcode: ptr("W1 5P6"), Notes: ptr("This is a note."),
 }
 
 func checkPageExampleApplied(t *testing.T, h *harness) {
@@ -66,7 +67,7 @@ func TestPageExampleSucceeds(t *testing.T) {
 		if err := h.server.Reset(); err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := h.contact("333"); !ok || !slices.ContainsFunc(h.state().Contacts, func(c iovox.Contact) bool { return c.ID == "333" }) {
+		if _, ok := h.contact("333"); !ok || !slices.ContainsFunc(h.state().Contacts, func(c api.Contact) bool { return c.ContactID == "333" }) {
 			t.Error("Reset did not restore contact 333")
 		}
 		if resp := h.send(put(string(pageExampleBody(t)))); resp.status != http.StatusNoContent {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
@@ -77,7 +78,9 @@ func TestHostileXMLIsTheVendorsParseError(t *testing.T) {
 
 			rec := httptest.NewRecorder()
 			req := httptest.NewRequest("PUT", "/Contacts"+query, strings.NewReader(tt.body))
-			req.Header = authHeader("application/xml")
+			for k, v := range authHeader("application/xml") {
+				req.Header[http.CanonicalHeaderKey(k)] = v // as a server hands them over
+			}
 			bare.Handler().ServeHTTP(rec, req)
 			if rec.Code != got.status || !bytes.Equal(rec.Body.Bytes(), got.body) {
 				t.Errorf("handler alone: %d %s\nwith the pipeline: %d %s", rec.Code, rec.Body, got.status, got.body)

@@ -209,8 +209,8 @@ func TestStateRoundTripsAndResetRestores(t *testing.T) {
 		t.Errorf("Reset left %s, %d events", after, len(e.backend.Events()))
 	}
 	// State is a copy: changing it changes nothing.
-	st := e.backend.State().(map[string][]map[string]any)
-	st["contacts"][0]["Values"].(map[string]any)["Mobile"] = "changed"
+	st := e.backend.State().(map[string]any) // collections, and an adapter's own sections
+	st["contacts"].([]map[string]any)[0]["Values"].(map[string]any)["Mobile"] = "changed"
 	if contact(t, e.state(t), pageList, 1).Values["Mobile"] == "changed" {
 		t.Error("State shares its maps with the store")
 	}
