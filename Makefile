@@ -4,7 +4,7 @@ GO ?= go
 # Packages for go vet and go test: everything in the module.
 PKGS := ./...
 
-.PHONY: all generate generate-check lint test conformance conformance-coverage conformance-mockserver mockserver
+.PHONY: all generate generate-check lint test conformance conformance-coverage conformance-mockserver mockserver mutation
 
 # make conformance TARGET=url|live, HAR=path: see README.md.
 TARGET ?= embedded
@@ -68,6 +68,18 @@ conformance:
 ## conformance-coverage: rewrite conformance/coverage.yaml's covered lists from the declared specs
 conformance-coverage:
 	$(GO) test ./conformance -run TestConformance -count=1 -args --update-coverage
+
+## mutation: mutation testing of the mock engine and adapters (the files of
+## conformance/mutation-scope.yaml) judged by the conformance suite alone against the embedded
+## mocks; fails on a surviving mutant that conformance/mutation-survivors.yaml does not list.
+## Bounded: a sample of MUTATION_MAX mutants chosen by identity, no mutant started after
+## MUTATION_DEADLINE (about 17 minutes on two idle cores; see tools/mutation). Not part of `make
+## test`; CI runs it nightly. Report in reports/mutation.txt and reports/mutation.json.
+MUTATION_MAX ?= 100
+MUTATION_DEADLINE ?= 28m
+MUTATION_WORKERS ?= 1
+mutation:
+	$(GO) run ./tools/mutation -max $(MUTATION_MAX) -deadline $(MUTATION_DEADLINE) -workers $(MUTATION_WORKERS)
 
 ## mockserver: serve the four mocks on ADDR (default 127.0.0.1:8080)
 ADDR ?= 127.0.0.1:8080

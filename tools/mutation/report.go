@@ -127,8 +127,10 @@ func (rep *report) text(w io.Writer) {
 		for i, s := range rep.New {
 			entries[i] = mutant.Survivor{ID: s.ID, Kind: "", Reason: ""}
 		}
-		out, _ := yaml.Marshal(mutant.Survivors{Survivors: entries})
-		w.Write(out)
+		enc := yaml.NewEncoder(w)
+		enc.SetIndent(2)
+		enc.Encode(mutant.Survivors{Survivors: entries})
+		enc.Close()
 	}
 	for _, list := range []struct {
 		title string
