@@ -429,6 +429,41 @@ var _ = Describe("iovox", func() {
 				HaveField("Detail", SatisfyAll(HaveKeyWithValue("template", ru.variableTemplate), HaveKeyWithValue("link", ru.link))))), "detachment recorded")
 		})
 
+		v.ConformanceIt(framework.Spec{
+			Must:      "MUST, when rm_rules is TRUE, delete only the rule templates that use the emptied detail and leave every other template and variable rule on its links",
+			Operation: iovoxOp,
+			Covers:    []string{iovoxRuleRmRulesTrue},
+			Labels:    []framework.Label{framework.Mutating, framework.MockOnly},
+		}, func(ctx SpecContext) {
+			// Only the detail a custom template uses is emptied; the detail that fixes a
+			// variable rule is kept, so that template must stay attached with its rule.
+			before := iovoxState(ctx, v)
+			ru := iovoxFindRules(before)
+			emptied := mockiovox.DetailOf{ContactID: ru.contact, Detail: ru.templateDetail}
+			c := iovoxSet(iovox.Contact{ContactID: ru.contact}, ru.templateDetail, "")
+			Expect(v.Iovox().UpdateContacts(ctx, iovox.UpdateContactsPayload{RmRules: iovoxPtr(iovox.FlagTRUE), Contact: []iovox.Contact{c}})).To(Succeed())
+
+			after := iovoxState(ctx, v)
+			var deleted []string
+			for _, t := range before.RuleTemplates {
+				if slices.Contains(t.Uses, emptied) {
+					deleted = append(deleted, t.ID)
+				}
+			}
+			Expect(deleted).To(ContainElement(ru.template), "the fixtures' template using %s", ru.templateDetail)
+			for _, t := range before.RuleTemplates {
+				kept := slices.ContainsFunc(after.RuleTemplates, func(a mockiovox.RuleTemplate) bool { return a.ID == t.ID })
+				Expect(kept).To(Equal(!slices.Contains(deleted, t.ID)), "rule template %s", t.ID)
+			}
+			for _, l := range before.Links {
+				want := slices.DeleteFunc(slices.Clone(l.Templates), func(id string) bool { return slices.Contains(deleted, id) })
+				got := iovoxLink(after, l.ID)
+				Expect(got.Templates).To(Equal(want), "templates of link %s: only the deleted ones go", l.ID)
+				Expect(got.Variables).To(Equal(l.Variables), "variable rules of link %s", l.ID)
+			}
+			Expect(iovoxLink(after, ru.link).Templates).To(ContainElement(ru.variableTemplate), "template %s stays on link %s", ru.variableTemplate, ru.link)
+		})
+
 		for _, flag := range []*iovox.Flag{iovoxPtr(iovox.FlagFALSE), nil} {
 			when := "is FALSE"
 			if flag == nil {
@@ -517,6 +552,31 @@ var _ = Describe("iovox", func() {
 			Expect(v.Iovox().UpdateContacts(ctx, iovox.UpdateContactsPayload{
 				Contact: []iovox.Contact{{ContactID: cid, HomePhone: []string{"33142685301"}, HomeCountry: iovoxPtr("Spain")}}})).To(Succeed())
 			Expect(iovoxStored(ctx, v, cid).HomeCountry).To(Equal("Spain"), "home_country sent wins")
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "MUST accept a payload of several valid contacts with 204 No Content and apply every one of them",
+			Operation: iovoxOp,
+			Covers:    []string{framework.StatusID(iovoxOp, http.StatusNoContent), iovoxRuleAllOrNothing},
+			Labels:    []framework.Label{framework.Mutating, framework.MockOnly},
+		}, func(ctx SpecContext) {
+			// Three contacts, each renamed to a name no stored contact has: a mock that applied
+			// only some of a batch, or refused one, fails here.
+			others := iovoxOthers(iovoxState(ctx, v), cid, 2)
+			ids := []string{cid, others[0].ID, others[1].ID}
+			var p iovox.UpdateContactsPayload
+			for i, id := range ids {
+				p.Contact = append(p.Contact, iovox.Contact{ContactID: id, DisplayName: iovoxPtr(fmt.Sprintf("Batch Member %d", i+1))})
+			}
+			resp, body := iovoxPut(ctx, v, p)
+			Expect(resp.StatusCode).To(Equal(http.StatusNoContent), "status; body %s", body)
+			Expect(body).To(BeEmpty(), "body")
+			s := iovoxState(ctx, v)
+			for i, id := range ids {
+				c, ok := iovoxContact(s, id)
+				Expect(ok).To(BeTrue(), "contact %s is stored", id)
+				Expect(c.DisplayName).To(Equal(fmt.Sprintf("Batch Member %d", i+1)), "display_name of contact %d of %d", i+1, len(ids))
+			}
 		})
 
 		v.ConformanceIt(framework.Spec{
