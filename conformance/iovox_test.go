@@ -350,6 +350,58 @@ var _ = Describe("iovox", func() {
 			Expect(strings.TrimSpace(args["detail"])).NotTo(BeEmpty(), "the parser's reason")
 		})
 
+		// Well-formed XML that the payload's schema refuses where the page has no row of its
+		// own: xml-parse-error, at the line of the element at fault (the mock's doc, rule 5).
+		// The contact is the fixture contact, so that the fault is the payload's only error.
+		for _, r := range []struct {
+			when  string
+			lines []string // {id} stands for the contact id
+			line  []int    // the element at fault: its line, or either of two lines
+		}{
+			{when: "the root element is not <request>", line: []int{2}, lines: []string{
+				`<?xml version="1.0" encoding="utf-8"?>`,
+				`<contacts>`,
+				`  <contact><contact_id>{id}</contact_id></contact>`,
+				`</contacts>`,
+			}},
+			{when: "rm_rules is neither TRUE nor FALSE", line: []int{3}, lines: []string{
+				`<?xml version="1.0" encoding="utf-8"?>`,
+				`<request>`,
+				`  <rm_rules>MAYBE</rm_rules>`,
+				`  <contact><contact_id>{id}</contact_id></contact>`,
+				`</request>`,
+			}},
+			{when: "a contact holds display_name twice", line: []int{5, 6}, lines: []string{
+				`<?xml version="1.0" encoding="utf-8"?>`,
+				`<request>`,
+				`  <contact>`,
+				`    <contact_id>{id}</contact_id>`,
+				`    <display_name>Ann Lee</display_name>`,
+				`    <display_name>Bo Chan</display_name>`,
+				`  </contact>`,
+				`</request>`,
+			}},
+		} {
+			v.ConformanceIt(framework.Spec{
+				Must:      "MUST answer xml-parse-error naming the line of the element at fault when " + r.when,
+				Operation: iovoxOp,
+				Covers:    []string{framework.CatalogueID("xml-parse-error")},
+				Labels:    []framework.Label{framework.Negative, framework.Mutating, framework.Assumed},
+			}, func(ctx SpecContext) {
+				doc := strings.ReplaceAll(strings.Join(r.lines, "\n")+"\n", "{id}", cid)
+				resp, body := iovoxSend(ctx, v, http.MethodPut, "/Contacts"+iovoxQuery(), iovoxMediaType(v), []byte(doc))
+				args := iovoxExpectOneError(v, resp, body, "xml-parse-error")
+				line, err := strconv.Atoi(args["line"])
+				Expect(err).NotTo(HaveOccurred(), "line is a number")
+				Expect(r.line).To(ContainElement(line), "line of the element at fault")
+				column, err := strconv.Atoi(args["column"])
+				Expect(err).NotTo(HaveOccurred(), "column is a number")
+				Expect(column).To(BeNumerically(">=", 1), "column")
+				Expect(column).To(BeNumerically("<=", len(strings.ReplaceAll(r.lines[line-1], "{id}", cid))+1), "column within the line")
+				Expect(strings.TrimSpace(args["detail"])).NotTo(BeEmpty(), "the reason")
+			})
+		}
+
 		v.ConformanceIt(framework.Spec{
 			Must:      "MUST answer request-empty when the payload holds no contact",
 			Operation: iovoxOp,
