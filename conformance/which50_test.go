@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -891,6 +892,27 @@ var _ = Describe("which50", func() {
 			Expect(err).NotTo(HaveOccurred())
 			Expect(ids).To(ConsistOf(w50EncIDs(want)), "ids")
 			expectUpdated(before, state(ctx), listID(), ids, set)
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "PUT matching on a property whose value is an object MUST update exactly the contacts holding an equal object, and MUST answer upsert-no-contacts-matched when no stored object equals it",
+			Operation: w50Upsert,
+			Covers:    []string{w50RulePut, w50RuleMatchAll, framework.StatusID(w50Upsert, http.StatusOK), framework.CatalogueID("upsert-no-contacts-matched")},
+			Labels:    labels,
+		}, func(ctx SpecContext) {
+			// Values maps names to objects (page, Body Parameters); the page's samples name
+			// the object-valued properties.
+			prop := slices.Sorted(maps.Keys(exampleValues(w50Update, "page-sample-json")))[0]
+			gold := map[string]any{"Tier": "Gold"}
+			_, page := pageMatch()
+			tagged, err := v.Which50().UpdateContactsByMatch(ctx, listID(), page, map[string]any{prop: gold})
+			Expect(err).NotTo(HaveOccurred(), "give the page's contact the object")
+			Expect(tagged).NotTo(BeEmpty(), "fixtures: the page's contact")
+			ids, err := v.Which50().UpsertContactsByMatch(ctx, listID(), map[string]any{prop: gold}, map[string]any{"Mobile": "353879999999"})
+			Expect(err).NotTo(HaveOccurred(), "match on the object")
+			Expect(ids).To(ConsistOf(tagged), "the contacts holding the object, and only they")
+			_, err = v.Which50().UpsertContactsByMatch(ctx, listID(), map[string]any{prop: map[string]any{"Tier": "Silver"}}, map[string]any{"Mobile": "353879999998"})
+			Expect(err).To(MatchError(apiclient.CatalogueID("upsert-no-contacts-matched")), "an object no contact holds")
 		})
 
 		v.ConformanceIt(framework.Spec{
