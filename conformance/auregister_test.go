@@ -206,6 +206,7 @@ var auregRule = auregisterRules()
 type auregRules struct {
 	absentUnchanged, nullClears, valueReplaces, emptyStringStored        string
 	addressMustExist, responseExample, undeclaredIgnored, orderOfChecks  string
+	undeclaredQueryIgnored                                               string
 	clientForContactType, clientForContact                               string
 	field, notAViolation, notUpdatable, matchStored, enum, date, country map[string]string
 }
@@ -231,6 +232,8 @@ func auregisterRules() auregRules {
 			"the answer to the page's request example is the page's response example"),
 		undeclaredIgnored: reg("undeclared-properties-ignored", auregPage+`: Request Body table, row "placeOfIncorportaion" (misspelt); x-doc-discrepancy place-of-incorporation-spelling`,
 			"properties the spec does not declare (the table's misspelling, other case, other names) are ignored: nothing changes (x-assumed)"),
+		undeclaredQueryIgnored: reg("undeclared-query-ignored", auregPage+": no query parameter documented; the spec declares none (x-assumed)",
+			"a query string the operation does not declare, even one that is not UTF-8, is ignored: the request is judged as it would be without it (x-assumed)"),
 		orderOfChecks: reg("order-of-checks", auregPage+": no order documented; updateContact's description x-assumed",
 			"a request with several faults is answered for the first check in the spec's order, and within a check for the first field by wire name (x-assumed)"),
 		clientForContactType: reg("client-for-contact-type-refuses-before-sending", auregPage+`: Request Body table, column "Constraints" (gen/auregister ForContactType)`,
@@ -1201,6 +1204,13 @@ var _ = Describe("auregister", func() {
 			By("the media type before the body")
 			resp, body = h.send(ctx, http.MethodPatch, pagePath, "text/plain", []byte(`{"mobile":`), true)
 			h.expectEntry(resp, body, "unsupported-media-type", nil, "")
+			By("authentication and the media type before a body that is not UTF-8, or one over the size cap")
+			for _, bad := range [][]byte{[]byte("{\"mobile\":\"\xff\xfe\"}"), []byte(`{"mobile":"` + strings.Repeat("1", mockauregister.MaxBodyBytes) + `"}`)} {
+				resp, body = h.send(ctx, http.MethodPatch, pagePath, "application/json", bad, false)
+				h.expectEntry(resp, body, "unauthorized", nil, "")
+				resp, body = h.send(ctx, http.MethodPatch, pagePath, "text/plain", bad, true)
+				h.expectEntry(resp, body, "unsupported-media-type", nil, "")
+			}
 			By("the body before the contact lookup")
 			resp, body = h.patch(ctx, auregUnknownID, []byte(`{"birthday":"soon"}`))
 			h.expectEntry(resp, body, "invalid-date", map[string]string{"field": "birthday"}, "birthday")
@@ -1268,6 +1278,24 @@ var _ = Describe("auregister", func() {
 				Expect(h.state(ctx)).To(MatchJSON(before), "store unchanged")
 			})
 		}
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "a query string that is not UTF-8 MUST be ignored: a valid update is applied, an invalid one refused with its own entry",
+			Operation: op,
+			Covers:    aureg.covers("invalid-date", auregRule.undeclaredQueryIgnored, ok200),
+			Labels:    []framework.Label{framework.Negative, framework.Mutating, framework.MockOnly, framework.Assumed},
+		}, func(ctx SpecContext) {
+			c := h.read(ctx, h.fixtureID())
+			path := aureg.path(strconv.FormatInt(c.ID, 10)) + "?note=%ff%fe"
+			resp, body := h.send(ctx, http.MethodPatch, path, "application/json", []byte(`{"birthday":"soon"}`), true)
+			h.expectEntry(resp, body, "invalid-date", map[string]string{"field": "birthday"}, "birthday")
+			resp, body = h.send(ctx, http.MethodPatch, path, "application/json", []byte(`{"mobile":"0400000099"}`), true)
+			Expect(resp.StatusCode).To(Equal(http.StatusOK), "status; body %s", body)
+			answered, _ := auregExpectContact(resp, body).Mobile.Get()
+			Expect(answered).To(Equal("0400000099"), "answered contact")
+			stored, _ := h.read(ctx, c.ID).Mobile.Get()
+			Expect(stored).To(Equal("0400000099"), "stored")
+		})
 
 		v.ConformanceIt(framework.Spec{
 			Must:      "properties the spec does not declare, the table's misspelt placeOfIncorportaion among them, MUST be ignored",
