@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +33,7 @@ type config struct {
 	pkg       string
 	testRun   string
 	list      bool
+	match     string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -46,6 +49,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.pkg, "pkg", "./conformance", "the package whose tests judge the mutants")
 	fs.StringVar(&c.testRun, "run", "^TestConformance$", "the tests of -pkg that judge the mutants (go test -run)")
 	fs.BoolVar(&c.list, "list", false, "list the sampled mutants and exit, running nothing")
+	fs.StringVar(&c.match, "match", "", "run only the sampled mutants whose identity matches this regular expression (to recheck survivors)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: mutation [flags] [FILE...] (run from the module root; FILEs, slash paths from the root, replace the scope file's files)")
 		fs.PrintDefaults()
@@ -94,6 +98,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	sample := mutant.Sample(all, c.max)
+	if c.match != "" {
+		re, err := regexp.Compile(c.match)
+		if err != nil {
+			fmt.Fprintf(stderr, "mutation: -match: %v\n", err)
+			return 2
+		}
+		sample = slices.DeleteFunc(sample, func(m mutant.Mutant) bool { return !re.MatchString(m.ID()) })
+	}
 	if c.list {
 		for _, m := range sample {
 			fmt.Fprintf(stdout, "%s:%d:%d\t%s\n", m.File, m.Line, m.Col, m.ID())
