@@ -1280,6 +1280,29 @@ var _ = Describe("auregister", func() {
 		}
 
 		v.ConformanceIt(framework.Spec{
+			Must:      "a text value with control characters, quotes, backslashes, <, > and &, and characters beyond ASCII MUST be stored and answered exactly as sent",
+			Operation: op,
+			Covers:    []string{auregRule.valueReplaces, ok200},
+			Labels:    []framework.Label{framework.Mutating},
+		}, func(ctx SpecContext) {
+			c := h.read(ctx, h.fixtureID())
+			text := "Tab\there, a line\nbreak, \"quotes\", back\\slash, <b> & co, Zoë, 東京, 𝄞, \u2028"
+			field := "middleName"
+			if !rules.Allows(aureg.pageType, field) {
+				Fail("the fixture contact's type does not allow " + field)
+			}
+			raw, err := json.Marshal(map[string]string{field: text})
+			Expect(err).NotTo(HaveOccurred())
+			resp, body := h.patch(ctx, c.ID, raw)
+			Expect(resp.StatusCode).To(Equal(http.StatusOK), "status; body %q", body)
+			Expect(json.Valid(body)).To(BeTrue(), "the answer is JSON: %q", body)
+			answered, _ := auregExpectContact(resp, body).MiddleName.Get()
+			Expect(answered).To(Equal(text), "answered")
+			stored, _ := h.read(ctx, c.ID).MiddleName.Get()
+			Expect(stored).To(Equal(text), "stored")
+		})
+
+		v.ConformanceIt(framework.Spec{
 			Must:      "a query string that is not UTF-8 MUST be ignored: a valid update is applied, an invalid one refused with its own entry",
 			Operation: op,
 			Covers:    aureg.covers("invalid-date", auregRule.undeclaredQueryIgnored, ok200),
