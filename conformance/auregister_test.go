@@ -1233,6 +1233,32 @@ var _ = Describe("auregister", func() {
 			value, _ := auregSample(disallowed, json.RawMessage("null"), []int64{auregUnknownID})
 			resp, body = h.patch(ctx, page.ID, auregBody(map[string]json.RawMessage{"id": auregRaw(page.ID + 1), disallowed: value}))
 			h.expectEntry(resp, body, rules.Errors.MatchStored, map[string]string{"field": "id"}, "id")
+			By("of the fields the type does not allow, the first by wire name")
+			offending := map[string]json.RawMessage{}
+			var offenders []string
+			for _, f := range slices.Sorted(maps.Keys(rules.Fields)) {
+				if value, ok := auregSample(f, json.RawMessage("null"), []int64{auregUnknownID}); ok && !rules.Allows(aureg.pageType, f) {
+					offending[f] = value
+					offenders = append(offenders, f)
+				}
+			}
+			Expect(len(offenders)).To(BeNumerically(">=", 2), "the table forbids %s at least two fields", aureg.pageType)
+			resp, body = h.patch(ctx, page.ID, auregBody(offending))
+			h.expectEntry(resp, body, rules.Errors.NotAllowed, map[string]string{"field": offenders[0], "contactType": aureg.pageType}, offenders[0])
+			By("of the properties that must match the stored value, the first by wire name")
+			otherType := ""
+			for _, typ := range rules.Types {
+				if typ != aureg.pageType && otherType == "" {
+					otherType = typ
+				}
+			}
+			changed := map[string]json.RawMessage{"id": auregRaw(page.ID + 1), rules.Property: auregRaw(otherType)}
+			for name := range changed {
+				Expect(rules.MatchStored).To(ContainElement(name), "the table makes %s match the stored value", name)
+			}
+			first := slices.Sorted(maps.Keys(changed))[0]
+			resp, body = h.patch(ctx, page.ID, auregBody(changed))
+			h.expectEntry(resp, body, rules.Errors.MatchStored, map[string]string{"field": first}, first)
 			By("the type rules before the address lookup")
 			for _, typ := range rules.Types {
 				if !rules.Updatable(typ) || rules.Allows(typ, auregAddressField) {
