@@ -1335,15 +1335,19 @@ var _ = Describe("auregister", func() {
 			Labels:    []framework.Label{framework.Negative, framework.Mutating, framework.MockOnly, framework.Assumed},
 		}, func(ctx SpecContext) {
 			c := h.read(ctx, h.fixtureID())
-			path := aureg.path(strconv.FormatInt(c.ID, 10)) + "?note=%ff%fe"
-			resp, body := h.send(ctx, http.MethodPatch, path, "application/json", []byte(`{"birthday":"soon"}`), true)
-			h.expectEntry(resp, body, "invalid-date", map[string]string{"field": "birthday"}, "birthday")
-			resp, body = h.send(ctx, http.MethodPatch, path, "application/json", []byte(`{"mobile":"0400000099"}`), true)
-			Expect(resp.StatusCode).To(Equal(http.StatusOK), "status; body %s", body)
-			answered, _ := auregExpectContact(resp, body).Mobile.Get()
-			Expect(answered).To(Equal("0400000099"), "answered contact")
-			stored, _ := h.read(ctx, c.ID).Mobile.Get()
-			Expect(stored).To(Equal("0400000099"), "stored")
+			// Percent-encoded, and as raw bytes on the request line.
+			for i, query := range []string{"?note=%ff%fe", "?note=\xff\xfe"} {
+				path := aureg.path(strconv.FormatInt(c.ID, 10)) + query
+				resp, body := h.send(ctx, http.MethodPatch, path, "application/json", []byte(`{"birthday":"soon"}`), true)
+				h.expectEntry(resp, body, "invalid-date", map[string]string{"field": "birthday"}, "birthday")
+				mobile := fmt.Sprintf("04000000%02d", 90+i)
+				resp, body = h.send(ctx, http.MethodPatch, path, "application/json", []byte(`{"mobile":"`+mobile+`"}`), true)
+				Expect(resp.StatusCode).To(Equal(http.StatusOK), "status; body %s", body)
+				answered, _ := auregExpectContact(resp, body).Mobile.Get()
+				Expect(answered).To(Equal(mobile), "answered contact")
+				stored, _ := h.read(ctx, c.ID).Mobile.Get()
+				Expect(stored).To(Equal(mobile), "stored")
+			}
 		})
 
 		v.ConformanceIt(framework.Spec{
