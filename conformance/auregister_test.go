@@ -1348,6 +1348,13 @@ var _ = Describe("auregister", func() {
 				stored, _ := h.read(ctx, c.ID).Mobile.Get()
 				Expect(stored).To(Equal(mobile), "stored")
 			}
+			By("a method the route does not serve gets the same refusal with the query as without it")
+			plain := aureg.path(strconv.FormatInt(c.ID, 10))
+			wantResp, wantBody := h.send(ctx, http.MethodPut, plain, "application/json", []byte(`{}`), true)
+			Expect(wantResp.StatusCode).To(BeNumerically(">=", 400), "PUT is refused")
+			resp, body := h.send(ctx, http.MethodPut, plain+"?note=\xff\xfe", "application/json", []byte(`{}`), true)
+			Expect(resp.StatusCode).To(Equal(wantResp.StatusCode), "status")
+			Expect(body).To(MatchJSON(wantBody), "body")
 		})
 
 		v.ConformanceIt(framework.Spec{
