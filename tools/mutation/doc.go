@@ -53,5 +53,8 @@
 // mutants and reports the rest as not run, so a run on a busy machine still ends within 30
 // minutes. -max 0 runs every mutant (about 90 minutes).
 //
-// The score is killed / (killed + survived); not viable and not run mutants are not counted.
+// The score is the usual one: killed / (killed + survived - equivalent), where equivalent are the
+// survivors the survivors file lists as such (no request can tell them from the code, so no spec
+// can kill them); the report gives killed / (killed + survived) beside it. Not viable and not run
+// mutants are not counted. -min-score (90 in make mutation) fails a run that scores less.
 package main

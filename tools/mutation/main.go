@@ -34,6 +34,7 @@ type config struct {
 	testRun   string
 	list      bool
 	match     string
+	minScore  float64
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -48,6 +49,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.reports, "reports", "reports", "directory for mutation.txt and mutation.json")
 	fs.StringVar(&c.pkg, "pkg", "./conformance", "the package whose tests judge the mutants")
 	fs.StringVar(&c.testRun, "run", "^TestConformance$", "the tests of -pkg that judge the mutants (go test -run)")
+	fs.Float64Var(&c.minScore, "min-score", 0, "fail when the score (killed of the mutants that are not reviewed equivalent) is below this percentage")
 	fs.BoolVar(&c.list, "list", false, "list the sampled mutants and exit, running nothing")
 	fs.StringVar(&c.match, "match", "", "run only the sampled mutants whose identity matches this regular expression (to recheck survivors)")
 	fs.Usage = func() {
@@ -138,11 +140,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "mutation: %v\n", err)
 		return 2
 	}
+	status := 0
 	if len(rep.New) > 0 {
 		fmt.Fprintf(stderr, "mutation: %d surviving mutants are not in %s: add a spec that kills each, or list it with the reason it survives\n", len(rep.New), c.survivors)
-		return 1
+		status = 1
 	}
-	return 0
+	if rep.Score < c.minScore {
+		fmt.Fprintf(stderr, "mutation: score %.1f%% is below the minimum %.0f%%\n", rep.Score, c.minScore)
+		status = 1
+	}
+	return status
 }
 
 // generate lists the mutants of every file of the scope, and keeps each file's source.

@@ -27,8 +27,17 @@ type report struct {
 	Survived  int      `json:"survived"`
 	NotViable int      `json:"notViable"`
 	NotRun    int      `json:"notRun"`
-	// Score is killed / (killed + survived), in percent.
-	Score   float64 `json:"score"`
+	// Equivalent are the survivors the survivors file lists as equivalent: mutants no request can
+	// tell from the code, which no spec can kill.
+	Equivalent int `json:"equivalent"`
+	// Score is killed / (killed + survived - equivalent), in percent: the share of the mutants a
+	// request can tell apart that the suite kills (the usual definition of the mutation score).
+	Score float64 `json:"score"`
+	// RawScore is killed / (killed + survived), in percent, equivalent mutants counted as
+	// survivors.
+	RawScore float64 `json:"rawScore"`
+	// MinScore is the score below which the run fails (0: none).
+	MinScore float64 `json:"minScore"`
 	Seconds float64 `json:"seconds"`
 	// Survivors are every surviving mutant, reviewed or not.
 	Survivors []result `json:"survivors"`
@@ -60,6 +69,9 @@ func newReport(c config, generated int, results []result, reviewed mutant.Surviv
 			rep.Survived++
 			if listed {
 				res.Kind, res.Reason = entry.Kind, entry.Reason
+				if entry.Kind == mutant.KindEquivalent {
+					rep.Equivalent++
+				}
 			} else {
 				rep.New = append(rep.New, *res)
 			}
@@ -72,8 +84,12 @@ func newReport(c config, generated int, results []result, reviewed mutant.Surviv
 	}
 	rep.Run = len(results) - rep.NotRun
 	if judged := rep.Killed + rep.Survived; judged > 0 {
-		rep.Score = 100 * float64(rep.Killed) / float64(judged)
+		rep.RawScore = 100 * float64(rep.Killed) / float64(judged)
 	}
+	if distinguishable := rep.Killed + rep.Survived - rep.Equivalent; distinguishable > 0 {
+		rep.Score = 100 * float64(rep.Killed) / float64(distinguishable)
+	}
+	rep.MinScore = c.minScore
 	exists := map[string]bool{}
 	for _, m := range all {
 		exists[m.ID()] = true
@@ -107,7 +123,11 @@ func (rep *report) write(dir string, stdout io.Writer) error {
 }
 
 func (rep *report) text(w io.Writer) {
-	fmt.Fprintf(w, "mutation score %.1f%%: %d killed (%d timed out), %d survived", rep.Score, rep.Killed, rep.TimedOut, rep.Survived)
+	fmt.Fprintf(w, "mutation score %.1f%% (killed of the mutants a request can tell apart; %.1f%% of all judged)", rep.Score, rep.RawScore)
+	if rep.MinScore > 0 {
+		fmt.Fprintf(w, ", minimum %.0f%%", rep.MinScore)
+	}
+	fmt.Fprintf(w, "\n%d killed (%d timed out), %d survived (%d equivalent)", rep.Killed, rep.TimedOut, rep.Survived, rep.Equivalent)
 	fmt.Fprintf(w, "; %d not viable, %d not run; %d run of %d generated (cap %d; %d more in excluded declarations) in %s\n",
 		rep.NotViable, rep.NotRun, rep.Run, rep.Generated, rep.Max, rep.Excluded, time.Duration(rep.Seconds*float64(time.Second)).Round(time.Second))
 	fmt.Fprintf(w, "scope: %s\n", strings.Join(rep.Scope, " "))

@@ -26,8 +26,10 @@ func TestReportClassifies(t *testing.T) {
 	if rep.Killed != 2 || rep.TimedOut != 1 || rep.Survived != 2 || rep.NotViable != 1 || rep.NotRun != 1 || rep.Run != 5 {
 		t.Errorf("counts: %+v", rep)
 	}
-	if rep.Score != 50 { // 2 killed of 4 judged: not viable and not run are not judged
-		t.Errorf("score %.1f, want 50", rep.Score)
+	// 2 killed of 4 judged (not viable and not run are not judged); one survivor is listed as
+	// equivalent, so 2 of the 3 a request can tell apart.
+	if rep.RawScore != 50 || rep.Equivalent != 1 || rep.Score < 66.6 || rep.Score > 66.7 {
+		t.Errorf("scores %.2f (raw %.2f), %d equivalent; want 66.67 (raw 50), 1", rep.Score, rep.RawScore, rep.Equivalent)
 	}
 	if len(rep.New) != 1 || rep.New[0].ID != all[3].ID() {
 		t.Errorf("new survivors: %+v", rep.New)
@@ -40,7 +42,7 @@ func TestReportClassifies(t *testing.T) {
 	}
 	var b strings.Builder
 	rep.text(&b)
-	for _, want := range []string{"mutation score 50.0%", "equivalent: unreachable", "NEW, not in the survivors file", "  - id: '" + all[3].ID() + "'"} {
+	for _, want := range []string{"mutation score 66.7%", "50.0% of all judged", "equivalent: unreachable", "NEW, not in the survivors file", "  - id: '" + all[3].ID() + "'"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("text report lacks %q:\n%s", want, b.String())
 		}
