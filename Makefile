@@ -74,7 +74,7 @@ conformance-coverage:
 ## mocks; fails on a surviving mutant that conformance/mutation-survivors.yaml does not list, and
 ## when the score (killed of the mutants not reviewed as equivalent) is under MUTATION_MIN_SCORE.
 ## Bounded: a sample of MUTATION_MAX mutants chosen by identity, no mutant started after
-## MUTATION_DEADLINE (about 17 minutes on two idle cores; see tools/mutation). Not part of `make
+## MUTATION_DEADLINE (18 minutes measured on two lightly shared cores; see tools/mutation). Not part of `make
 ## test`; CI runs it nightly. Report in reports/mutation.txt and reports/mutation.json.
 MUTATION_MAX ?= 100
 MUTATION_DEADLINE ?= 28m
