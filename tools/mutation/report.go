@@ -38,7 +38,7 @@ type report struct {
 	RawScore float64 `json:"rawScore"`
 	// MinScore is the score below which the run fails (0: none).
 	MinScore float64 `json:"minScore"`
-	Seconds float64 `json:"seconds"`
+	Seconds  float64 `json:"seconds"`
 	// Survivors are every surviving mutant, reviewed or not.
 	Survivors []result `json:"survivors"`
 	// New are the surviving mutants the survivors file does not list: they fail the run.
