@@ -220,6 +220,7 @@ var auregRule = auregisterRules()
 type auregRules struct {
 	absentUnchanged, nullClears, valueReplaces, emptyStringStored        string
 	addressMustExist, responseExample, undeclaredIgnored, orderOfChecks  string
+	undeclaredQueryIgnored                                               string
 	clientForContactType, clientForContact                               string
 	field, notAViolation, notUpdatable, matchStored, enum, date, country map[string]string
 }
@@ -245,6 +246,8 @@ func auregisterRules() auregRules {
 			"the answer to the page's request example is the page's response example"),
 		undeclaredIgnored: reg("undeclared-properties-ignored", auregPage+`: Request Body table, row "placeOfIncorportaion" (misspelt); x-doc-discrepancy place-of-incorporation-spelling`,
 			"properties the spec does not declare (the table's misspelling, other case, other names) are ignored: nothing changes (x-assumed)"),
+		undeclaredQueryIgnored: reg("undeclared-query-ignored", auregPage+": no query parameter documented; the spec declares none (x-assumed)",
+			"a query string the operation does not declare, even one that is not UTF-8, is ignored: the request is judged as it would be without it (x-assumed)"),
 		orderOfChecks: reg("order-of-checks", auregPage+": no order documented; updateContact's description x-assumed",
 			"a request with several faults is answered for the first check in the spec's order, and within a check for the first field by wire name (x-assumed)"),
 		clientForContactType: reg("client-for-contact-type-refuses-before-sending", auregPage+`: Request Body table, column "Constraints" (gen/auregister ForContactType)`,
@@ -1204,9 +1207,16 @@ var _ = Describe("auregister", func() {
 				values = append(values, a)
 			}
 			accept(ctx, auregAddressField, values)
+			// JSON has one number type: an address written with a zero fraction is the same
+			// address ("Number" in the page's table).
+			last := addresses[len(addresses)-1]
+			resp, body := h.patch(ctx, c.ID, []byte(fmt.Sprintf(`{%q:%d.0}`, auregAddressField, last)))
+			Expect(resp.StatusCode).To(Equal(http.StatusOK), "%s %d.0: status; body %s", auregAddressField, last, body)
+			stored, _ := h.read(ctx, c.ID).AddressID.Get()
+			Expect(stored).To(BeEquivalentTo(last), "%s stored", auregAddressField)
 			// The contact's own id names no address, unless the store shares the numbers.
 			if !slices.Contains(addresses, c.ID) {
-				resp, body := h.patch(ctx, c.ID, auregBody(map[string]json.RawMessage{auregAddressField: auregRaw(c.ID)}))
+				resp, body = h.patch(ctx, c.ID, auregBody(map[string]json.RawMessage{auregAddressField: auregRaw(c.ID)}))
 				h.expectEntry(resp, body, "unknown-address-id", map[string]string{"addressId": strconv.FormatInt(c.ID, 10)}, auregAddressField)
 			}
 		})
@@ -1367,6 +1377,13 @@ var _ = Describe("auregister", func() {
 			By("the media type before the body")
 			resp, body = h.send(ctx, http.MethodPatch, pagePath, "text/plain", []byte(`{"mobile":`), true)
 			h.expectEntry(resp, body, "unsupported-media-type", nil, "")
+			By("authentication and the media type before a body that is not UTF-8, or one over the size cap")
+			for _, bad := range [][]byte{[]byte("{\"mobile\":\"\xff\xfe\"}"), []byte(`{"mobile":"` + strings.Repeat("1", mockauregister.MaxBodyBytes) + `"}`)} {
+				resp, body = h.send(ctx, http.MethodPatch, pagePath, "application/json", bad, false)
+				h.expectEntry(resp, body, "unauthorized", nil, "")
+				resp, body = h.send(ctx, http.MethodPatch, pagePath, "text/plain", bad, true)
+				h.expectEntry(resp, body, "unsupported-media-type", nil, "")
+			}
 			By("the body before the contact lookup")
 			resp, body = h.patch(ctx, auregUnknownID, []byte(`{"birthday":"soon"}`))
 			h.expectEntry(resp, body, "invalid-date", map[string]string{"field": "birthday"}, "birthday")
@@ -1389,6 +1406,32 @@ var _ = Describe("auregister", func() {
 			value, _ := auregSample(disallowed, json.RawMessage("null"), []int64{auregUnknownID})
 			resp, body = h.patch(ctx, page.ID, auregBody(map[string]json.RawMessage{"id": auregRaw(page.ID + 1), disallowed: value}))
 			h.expectEntry(resp, body, rules.Errors.MatchStored, map[string]string{"field": "id"}, "id")
+			By("of the fields the type does not allow, the first by wire name")
+			offending := map[string]json.RawMessage{}
+			var offenders []string
+			for _, f := range slices.Sorted(maps.Keys(rules.Fields)) {
+				if value, ok := auregSample(f, json.RawMessage("null"), []int64{auregUnknownID}); ok && !rules.Allows(aureg.pageType, f) {
+					offending[f] = value
+					offenders = append(offenders, f)
+				}
+			}
+			Expect(len(offenders)).To(BeNumerically(">=", 2), "the table forbids %s at least two fields", aureg.pageType)
+			resp, body = h.patch(ctx, page.ID, auregBody(offending))
+			h.expectEntry(resp, body, rules.Errors.NotAllowed, map[string]string{"field": offenders[0], "contactType": aureg.pageType}, offenders[0])
+			By("of the properties that must match the stored value, the first by wire name")
+			otherType := ""
+			for _, typ := range rules.Types {
+				if typ != aureg.pageType && otherType == "" {
+					otherType = typ
+				}
+			}
+			changed := map[string]json.RawMessage{"id": auregRaw(page.ID + 1), rules.Property: auregRaw(otherType)}
+			for name := range changed {
+				Expect(rules.MatchStored).To(ContainElement(name), "the table makes %s match the stored value", name)
+			}
+			first := slices.Sorted(maps.Keys(changed))[0]
+			resp, body = h.patch(ctx, page.ID, auregBody(changed))
+			h.expectEntry(resp, body, rules.Errors.MatchStored, map[string]string{"field": first}, first)
 			By("the type rules before the address lookup")
 			for _, typ := range rules.Types {
 				if !rules.Updatable(typ) || rules.Allows(typ, auregAddressField) {
@@ -1434,6 +1477,63 @@ var _ = Describe("auregister", func() {
 				Expect(h.state(ctx)).To(MatchJSON(before), "store unchanged")
 			})
 		}
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "a text value with control characters, quotes, backslashes, <, > and &, and characters beyond ASCII MUST be stored and answered exactly as sent",
+			Operation: op,
+			Covers:    []string{auregRule.valueReplaces, ok200},
+			Labels:    []framework.Label{framework.Mutating},
+		}, func(ctx SpecContext) {
+			c := h.read(ctx, h.fixtureID())
+			field := "middleName"
+			if !rules.Allows(aureg.pageType, field) {
+				Fail("the fixture contact's type does not allow " + field)
+			}
+			// One value per kind of character a JSON writer must take care of, each alone among
+			// plain letters, and all of them together.
+			texts := []string{"Tab\there", "line\nbreak", `say "hi"`, `back\slash`, "<b> & co", "Zoë 東京 𝄞", "a\u2028b"}
+			texts = append(texts, strings.Join(texts, " "))
+			for _, text := range texts {
+				raw, err := json.Marshal(map[string]string{field: text})
+				Expect(err).NotTo(HaveOccurred())
+				resp, body := h.patch(ctx, c.ID, raw)
+				Expect(resp.StatusCode).To(Equal(http.StatusOK), "%q: status; body %q", text, body)
+				Expect(json.Valid(body)).To(BeTrue(), "%q: the answer is JSON: %q", text, body)
+				answered, _ := auregExpectContact(resp, body).MiddleName.Get()
+				Expect(answered).To(Equal(text), "answered")
+				stored, _ := h.read(ctx, c.ID).MiddleName.Get()
+				Expect(stored).To(Equal(text), "stored")
+			}
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "a query string that is not UTF-8 MUST be ignored: a valid update is applied, an invalid one refused with its own entry",
+			Operation: op,
+			Covers:    aureg.covers("invalid-date", auregRule.undeclaredQueryIgnored, ok200),
+			Labels:    []framework.Label{framework.Negative, framework.Mutating, framework.MockOnly, framework.Assumed},
+		}, func(ctx SpecContext) {
+			c := h.read(ctx, h.fixtureID())
+			// Percent-encoded, and as raw bytes on the request line.
+			for i, query := range []string{"?note=%ff%fe", "?note=\xff\xfe"} {
+				path := aureg.path(strconv.FormatInt(c.ID, 10)) + query
+				resp, body := h.send(ctx, http.MethodPatch, path, "application/json", []byte(`{"birthday":"soon"}`), true)
+				h.expectEntry(resp, body, "invalid-date", map[string]string{"field": "birthday"}, "birthday")
+				mobile := fmt.Sprintf("04000000%02d", 90+i)
+				resp, body = h.send(ctx, http.MethodPatch, path, "application/json", []byte(`{"mobile":"`+mobile+`"}`), true)
+				Expect(resp.StatusCode).To(Equal(http.StatusOK), "status; body %s", body)
+				answered, _ := auregExpectContact(resp, body).Mobile.Get()
+				Expect(answered).To(Equal(mobile), "answered contact")
+				stored, _ := h.read(ctx, c.ID).Mobile.Get()
+				Expect(stored).To(Equal(mobile), "stored")
+			}
+			By("a method the route does not serve gets the same refusal with the query as without it")
+			plain := aureg.path(strconv.FormatInt(c.ID, 10))
+			wantResp, wantBody := h.send(ctx, http.MethodPut, plain, "application/json", []byte(`{}`), true)
+			Expect(wantResp.StatusCode).To(BeNumerically(">=", 400), "PUT is refused")
+			resp, body := h.send(ctx, http.MethodPut, plain+"?note=\xff\xfe", "application/json", []byte(`{}`), true)
+			Expect(resp.StatusCode).To(Equal(wantResp.StatusCode), "status")
+			Expect(body).To(MatchJSON(wantBody), "body")
+		})
 
 		v.ConformanceIt(framework.Spec{
 			Must:      "properties the spec does not declare, the table's misspelt placeOfIncorportaion among them, MUST be ignored",

@@ -356,6 +356,58 @@ var _ = Describe("iovox", func() {
 			Expect(strings.TrimSpace(args["detail"])).NotTo(BeEmpty(), "the parser's reason")
 		})
 
+		// Well-formed XML that the payload's schema refuses where the page has no row of its
+		// own: xml-parse-error, at the line of the element at fault (the mock's doc, rule 5).
+		// The contact is the fixture contact, so that the fault is the payload's only error.
+		for _, r := range []struct {
+			when  string
+			lines []string // {id} stands for the contact id
+			line  []int    // the element at fault: its line, or either of two lines
+		}{
+			{when: "the root element is not <request>", line: []int{2}, lines: []string{
+				`<?xml version="1.0" encoding="utf-8"?>`,
+				`<contacts>`,
+				`  <contact><contact_id>{id}</contact_id></contact>`,
+				`</contacts>`,
+			}},
+			{when: "rm_rules is neither TRUE nor FALSE", line: []int{3}, lines: []string{
+				`<?xml version="1.0" encoding="utf-8"?>`,
+				`<request>`,
+				`  <rm_rules>MAYBE</rm_rules>`,
+				`  <contact><contact_id>{id}</contact_id></contact>`,
+				`</request>`,
+			}},
+			{when: "a contact holds display_name twice", line: []int{5, 6}, lines: []string{
+				`<?xml version="1.0" encoding="utf-8"?>`,
+				`<request>`,
+				`  <contact>`,
+				`    <contact_id>{id}</contact_id>`,
+				`    <display_name>Ann Lee</display_name>`,
+				`    <display_name>Bo Chan</display_name>`,
+				`  </contact>`,
+				`</request>`,
+			}},
+		} {
+			v.ConformanceIt(framework.Spec{
+				Must:      "MUST answer xml-parse-error naming the line of the element at fault when " + r.when,
+				Operation: iovoxOp,
+				Covers:    []string{framework.CatalogueID("xml-parse-error")},
+				Labels:    []framework.Label{framework.Negative, framework.Mutating, framework.Assumed},
+			}, func(ctx SpecContext) {
+				doc := strings.ReplaceAll(strings.Join(r.lines, "\n")+"\n", "{id}", cid)
+				resp, body := iovoxSend(ctx, v, http.MethodPut, "/Contacts"+iovoxQuery(), iovoxMediaType(v), []byte(doc))
+				args := iovoxExpectOneError(v, resp, body, "xml-parse-error")
+				line, err := strconv.Atoi(args["line"])
+				Expect(err).NotTo(HaveOccurred(), "line is a number")
+				Expect(r.line).To(ContainElement(line), "line of the element at fault")
+				column, err := strconv.Atoi(args["column"])
+				Expect(err).NotTo(HaveOccurred(), "column is a number")
+				Expect(column).To(BeNumerically(">=", 1), "column")
+				Expect(column).To(BeNumerically("<=", len(strings.ReplaceAll(r.lines[line-1], "{id}", cid))+1), "column within the line")
+				Expect(strings.TrimSpace(args["detail"])).NotTo(BeEmpty(), "the reason")
+			})
+		}
+
 		v.ConformanceIt(framework.Spec{
 			Must:      "MUST answer request-empty when the payload holds no contact",
 			Operation: iovoxOp,
@@ -433,6 +485,41 @@ var _ = Describe("iovox", func() {
 				HaveField("Detail", HaveKeyWithValue("template", ru.template)))), "deletion recorded")
 			Expect(events).To(ContainElement(SatisfyAll(HaveField("Kind", "rule-template-detached"),
 				HaveField("Detail", SatisfyAll(HaveKeyWithValue("template", ru.variableTemplate), HaveKeyWithValue("link", ru.link))))), "detachment recorded")
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "MUST, when rm_rules is TRUE, delete only the rule templates that use the emptied detail and leave every other template and variable rule on its links",
+			Operation: iovoxOp,
+			Covers:    []string{iovoxRuleRmRulesTrue},
+			Labels:    []framework.Label{framework.Mutating, framework.MockOnly},
+		}, func(ctx SpecContext) {
+			// Only the detail a custom template uses is emptied; the detail that fixes a
+			// variable rule is kept, so that template must stay attached with its rule.
+			before := iovoxState(ctx, v)
+			ru := iovoxFindRules(before)
+			emptied := mockiovox.DetailOf{ContactID: ru.contact, Detail: ru.templateDetail}
+			c := iovoxSet(iovox.Contact{ContactID: ru.contact}, ru.templateDetail, "")
+			Expect(v.Iovox().UpdateContacts(ctx, iovox.UpdateContactsPayload{RmRules: iovoxPtr(iovox.FlagTRUE), Contact: []iovox.Contact{c}})).To(Succeed())
+
+			after := iovoxState(ctx, v)
+			var deleted []string
+			for _, t := range before.RuleTemplates {
+				if slices.Contains(t.Uses, emptied) {
+					deleted = append(deleted, t.ID)
+				}
+			}
+			Expect(deleted).To(ContainElement(ru.template), "the fixtures' template using %s", ru.templateDetail)
+			for _, t := range before.RuleTemplates {
+				kept := slices.ContainsFunc(after.RuleTemplates, func(a mockiovox.RuleTemplate) bool { return a.ID == t.ID })
+				Expect(kept).To(Equal(!slices.Contains(deleted, t.ID)), "rule template %s", t.ID)
+			}
+			for _, l := range before.Links {
+				want := slices.DeleteFunc(slices.Clone(l.Templates), func(id string) bool { return slices.Contains(deleted, id) })
+				got := iovoxLink(after, l.ID)
+				Expect(got.Templates).To(Equal(want), "templates of link %s: only the deleted ones go", l.ID)
+				Expect(got.Variables).To(Equal(l.Variables), "variable rules of link %s", l.ID)
+			}
+			Expect(iovoxLink(after, ru.link).Templates).To(ContainElement(ru.variableTemplate), "template %s stays on link %s", ru.variableTemplate, ru.link)
 		})
 
 		for _, flag := range []*iovox.Flag{iovoxPtr(iovox.FlagFALSE), nil} {
@@ -523,6 +610,31 @@ var _ = Describe("iovox", func() {
 			Expect(v.Iovox().UpdateContacts(ctx, iovox.UpdateContactsPayload{
 				Contact: []iovox.Contact{{ContactID: cid, HomePhone: []string{"33142685301"}, HomeCountry: iovoxPtr("Spain")}}})).To(Succeed())
 			Expect(iovoxStored(ctx, v, cid).HomeCountry).To(HaveValue(Equal("Spain")), "home_country sent wins")
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "MUST accept a payload of several valid contacts with 204 No Content and apply every one of them",
+			Operation: iovoxOp,
+			Covers:    []string{framework.StatusID(iovoxOp, http.StatusNoContent), iovoxRuleAllOrNothing},
+			Labels:    []framework.Label{framework.Mutating, framework.MockOnly},
+		}, func(ctx SpecContext) {
+			// Three contacts, each renamed to a name no stored contact has: a mock that applied
+			// only some of a batch, or refused one, fails here.
+			others := iovoxOthers(iovoxState(ctx, v), cid, 2)
+			ids := []string{cid, others[0].ContactID, others[1].ContactID}
+			var p iovox.UpdateContactsPayload
+			for i, id := range ids {
+				p.Contact = append(p.Contact, iovox.Contact{ContactID: id, DisplayName: iovoxPtr(fmt.Sprintf("Batch Member %d", i+1))})
+			}
+			resp, body := iovoxPut(ctx, v, p)
+			Expect(resp.StatusCode).To(Equal(http.StatusNoContent), "status; body %s", body)
+			Expect(body).To(BeEmpty(), "body")
+			s := iovoxState(ctx, v)
+			for i, id := range ids {
+				c, ok := iovoxContact(s, id)
+				Expect(ok).To(BeTrue(), "contact %s is stored", id)
+				Expect(c.DisplayName).To(HaveValue(Equal(fmt.Sprintf("Batch Member %d", i+1))), "display_name of contact %d of %d", i+1, len(ids))
+			}
 		})
 
 		v.ConformanceIt(framework.Spec{

@@ -693,6 +693,12 @@ var _ = Describe("valomnia", func() {
 				func(vlFixtures) map[string]string { return map[string]string{"id": "31888"} }},
 			{"an update with a malformed email", "email-validation-error", []framework.Label{framework.LiveSafe},
 				form([2]string{"email", "not-an-email"}), nil},
+			// The rule's edges (conformance/mock/valomnia doc, rule 4: Grails' email constraint):
+			// a domain without a dot, and an address literal instead of a domain name.
+			{"an update with an email whose domain has no dot", "email-validation-error", []framework.Label{framework.LiveSafe, framework.Assumed},
+				form([2]string{"email", "marie@localhost"}), nil},
+			{"an update with an email whose domain is an address literal", "email-validation-error", []framework.Label{framework.LiveSafe, framework.Assumed},
+				form([2]string{"email", "marie@[192.0.2.1]"}), nil},
 			{"an update with the unassigned country code ZZ", "country-error", []framework.Label{framework.LiveSafe},
 				form([2]string{"country", "ZZ"}), nil},
 			{"an update with the three-letter country code FRA", "country-error", []framework.Label{framework.LiveSafe},

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -73,6 +74,9 @@ var (
 	w50RuleDefaultJSON = framework.RegisterRule(specs.Which50, "answer-json-without-accept",
 		w50Page+": Response Information, Formats (no default named; spec info x-assumed)",
 		"a request without Accept gets the ids in application/json")
+	w50RuleAcceptQuality = framework.RegisterRule(specs.Which50, "answer-format-by-accept-quality",
+		w50Page+": Response Information, Formats (the answer in the media type Accept asks for); spec info.description (content-negotiated the ASP.NET way); RFC 9110 section 12.5.1",
+		"an Accept list is read by its q-values: the listed format with the highest q is answered, a format with q=0 never, and of formats with equal q the one listed first")
 	w50RuleBodyJSON = framework.RegisterRule(specs.Which50, "body-json",
 		w50Page+": Body Parameters, Formats, application/json, text/json",
 		"a ContactDTO body in application/json or text/json is read")
@@ -97,7 +101,7 @@ var (
 )
 
 // w50AssumedRules are the rules above that check a guess of the spec rather than the page.
-var w50AssumedRules = map[string]bool{w50RuleDefaultJSON: true, w50RuleValuesCase: true, w50RuleTypes: true}
+var w50AssumedRules = map[string]bool{w50RuleDefaultJSON: true, w50RuleAcceptQuality: true, w50RuleValuesCase: true, w50RuleTypes: true}
 
 // w50Behaviours indexes the spec's behaviours once, when the tree is built: which are assumed,
 // and each catalogue entry's status. A spec that fails to load leaves them empty, and the
@@ -898,6 +902,27 @@ var _ = Describe("which50", func() {
 		})
 
 		v.ConformanceIt(framework.Spec{
+			Must:      "PUT matching on a property whose value is an object MUST update exactly the contacts holding an equal object, and MUST answer upsert-no-contacts-matched when no stored object equals it",
+			Operation: w50Upsert,
+			Covers:    []string{w50RulePut, w50RuleMatchAll, framework.StatusID(w50Upsert, http.StatusOK), framework.CatalogueID("upsert-no-contacts-matched")},
+			Labels:    labels,
+		}, func(ctx SpecContext) {
+			// Values maps names to objects (page, Body Parameters); the page's samples name
+			// the object-valued properties.
+			prop := slices.Sorted(maps.Keys(exampleValues(w50Update, "page-sample-json")))[0]
+			gold := map[string]any{"Tier": "Gold"}
+			_, page := pageMatch()
+			tagged, err := v.Which50().UpdateContactsByMatch(ctx, listID(), page, map[string]any{prop: gold})
+			Expect(err).NotTo(HaveOccurred(), "give the page's contact the object")
+			Expect(tagged).NotTo(BeEmpty(), "fixtures: the page's contact")
+			ids, err := v.Which50().UpsertContactsByMatch(ctx, listID(), map[string]any{prop: gold}, map[string]any{"Mobile": "353879999999"})
+			Expect(err).NotTo(HaveOccurred(), "match on the object")
+			Expect(ids).To(ConsistOf(tagged), "the contacts holding the object, and only they")
+			_, err = v.Which50().UpsertContactsByMatch(ctx, listID(), map[string]any{prop: map[string]any{"Tier": "Silver"}}, map[string]any{"Mobile": "353879999998"})
+			Expect(err).To(MatchError(apiclient.CatalogueID("upsert-no-contacts-matched")), "an object no contact holds")
+		})
+
+		v.ConformanceIt(framework.Spec{
 			Must:      "PUT with the page's `match` and the page-put-example body MUST update the page's contact and answer its encrypted id",
 			Operation: w50Upsert, Covers: covers(w50Upsert, "page-put-example", w50RulePut), Labels: labels,
 		}, func(ctx SpecContext) {
@@ -1285,6 +1310,34 @@ var _ = Describe("which50", func() {
 				})
 			}
 		}
+		// Accept lists: each row has a format that a reader ignoring q-values (or taking the
+		// last range, or the first) would pick instead of the one wanted.
+		lists := []struct{ accept, want, why string }{
+			{"application/xml;q=0.2, text/json;q=0.8", "text/json", "the highest q wins over the order of the list"},
+			{"text/xml;q=0.5, application/json", "application/json", "a range without q has q=1"},
+			{"application/xml;q=0, application/json;q=0.1", "application/json", "q=0 means not acceptable, however low the rest"},
+			{"application/xml, application/json", "application/xml", "of equal q, the range listed first wins"},
+			{"text/json;q=0.7, text/xml;q=0.7", "text/json", "of equal q, the range listed first wins"},
+		}
+		for _, op := range w50Ops {
+			method := w50Method[op]
+			for _, l := range lists {
+				covers := []string{w50RuleAcceptQuality, framework.StatusID(op, http.StatusOK)}
+				v.ConformanceIt(framework.Spec{
+					Must:      method + " with Accept " + l.accept + " MUST answer in " + l.want + ": " + l.why,
+					Operation: op, Covers: covers, Labels: w50Labels(covers, framework.Mutating),
+				}, func(ctx SpecContext) {
+					r := reqFor(op, listID(), fixtureMatch())
+					r.accept = "application/json"
+					baseline := w50IDs(send(ctx, r))
+					r.accept = l.accept
+					resp, body := send(ctx, r)
+					Expect(w50MediaType(resp)).To(Equal(l.want), "media type")
+					Expect(w50IDs(resp, body)).To(ConsistOf(baseline), "the ids of the JSON answer")
+				})
+			}
+		}
+
 		v.ConformanceIt(framework.Spec{
 			Must:      "the typed client asking for XML MUST read the same ids as in JSON",
 			Operation: w50Update, Covers: []string{w50RuleXML, w50RuleJSON}, Labels: []framework.Label{framework.Mutating},
