@@ -2,6 +2,7 @@ package mock
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
@@ -797,7 +798,7 @@ func compareKeyPart(a, b string) int {
 	na, ea := strconv.ParseInt(a, 10, 64)
 	nb, eb := strconv.ParseInt(b, 10, 64)
 	if ea == nil && eb == nil {
-		return int(max(-1, min(1, na-nb)))
+		return cmp.Compare(na, nb) // na-nb would overflow at the int64 extremes
 	}
 	return strings.Compare(a, b)
 }

@@ -160,3 +160,17 @@ func TestNewEngineRefusesIncompleteSpecs(t *testing.T) {
 		}
 	}
 }
+
+// TestKeysOrderAtTheInt64Extremes: state lists records by key, numerically; a subtraction would
+// overflow for keys at the ends of int64 and put the largest first.
+func TestKeysOrderAtTheInt64Extremes(t *testing.T) {
+	if got := compareKeyPart("9223372036854775807", "-9223372036854775808"); got != 1 {
+		t.Errorf("compareKeyPart(max, min) = %d, want 1", got)
+	}
+	if got := compareKeyPart("-9223372036854775808", "9223372036854775807"); got != -1 {
+		t.Errorf("compareKeyPart(min, max) = %d, want -1", got)
+	}
+	if got := compareKeyPart("2", "10"); got != -1 {
+		t.Errorf("compareKeyPart(2, 10) = %d, want -1 (numeric, not text)", got)
+	}
+}
