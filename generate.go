@@ -17,7 +17,6 @@ package contactapis
 
 //go:generate go tool oapi-codegen -config gen/which50/types.cfg.yaml specs/which50.yaml
 //go:generate go tool oapi-codegen -config gen/which50/client.cfg.yaml specs/which50.yaml
-//go:generate go tool oapi-codegen -config gen/which50/server.cfg.yaml specs/which50.yaml
 
 //go:generate go tool oapi-codegen -config gen/auregister/types.cfg.yaml specs/auregister.yaml
 //go:generate go tool oapi-codegen -config gen/auregister/client.cfg.yaml specs/auregister.yaml

@@ -1,13 +1,12 @@
-// Package which50 is a typed client (and strict-server scaffolding) for the Which50 platform
+// Package which50 is a typed client for the Which50 platform
 // API's "update contacts by match" route, PATCH and PUT /contactLists/{contactListId}/contact,
 // as documented by the vendor page which50-contactlists-patch-contact.txt.
 //
 // The *.gen.go files are generated from specs/which50.yaml by `go generate` at the module root
 // (see generate.go) and must never be edited; change the spec and regenerate. The
 // configurations are the *.cfg.yaml files beside them. They apply codegen-overlay.yaml, which
-// hides from oapi-codegen v2.8.2 the media types it cannot generate side by side (text/json,
-// application/csp-report and text/xml request bodies, text/xml responses): the spec itself
-// keeps every media type the page lists, and is what validation uses.
+// hides from oapi-codegen v2.8.2 the text/xml responses it cannot generate beside application/xml
+// ones: the spec itself keeps every media type the page lists, and is what validation uses.
 //
 // The client layer (contacts.go, errors.go, xml.go) is what a user calls:
 //
