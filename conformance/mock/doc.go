@@ -58,4 +58,8 @@
 // would leave shared, is a duplicate; the adapter's Item and Batch hooks add the page's rules, its
 // Applied hook follows a written batch (rules, events), and its Fixtures hook keeps state of its
 // own beside the records (iovox's rule templates).
+//
+// Some values are typed by records rather than by the spec (a Which50 list's fields type its
+// contacts' Values); Coerce and CoerceText (engine_coerce.go) convert them as a typed model
+// binder does, so that adapters hold the rule of which type applies, not the conversion.
 package mock

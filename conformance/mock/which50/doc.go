@@ -16,7 +16,8 @@
 // update of every selected contact under one lock (Values merged member by member), the answer
 // listing their EncContactId, and the event log.
 //
-// What the adapter adds (which50.go), each a rule of the page or of the spec's reading of it:
+// What the adapter adds (which50.go; the matching in match.go), each a rule of the page or of the
+// spec's reading of it:
 //
 //   - Check: the page's 400 row beyond the schema: a name in `match` needs a non-empty value, in
 //     the query on PATCH (not named like the call's own parameters, MatchValues x-assumed) or in
@@ -27,12 +28,12 @@
 //     (403), after the engine found the list (404 first: rights are checked on a list that
 //     exists).
 //   - Select: the values to set must be fields of the list's schema, converted to their types
-//     (which50-values-types; spec gap: request-invalid answers the rest); the contacts of the
-//     path's list whose every match property equals its value, converted by the field's type
-//     (a name outside the schema or a value that does not convert matches nothing: 404), found
-//     through the index so that an update costs the same whatever the size of the list; the
-//     body's ListId, Id and EncContactId change nothing (which50-listid-vs-path: key and derived
-//     properties are never updated). Custom Events named in `customevents` are recorded per
+//     by the engine's mock.Coerce (which50-values-types; spec gap: request-invalid answers the
+//     rest); the contacts of the path's list whose every match property equals its value,
+//     converted by the field's type (a name outside the schema or a value that does not convert
+//     matches nothing: 404), found through the index so that an update costs the same whatever
+//     the size of the list; the body's ListId, Id and EncContactId change nothing
+//     (which50-listid-vs-path: key and derived properties are never updated). Custom Events named in `customevents` are recorded per
 //     updated contact and name (kind "customevent", detail listId, encContactId, event), never
 //     on a refused call, the newest 10,000 kept; unknown names are accepted.
 //   - Load: a contact's EncContactId is a keyed hash of list and id (stable, different per list,

@@ -159,7 +159,7 @@ func TestFixturesAreCheckedBeforeInstalling(t *testing.T) {
 		{"contact id twice", `{"lists":[{"Id":5,"Fields":[]}],"contacts":[{"ListId":5,"Id":1},{"ListId":5,"Id":1}]}`, "contacts[1] (ListId,Id 5/1): ListId,Id 5/1 given twice"},
 		{"contact id negative", `{"lists":[{"Id":5,"Fields":[]}],"contacts":[{"ListId":5,"Id":-1}]}`, "contacts[0] (ListId,Id 5/-1)"},
 		{"contact of no list", `{"lists":[{"Id":5,"Fields":[]}],"contacts":[{"ListId":6,"Id":1}]}`, "contacts[0] (ListId,Id 6/1): ListId 6 is not among the lists"},
-		{"value not a field", `{"lists":[{"Id":5,"Fields":[{"Name":"A","Type":"string"}]}],"contacts":[{"ListId":5,"Id":1,"Values":{"B":"x"}}]}`, `contacts[0] (ListId,Id 5/1): value "B" is not a field of list 5`},
+		{"value not a field", `{"lists":[{"Id":5,"Fields":[{"Name":"A","Type":"string"}]}],"contacts":[{"ListId":5,"Id":1,"Values":{"B":"x"}}]}`, `contacts[0] (ListId,Id 5/1): value "B" of list 5: not a field of the list`},
 		{"value of the wrong type", `{"lists":[{"Id":5,"Fields":[{"Name":"A","Type":"integer"}]}],"contacts":[{"ListId":5,"Id":1,"Values":{"A":"x"}}]}`, `contacts[0] (ListId,Id 5/1): value "A"`},
 		{"encContactId not derived", `{"lists":[{"Id":5,"Fields":[]}],"contacts":[{"ListId":5,"Id":1,"EncContactId":"mine"}]}`, `EncContactId "mine" is not the id the mock derives`},
 	}

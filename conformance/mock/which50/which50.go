@@ -1,12 +1,10 @@
 package which50
 
 import (
-	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	_ "embed"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -261,13 +259,6 @@ func (a *adapter) check(c *mock.Check) []mock.Problem {
 	return ps
 }
 
-// criterion is one property to match on: a query's text on PATCH, a body value on PUT.
-type criterion struct {
-	name  string
-	value any
-	query bool
-}
-
 // selectContacts is the page's update: the credential's rights to the list (403), the values to
 // set must be fields of the list's schema, converted to their types (spec gap: request-invalid),
 // then every contact of the list whose properties equal the match values (404 when none); the
@@ -294,17 +285,9 @@ func (a *adapter) selectContacts(s *mock.Selection) (mock.Plan, *mock.Problem) {
 			delete(set, n)
 		}
 	}
-	converted := make(map[string]any, len(set))
-	for _, name := range slices.Sorted(maps.Keys(set)) {
-		typ, ok := types[name]
-		if !ok {
-			return mock.Plan{}, mock.RuleProblem(ruleInvalidValue, name, nil)
-		}
-		v, err := convert(typ, set[name])
-		if err != nil {
-			return mock.Plan{}, mock.RuleProblem(ruleInvalidValue, name, nil)
-		}
-		converted[name] = v
+	converted, bad, err := convertValues(types, set)
+	if err != nil {
+		return mock.Plan{}, mock.RuleProblem(ruleInvalidValue, bad, nil)
 	}
 	if _, ok := s.Changes[a.values]; ok {
 		s.Changes[a.values] = converted
@@ -322,86 +305,6 @@ func (a *adapter) selectContacts(s *mock.Selection) (mock.Plan, *mock.Problem) {
 		}
 	}
 	return plan, nil
-}
-
-// find looks the criteria up in the list's index, starting from the one fewest contacts hold,
-// and keeps the contacts that meet them all. A name outside the schema, or a value that does not
-// convert, matches nothing: the no-match entry's resolution points at the schema.
-func (a *adapter) find(s *mock.Selection, types map[string]string, criteria []criterion) []string {
-	var best []string
-	for i, cr := range criteria {
-		typ, ok := types[cr.name]
-		if !ok {
-			return nil
-		}
-		var keys []string
-		for _, want := range lookupValues(typ, cr) {
-			keys = append(keys, s.Find(a.values+"/*", cr.name, want)...)
-		}
-		if i == 0 || len(keys) < len(best) {
-			best = keys
-		}
-	}
-	var out []string
-	for _, key := range best {
-		values, _ := s.Record(key)[a.values].(map[string]any)
-		if !slices.Contains(out, key) && matches(types, values, criteria) {
-			out = append(out, key)
-		}
-	}
-	slices.SortFunc(out, func(x, y string) int {
-		return cmp.Compare(s.Record(x)[a.id].(int64), s.Record(y)[a.id].(int64))
-	})
-	return out
-}
-
-// lookupValues are the stored values a criterion can equal, as the index holds them: the
-// converted value; for an object field the query's text both as a string and as the JSON it
-// spells.
-func lookupValues(typ string, cr criterion) []any {
-	if typ == typeObject {
-		if !cr.query {
-			v, err := normalize(cr.value)
-			if err != nil {
-				return nil
-			}
-			return []any{v}
-		}
-		text, _ := cr.value.(string)
-		out := []any{text}
-		var v any
-		if err := json.Unmarshal([]byte(text), &v); err == nil {
-			if n, err := normalize(v); err == nil {
-				out = append(out, n)
-			}
-		}
-		return out
-	}
-	var want any
-	var err error
-	if cr.query {
-		want, err = convertText(typ, cr.value.(string))
-	} else {
-		want, err = convert(typ, cr.value)
-	}
-	if err != nil || want == nil {
-		return nil
-	}
-	return []any{want}
-}
-
-// fieldTypes reads a contact list's schema of fields: name to type.
-func fieldTypes(list map[string]any) map[string]string {
-	fields, _ := list[listFields].([]any)
-	out := make(map[string]string, len(fields))
-	for _, f := range fields {
-		if m, ok := f.(map[string]any); ok {
-			name, _ := m[fieldName].(string)
-			typ, _ := m[fieldType].(string)
-			out[name] = typ
-		}
-	}
-	return out
 }
 
 // load checks fixtures beyond their schemas: field names unique per list; a contact's ids
@@ -434,18 +337,28 @@ func (a *adapter) load(coll string, rec map[string]any, get func(coll, key strin
 	rec[a.encID] = enc
 	types := fieldTypes(get(a.lists, fmt.Sprint(listID)))
 	values, _ := rec[a.values].(map[string]any)
-	converted := make(map[string]any, len(values))
-	for _, name := range slices.Sorted(maps.Keys(values)) {
-		typ, ok := types[name]
-		if !ok {
-			return fmt.Errorf("value %q is not a field of list %d", name, listID)
-		}
-		v, err := convert(typ, values[name])
-		if err != nil {
-			return fmt.Errorf("value %q: %w", name, err)
-		}
-		converted[name] = v
+	converted, bad, err := convertValues(types, values)
+	if err != nil {
+		return fmt.Errorf("value %q of list %d: %w", bad, listID, err)
 	}
 	rec[a.values] = converted
 	return nil
+}
+
+var errNotAField = errors.New("not a field of the list")
+
+// convertValues converts values to their fields' types; bad names the first, by name, that is no
+// field or does not convert.
+func convertValues(types map[string]*openapi3.Schema, values map[string]any) (converted map[string]any, bad string, err error) {
+	converted = make(map[string]any, len(values))
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		typ, ok := types[name]
+		if !ok {
+			return nil, name, errNotAField
+		}
+		if converted[name], err = mock.Coerce(typ, values[name]); err != nil {
+			return nil, name, err
+		}
+	}
+	return converted, "", nil
 }
