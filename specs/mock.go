@@ -45,8 +45,9 @@ type Mock struct {
 	// MaxEvents bounds the adapter's recorded events (GET /_admin/log), the oldest dropped
 	// first; 10,000 when unset.
 	MaxEvents int `json:"maxEvents,omitempty"`
-	// RefuseRepeatedQuery makes a query parameter whose schema is no array, sent more than once,
-	// invalid (keyword "repeated"); kin-openapi would read its first value.
+	// RefuseRepeatedQuery makes a query parameter sent more than once invalid (keyword
+	// "repeated"), unless it is an exploded array (one value per occurrence): kin-openapi would
+	// read the first value of any other, a comma-separated list (explode: false) included.
 	RefuseRepeatedQuery bool `json:"refuseRepeatedQuery,omitempty"`
 	// Errors says how an error answer looks and which one a request with several faults gets.
 	Errors MockErrors `json:"errors"`

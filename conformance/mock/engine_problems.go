@@ -152,8 +152,8 @@ func (e *Engine) invalid(r *http.Request, m *contract.Match, err error, body []b
 	return ps
 }
 
-// repeatedQuery refuses query parameters whose schema is no array sent more than once, when the
-// spec's x-mock says so.
+// repeatedQuery refuses query parameters sent more than once that are no exploded array (whose
+// occurrences are its items), when the spec's x-mock says so.
 func (e *Engine) repeatedQuery(r *http.Request, m *contract.Match) []Problem {
 	if !e.conf.RefuseRepeatedQuery || m == nil {
 		return nil
@@ -165,13 +165,22 @@ func (e *Engine) repeatedQuery(r *http.Request, m *contract.Match) []Problem {
 		if p == nil || p.In != openapi3.ParameterInQuery || len(q[p.Name]) < 2 {
 			continue
 		}
-		if p.Schema != nil && p.Schema.Value != nil && p.Schema.Value.Type.Is(openapi3.TypeArray) {
+		if p.Schema != nil && p.Schema.Value != nil && p.Schema.Value.Type.Is(openapi3.TypeArray) && exploded(p) {
 			continue
 		}
 		// A parameter is no body field: the answer names none.
 		ps = append(ps, Problem{Cond: specs.Condition{On: specs.OnInvalid, In: p.In, Param: p.Name, Keyword: "repeated"}})
 	}
 	return ps
+}
+
+// exploded reports whether a parameter's values are one per occurrence: explode, which defaults
+// to true for form style, the default style of the query.
+func exploded(p *openapi3.Parameter) bool {
+	if p.Explode != nil {
+		return *p.Explode
+	}
+	return p.Style == "" || p.Style == openapi3.SerializationForm
 }
 
 // validationProblems turns kin-openapi's validation errors into problems: a parameter by where it

@@ -403,6 +403,28 @@ func TestNullContactBodies(t *testing.T) {
 	}
 }
 
+// A comma-separated list given twice cannot be bound to the action's one string (x-mock
+// refuseRepeatedQuery): a second `match` is a match that cannot be read, a second `customevents`
+// a request that cannot be bound. Nothing is updated.
+func TestListParameterGivenTwiceIsRefused(t *testing.T) {
+	tests := []struct{ name, query, want string }{
+		{"match", "match=Email&match=Mobile&Email=jdoe@example.com&Mobile=1", "update-match-missing"},
+		{"customevents", "match=Email&Email=jdoe@example.com&customevents=a&customevents=b", "request-invalid"},
+	}
+	e := newEnv(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.reset(t)
+			before := e.state(t)
+			resp, body := e.send(t, patchPage(t).with(func(r *rawReq) { r.query = tt.query }))
+			wantError(t, resp, body, tt.want, nil, "application/json")
+			if after := e.state(t); !reflect.DeepEqual(before, after) {
+				t.Errorf("state changed by a refused request")
+			}
+		})
+	}
+}
+
 // A member of the wrong type is a value that cannot be bound: request-invalid.
 func TestMistypedMembersAreRequestInvalid(t *testing.T) {
 	tests := []struct {

@@ -8,7 +8,8 @@
 // What the spec declares, and the engine does: routing, credentials (a bearer token), decoding
 // all five media types once (JSON members bound case-insensitively: caseInsensitiveJSON, for
 // which50-put-example-values-case; the DataContract XML dictionary typed by xsi:type),
-// validation, the order of checks when a request has several faults (x-mock errors.order:
+// validation (a list parameter given twice cannot be bound: x-mock refuseRepeatedQuery; `match`
+// answers update-match-missing, `customevents` request-invalid), the order of checks when a request has several faults (x-mock errors.order:
 // ASP.NET's pipeline order), which catalogue entry answers which failure (`when`), answers and
 // errors negotiated from Accept among the declared media types (x-mock negotiate: JSON without
 // Accept, csp-report for a 200 only) as JSON or as the schema's XML (<ArrayOfstring>, <Error>),
@@ -22,7 +23,7 @@
 //   - Check: the page's 400 row beyond the schema: a name in `match` needs a non-empty value, in
 //     the query on PATCH (not named like the call's own parameters, MatchValues x-assumed) or in
 //     Values on PUT (which50-put-match-in-values); a query pair with no name or U+001F is no
-//     readable match value; a list parameter given twice cannot be bound (request-invalid).
+//     readable match value.
 //   - Credential: tokens and the lists each may update (Options.Credentials; DefaultCredentials:
 //     "test" every list, "readonly" none); Select refuses a list the token has no rights to
 //     (403), after the engine found the list (404 first: rights are checked on a list that

@@ -198,44 +198,29 @@ func readsQueryValues(op *openapi3.Operation) bool {
 	return false
 }
 
-// names splits a comma-separated list parameter (style form, explode false), once given.
-func names(q map[string][]string, param string) (list []string, present, repeated bool) {
-	vals, present := q[param]
-	if !present {
-		return nil, false, false
+// names splits a comma-separated list parameter (style form, explode false; the engine refuses
+// one given twice: refuseRepeatedQuery).
+func names(q map[string][]string, param string) []string {
+	if vals := q[param]; len(vals) > 0 {
+		return strings.Split(vals[0], ",")
 	}
-	if len(vals) > 0 {
-		list = strings.Split(vals[0], ",")
-	}
-	return list, true, len(vals) > 1
-}
-
-func invalidQuery(param string) mock.Problem {
-	return mock.Problem{Cond: specs.Condition{On: specs.OnInvalid, In: openapi3.ParameterInQuery, Param: param}}
+	return nil
 }
 
 // check is the page's 400 row beyond the schema: each name in `match` needs a value (in the query
 // on PATCH, in Values on PUT: which50-put-match-in-values) that is neither empty nor named like
 // the call's own parameters (MatchValues x-assumed); a pair the validator cannot read (no name,
-// U+001F, kin-openapi's key delimiter) is no readable match value either. A list parameter given
-// twice cannot be bound.
+// U+001F, kin-openapi's key delimiter) is no readable match value either.
 func (a *adapter) check(c *mock.Check) []mock.Problem {
 	missing := []mock.Problem{*mock.RuleProblem(ruleMatchMissing, "", nil)}
-	var ps []mock.Problem
-	match, _, repeated := names(c.Query, paramMatch)
-	if repeated {
-		ps = append(ps, invalidQuery(paramMatch))
-	}
-	if events, present, repeated := names(c.Query, paramCustomEvents); repeated || present && slices.Contains(events, "") {
-		ps = append(ps, invalidQuery(paramCustomEvents))
-	}
+	match := names(c.Query, paramMatch)
 	if len(match) == 0 || slices.Contains(match, "") {
-		return append(ps, missing...)
+		return missing
 	}
 	if readsQueryValues(c.Op) {
 		for name, values := range c.Query {
 			if name == "" || strings.ContainsRune(name, '\x1f') || slices.ContainsFunc(values, func(v string) bool { return strings.ContainsRune(v, '\x1f') }) {
-				return append(ps, missing...)
+				return missing
 			}
 		}
 		for _, n := range match {
@@ -243,20 +228,20 @@ func (a *adapter) check(c *mock.Check) []mock.Problem {
 				return p.Value != nil && p.Value.In == openapi3.ParameterInQuery && strings.EqualFold(p.Value.Name, n)
 			})
 			if vals := c.Query[n]; reserved || len(vals) == 0 || vals[0] == "" {
-				return append(ps, missing...)
+				return missing
 			}
 		}
-		return ps
+		return nil
 	}
 	if c.Body != nil {
 		values, _ := c.Body[a.values].(map[string]any)
 		for _, n := range match {
 			if v, ok := values[n]; !ok || v == nil || v == "" {
-				return append(ps, missing...)
+				return missing
 			}
 		}
 	}
-	return ps
+	return nil
 }
 
 // selectContacts is the page's update: the credential's rights to the list (403), the values to
@@ -269,7 +254,7 @@ func (a *adapter) selectContacts(s *mock.Selection) (mock.Plan, *mock.Problem) {
 		return mock.Plan{}, mock.RuleProblem(ruleForbidden, "", nil)
 	}
 	types := fieldTypes(s.Parent)
-	match, _, _ := names(s.Query, paramMatch)
+	match := names(s.Query, paramMatch)
 	slices.Sort(match)
 	match = slices.Compact(match) // a name given twice is one criterion
 	var criteria []criterion
@@ -297,7 +282,7 @@ func (a *adapter) selectContacts(s *mock.Selection) (mock.Plan, *mock.Problem) {
 		return mock.Plan{}, mock.RuleProblem(ruleNoMatch, "", nil)
 	}
 	plan := mock.Plan{Keys: keys}
-	events, _, _ := names(s.Query, paramCustomEvents)
+	events := names(s.Query, paramCustomEvents)
 	for _, key := range keys {
 		for _, name := range events {
 			plan.Events = append(plan.Events, mock.Event{Kind: "customevent", Detail: map[string]any{
