@@ -5,7 +5,8 @@
 // kin-openapi needs help in three places, all handled here once:
 //   - It has no XML body decoder. XMLDecoder maps an XML document onto the JSON shape of its schema
 //     (element and attribute names from the generator's xml tags), registered process-wide for
-//     application/xml and text/xml.
+//     application/xml and text/xml. ToXML is its inverse, and the one XML writer of the mocks'
+//     answers and error bodies (xmlencode.go).
 //   - It routes by the spec's servers and ignores operation-level servers. A Validator is built
 //     for the base path the client actually calls (a mock's /iovox, a tenant's /api/v1.0) and routes
 //     host-root operations (Valomnia's login) under the matching root.

@@ -297,6 +297,12 @@ func unwrap(s *openapi3.Schema) *openapi3.Schema {
 	return s
 }
 
+// isWrapped reports whether an array property's items sit inside one element named like the
+// property (OpenAPI xml.wrapped) rather than each being named like it.
+func isWrapped(s *openapi3.Schema) bool {
+	return s.XML != nil && s.XML.Wrapped || unwrap(s).XML != nil && unwrap(s).XML.Wrapped
+}
+
 func isObject(s *openapi3.Schema) bool {
 	return s.Type.Is("object") || len(s.Properties) > 0 || len(s.AllOf) > 0
 }
@@ -386,6 +392,9 @@ func convertObject(e *element, s *openapi3.Schema) any {
 			switch {
 			case len(matches) == 0:
 			case unwrap(p.schema).Type.Is("array"):
+				if isWrapped(p.schema) && len(matches) == 1 {
+					matches = matches[0].children // <tags><tag/><tag/></tags>: the items are inside
+				}
 				items := make([]any, 0, len(matches))
 				for _, m := range matches {
 					items = append(items, convertRef(m, unwrap(p.schema).Items))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 
@@ -13,9 +14,19 @@ import (
 )
 
 // ToXML writes v, a value in the JSON shape of schema s, as the XML document s describes: the
-// inverse of FromXML. The root element is named by s's xml name; properties are written in their
-// x-order (then by name), as attributes, the element's text or child elements as their
-// generator's xml tags say (the same reading FromXML makes), an array as one element per item.
+// inverse of FromXML, and the one XML writer of the mocks (answers and error bodies alike).
+//
+//   - The root element is named by s's xml name; an array schema at the root is the wrapper of
+//     its items (<ArrayOfstring><string>...</string></ArrayOfstring>).
+//   - An element is in the namespace its schema's xml object names, declared (xmlns="...") where
+//     it differs from its parent's; an element whose schema names none stays in its parent's.
+//   - An object's declared properties come first, in x-order then by name, as attributes, the
+//     element's text or child elements as their generator's xml tags say (the reading FromXML
+//     makes); members the schema does not declare follow by name as child elements, as FromXML
+//     keeps them. Absent and null members are left out.
+//   - An array property is one element per item named like the property, or with xml.wrapped a
+//     wrapper named like the property around items named by the items' xml name.
+//
 // Nothing precedes the root element (no XML declaration). Text is escaped as encoding/xml
 // escapes it.
 func ToXML(s *openapi3.Schema, v any) ([]byte, error) {
@@ -24,63 +35,145 @@ func ToXML(s *openapi3.Schema, v any) ([]byte, error) {
 		return nil, fmt.Errorf("the schema names no root element (xml.name)")
 	}
 	var buf bytes.Buffer
-	if err := writeElement(&buf, name, s, v); err != nil {
+	w := xmlWriter{buf: &buf}
+	var err error
+	if items, ok := v.([]any); ok && unwrap(s).Type.Is("array") {
+		err = w.wrapped(name, s, items, "")
+	} else {
+		err = w.element(name, s, v, "")
+	}
+	if err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
 }
 
-func writeElement(buf *bytes.Buffer, name string, s *openapi3.Schema, v any) error {
-	s = unwrap(s)
+type xmlWriter struct{ buf *bytes.Buffer }
+
+// namespace is the namespace of an element of schema s whose parent is in parentNS.
+func namespace(s *openapi3.Schema, parentNS string) string {
+	if s != nil && s.XML != nil && s.XML.Namespace != "" {
+		return s.XML.Namespace
+	}
+	return parentNS
+}
+
+// start opens the start tag of name, declaring namespace ns where it is not the parent's; the
+// caller writes the attributes and closes the tag.
+func (w xmlWriter) start(name, ns, parentNS string) {
+	w.buf.WriteString("<" + name)
+	if ns != parentNS {
+		w.buf.WriteString(` xmlns="`)
+		xml.EscapeText(w.buf, []byte(ns))
+		w.buf.WriteString(`"`)
+	}
+}
+
+// element writes v as the element name of schema s (nil: no schema, as for undeclared members).
+func (w xmlWriter) element(name string, s *openapi3.Schema, v any, parentNS string) error {
+	if s != nil {
+		s = unwrap(s)
+	}
+	ns := namespace(s, parentNS)
+	w.start(name, ns, parentNS)
 	obj, isObj := v.(map[string]any)
-	if !isObj || !isObject(s) {
-		buf.WriteString("<" + name + ">")
-		if err := writeText(buf, v); err != nil {
-			return fmt.Errorf("<%s>: %w", name, err)
+	if !isObj {
+		w.buf.WriteString(">")
+		if v != nil {
+			if err := writeText(w.buf, v); err != nil {
+				return fmt.Errorf("<%s>: %w", name, err)
+			}
 		}
-		buf.WriteString("</" + name + ">")
+		w.buf.WriteString("</" + name + ">")
 		return nil
 	}
-	props := orderedProperties(s)
-	buf.WriteString("<" + name)
+	var props []property
+	if s != nil {
+		props = orderedProperties(s)
+	}
 	for _, p := range props {
 		if x, ok := obj[p.name]; ok && x != nil && p.attr {
-			buf.WriteString(" " + p.xmlName + `="`)
-			if err := writeText(buf, x); err != nil {
+			w.buf.WriteString(" " + p.xmlName + `="`)
+			if err := writeText(w.buf, x); err != nil {
 				return fmt.Errorf("<%s %s>: %w", name, p.xmlName, err)
 			}
-			buf.WriteString(`"`)
+			w.buf.WriteString(`"`)
 		}
 	}
-	buf.WriteString(">")
+	w.buf.WriteString(">")
+	declared := make(map[string]bool, len(props))
 	for _, p := range props {
+		declared[p.name] = true
 		x, ok := obj[p.name]
 		if !ok || x == nil || p.attr {
 			continue
 		}
 		if p.text {
-			if err := writeText(buf, x); err != nil {
+			if err := writeText(w.buf, x); err != nil {
 				return fmt.Errorf("<%s>: %w", name, err)
 			}
 			continue
 		}
-		if items, ok := x.([]any); ok && unwrap(p.schema).Type.Is("array") {
-			itemSchema := &openapi3.Schema{}
-			if is := unwrap(p.schema).Items; is != nil && is.Value != nil {
-				itemSchema = is.Value
-			}
-			for _, item := range items {
-				if err := writeElement(buf, p.xmlName, itemSchema, item); err != nil {
-					return err
-				}
-			}
-			continue
-		}
-		if err := writeElement(buf, p.xmlName, p.schema, x); err != nil {
+		if err := w.member(p.xmlName, p.schema, x, ns); err != nil {
 			return err
 		}
 	}
-	buf.WriteString("</" + name + ">")
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		if x := obj[k]; !declared[k] && x != nil {
+			if err := w.member(k, nil, x, ns); err != nil {
+				return err
+			}
+		}
+	}
+	w.buf.WriteString("</" + name + ">")
+	return nil
+}
+
+// member writes the value of one object member: an array as one element per item (or, with
+// xml.wrapped, a wrapper around them), anything else as one element.
+func (w xmlWriter) member(name string, s *openapi3.Schema, v any, parentNS string) error {
+	items, ok := v.([]any)
+	if !ok || s != nil && !unwrap(s).Type.Is("array") {
+		return w.element(name, s, v, parentNS)
+	}
+	if s != nil && isWrapped(s) {
+		return w.wrapped(name, s, items, parentNS)
+	}
+	itemSchema := xmlItems(s)
+	for _, item := range items {
+		if err := w.element(name, itemSchema, item, parentNS); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// wrapped writes items inside a wrapper element name of array schema s, each item named by the
+// items' xml name ("item" when they have none).
+func (w xmlWriter) wrapped(name string, s *openapi3.Schema, items []any, parentNS string) error {
+	ns := namespace(s, parentNS)
+	w.start(name, ns, parentNS)
+	w.buf.WriteString(">")
+	itemSchema, itemName := xmlItems(s), "item"
+	if itemSchema != nil && itemSchema.XML != nil && itemSchema.XML.Name != "" {
+		itemName = itemSchema.XML.Name
+	}
+	for _, item := range items {
+		if err := w.element(itemName, itemSchema, item, ns); err != nil {
+			return err
+		}
+	}
+	w.buf.WriteString("</" + name + ">")
+	return nil
+}
+
+func xmlItems(s *openapi3.Schema) *openapi3.Schema {
+	if s == nil {
+		return nil
+	}
+	if is := unwrap(s).Items; is != nil && is.Value != nil {
+		return is.Value
+	}
 	return nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
-	"encoding/xml"
 	"maps"
 	"mime"
 	"net/http"
@@ -13,10 +12,13 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/contactapis/contactapis/conformance/contract"
 )
 
 // This file holds content negotiation (x-mock negotiate) and the rendering of an answer in its
-// media type: JSON, or XML shaped by the schema's xml objects.
+// media type: JSON, or XML shaped by the schema's xml objects (contract.ToXML, the one XML
+// writer).
 
 // chooseMediaType picks an answer's media type among declared: the Accept range with the highest
 // q that a declared type satisfies (ties to the earlier range, then to the type x-mock negotiate
@@ -82,10 +84,6 @@ func rangeCovers(rng, mediaType string) bool {
 	return rsub == "*" && rtyp == typ && sub != ""
 }
 
-func isXMLMediaType(mt string) bool {
-	return strings.HasSuffix(mt, "/xml") || strings.HasSuffix(mt, "+xml")
-}
-
 // writeValue answers v in the media type negotiated among content's, shaped by its schema.
 func (e *Engine) writeValue(w http.ResponseWriter, r *http.Request, status int, content openapi3.Content, v any) {
 	mt := e.chooseMediaType(r.Header.Get("Accept"), slices.Collect(maps.Keys(content)))
@@ -99,10 +97,15 @@ func (e *Engine) writeValue(w http.ResponseWriter, r *http.Request, status int, 
 // writeAs answers v as media type mt.
 func (e *Engine) writeAs(w http.ResponseWriter, mt string, status int, s *openapi3.Schema, v any) {
 	var body []byte
-	if isXMLMediaType(mt) && s != nil {
-		var buf bytes.Buffer
-		writeXML(&buf, s, "", v, "")
-		body = buf.Bytes()
+	if isXML(mt) && s != nil {
+		var err error
+		if body, err = contract.ToXML(s, v); err != nil {
+			// Answers hold decoded values and rendered messages: a failure is a bug of the engine.
+			e.logger.Error("answer not encoded", "media type", mt, "error", err)
+			w.Header().Set("Content-Length", "0")
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
 	} else {
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
@@ -118,101 +121,6 @@ func (e *Engine) writeAs(w http.ResponseWriter, mt string, status int, s *openap
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	w.Write(body)
-}
-
-// writeXML writes v as the element its schema's xml object describes: name (else fallback),
-// namespace (declared when it differs from the parent's), an object's properties in x-order as
-// child elements named by their xml tag, an array's items as children named by the items' xml
-// name. Absent and null properties are left out.
-func writeXML(buf *bytes.Buffer, s *openapi3.Schema, name string, v any, parentNS string) {
-	ns := parentNS
-	if s != nil && s.XML != nil {
-		if s.XML.Name != "" && name == "" {
-			name = s.XML.Name
-		}
-		if s.XML.Namespace != "" {
-			ns = s.XML.Namespace
-		}
-	}
-	if name == "" {
-		name = "value"
-	}
-	buf.WriteByte('<')
-	buf.WriteString(name)
-	if ns != parentNS {
-		buf.WriteString(` xmlns="`)
-		xml.EscapeText(buf, []byte(ns))
-		buf.WriteByte('"')
-	}
-	buf.WriteByte('>')
-	switch x := v.(type) {
-	case map[string]any:
-		for _, p := range xmlProperties(s, x) {
-			if pv, ok := x[p.name]; ok && pv != nil {
-				writeXML(buf, p.schema, p.element, pv, ns)
-			}
-		}
-	case []any:
-		var items *openapi3.Schema
-		itemName := "item"
-		if s != nil && s.Items != nil && s.Items.Value != nil {
-			items = s.Items.Value
-			if items.XML != nil && items.XML.Name != "" {
-				itemName = items.XML.Name
-			}
-		}
-		for _, item := range x {
-			writeXML(buf, items, itemName, item, ns)
-		}
-	case string:
-		xml.EscapeText(buf, []byte(x))
-	case nil:
-	default:
-		text := appendValue(nil, x)
-		xml.EscapeText(buf, text)
-	}
-	buf.WriteString("</")
-	buf.WriteString(name)
-	buf.WriteByte('>')
-}
-
-type xmlProperty struct {
-	name, element string
-	schema        *openapi3.Schema
-	order         float64
-}
-
-// xmlProperties lists the members of v in the order XML writes them: declared properties by
-// x-order then name, undeclared members by name.
-func xmlProperties(s *openapi3.Schema, v map[string]any) []xmlProperty {
-	var out []xmlProperty
-	for name := range v {
-		p := xmlProperty{name: name, element: name, order: 1e9}
-		if s != nil {
-			if ref := s.Properties[name]; ref != nil && ref.Value != nil {
-				p.schema = ref.Value
-				if o, ok := ref.Value.Extensions["x-order"].(float64); ok {
-					p.order = o
-				}
-				if ref.Value.XML != nil && ref.Value.XML.Name != "" {
-					p.element = ref.Value.XML.Name
-				}
-				if tags, ok := ref.Value.Extensions["x-oapi-codegen-extra-tags"].(map[string]any); ok {
-					if tag, ok := tags["xml"].(string); ok {
-						n, _, _ := strings.Cut(tag, ",")
-						if f := strings.Fields(n); len(f) > 0 {
-							p.element = f[len(f)-1]
-						}
-					}
-				}
-			}
-		}
-		out = append(out, p)
-	}
-	slices.SortFunc(out, func(a, b xmlProperty) int {
-		return cmp.Or(cmp.Compare(a.order, b.order), strings.Compare(a.name, b.name))
-	})
-	return out
 }
 
 // requestMediaType is the request's media type as a server names it in an answer: parsed and
