@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/contactapis/contactapis/conformance/mock"
 	"github.com/contactapis/contactapis/conformance/mock/mocks"
 	"github.com/contactapis/contactapis/specs"
@@ -357,7 +359,13 @@ func TestReadMemory(t *testing.T) {
 func TestLedgerVerdicts(t *testing.T) {
 	d := &iovoxDriver{}
 	ds := []driver{d}
-	u := &unit{vendor: 0, contacts: []string{"L001"}, fields: d.fields()[4:6]} // company, work_address_1
+	var fs []field
+	for _, f := range d.fields() {
+		if f.name == "company" || f.name == "work_address_1" {
+			fs = append(fs, f)
+		}
+	}
+	u := &unit{vendor: 0, contacts: []string{"L001"}, fields: fs}
 	led := func() *ledger {
 		l := newLedger(ds, [][]*unit{{u}})
 		if err := l.setInitial(specs.Iovox, map[string]map[string]any{"L001": {"contact_id": "L001", "company": "init"}}); err != nil {
@@ -401,5 +409,50 @@ func TestLedgerVerdicts(t *testing.T) {
 				t.Errorf("got %+v, want %+v", *got, tt.want)
 			}
 		})
+	}
+}
+
+// The fields the load writes are read from the specs: what a request may carry and the load can
+// give unique values, leaving out what the page's rules judge or keep unique (see specFields).
+func TestFieldsComeFromTheSpecs(t *testing.T) {
+	want := map[string][]field{
+		// iovox page, contact table: names are letters only; the display name and phones are
+		// unique together, countries must be known names, ids are keys.
+		specs.Iovox: {{"first_name", kindLetters}, {"last_name", kindLetters}, {"email", kindEmail}, {"email_2", kindEmail},
+			{"company", kindText}, {"work_address_1", kindText}, {"work_address_2", kindText}, {"work_city", kindText},
+			{"work_postcode", kindText}, {"home_address_1", kindText}, {"home_address_2", kindText}, {"home_city", kindText},
+			{"home_postcode", kindText}, {"notes", kindText}},
+		// Valomnia page, parameter table: firstName, lastName and customerId are required,
+		// country is an ISO code, email is checked, the photo is an upload.
+		specs.Valomnia: {{"address", kindText}, {"city", kindText}, {"email", kindEmail}, {"fax", kindText}, {"fonction", kindText},
+			{"mobile", kindText}, {"phone", kindText}, {"phone2", kindText}, {"postalCode", kindText}, {"photo", kindPhoto}},
+	}
+	for _, d := range drivers(credentials{}) {
+		if w, ok := want[d.name()]; ok && !reflect.DeepEqual(d.fields(), w) {
+			t.Errorf("%s fields %v, want %v", d.name(), d.fields(), w)
+		}
+	}
+}
+
+// A property added to the spec's request schema is written by the load with no Go change; a
+// pattern only letters satisfy makes it letters, an example address an email.
+func TestSpecFieldsFollowTheSchema(t *testing.T) {
+	doc := &openapi3.T{Components: &openapi3.Components{Schemas: openapi3.Schemas{}}}
+	s := &openapi3.Schema{Properties: openapi3.Schemas{
+		"title":   {Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
+		"nick":    {Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Pattern: `^\p{L}*$`}},
+		"mail":    {Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Example: "a@example.com"}},
+		"code":    {Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Example: "FR"}},
+		"digits":  {Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Pattern: `^[0-9]+$`}},
+		"born":    {Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Format: "date"}},
+		"kind":    {Value: &openapi3.Schema{Type: &openapi3.Types{"string"}, Enum: []any{"a"}}},
+		"age":     {Value: &openapi3.Schema{Type: &openapi3.Types{"integer"}}},
+		"skipped": {Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}},
+	}}
+	doc.Components.Schemas["Thing"] = &openapi3.SchemaRef{Value: s}
+	got := specFields(doc, s, func(name string) bool { return name == "skipped" })
+	want := []field{{"mail", kindEmail}, {"nick", kindLetters}, {"title", kindText}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("specFields = %v, want %v", got, want)
 	}
 }

@@ -116,16 +116,37 @@ func (d *iovoxDriver) keys(groups, size int) [][]string {
 	return numbered(groups, size, func(i int) string { return fmt.Sprintf("L%03d", i+1) })
 }
 
-// The display names and phones, which the vendor keeps unique across contacts, are never
-// written: a clash would be a refusal the load did not cause on purpose.
-func (d *iovoxDriver) fields() []field {
-	return []field{
-		{"first_name", kindLetters}, {"last_name", kindLetters}, {"email", kindEmail}, {"email_2", kindEmail},
-		{"company", kindText}, {"work_address_1", kindText}, {"work_address_2", kindText}, {"work_city", kindText},
-		{"work_postcode", kindText}, {"home_address_1", kindText}, {"home_address_2", kindText}, {"home_city", kindText},
-		{"home_postcode", kindText}, {"notes", kindText},
+// fields are read from the spec (specFields): the properties of the batch's items (x-mock batch,
+// its collection's schema), less the contact's key and its rename, the aliases of other
+// properties, and what every stored contact must have (x-mock required: the display name, which
+// together with a phone the vendor keeps unique across contacts, so that a clash would be a
+// refusal the load did not cause on purpose). Phones are lists and countries enums: not
+// written.
+func (d *iovoxDriver) fields() []field { return iovoxFields() }
+
+var iovoxFields = sync.OnceValue(func() []field {
+	doc := mustShared(specs.Iovox)
+	conf, _, err := specs.ReadMock(doc)
+	if err != nil {
+		panic(err)
 	}
-}
+	for _, op := range specs.Operations(doc) {
+		mo, err := specs.ReadMockOperation(op.Operation)
+		if err != nil {
+			panic(err)
+		}
+		if b := mo.Batch; b != nil {
+			coll := conf.Collections[b.Collection]
+			s := doc.Components.Schemas[coll.Schema].Value
+			left := slices.Concat(coll.KeyProperties(), []string{b.Rename}, coll.Required)
+			return specFields(doc, s, func(name string) bool {
+				_, alias := s.Properties[name].Value.Extensions[specs.ExtMockAlias]
+				return alias || slices.Contains(left, name)
+			})
+		}
+	}
+	panic("iovox spec: no x-mock batch operation")
+})
 
 func (d *iovoxDriver) multi() (bool, bool) { return true, false }
 
@@ -182,16 +203,18 @@ func (d *valomniaDriver) keys(groups, size int) [][]string {
 	return numbered(groups, size, func(i int) string { return strconv.Itoa(valomniaFirstID + i) })
 }
 
-// The required firstName and lastName go with every update, always with their fixture values,
-// so they stay unchanged; the country is left alone, its values (ISO codes) too few to be
-// unique per write.
-func (d *valomniaDriver) fields() []field {
-	return []field{
-		{"fonction", kindText}, {"city", kindText}, {"postalCode", kindText}, {"address", kindText},
-		{"email", kindEmail}, {"phone", kindText}, {"phone2", kindText}, {"mobile", kindText},
-		{"fax", kindText}, {"photo", kindPhoto},
-	}
-}
+// fields are read from the spec (specFields): the properties of the update's form
+// (ContactUpdate) less its required ones, which go with every update, always with their fixture
+// values, so they stay unchanged; the country is left out by specFields (its examples are ISO
+// codes, too few to be unique per write). The photo, an upload stored as a link (see matches),
+// is the page's rule and written too.
+func (d *valomniaDriver) fields() []field { return valomniaFields() }
+
+var valomniaFields = sync.OnceValue(func() []field {
+	doc := mustShared(specs.Valomnia)
+	s := doc.Components.Schemas["ContactUpdate"].Value
+	return append(specFields(doc, s, func(name string) bool { return slices.Contains(s.Required, name) }), field{"photo", kindPhoto})
+})
 
 func (d *valomniaDriver) multi() (bool, bool) { return false, false }
 
