@@ -456,3 +456,12 @@ func TestSpecFieldsFollowTheSchema(t *testing.T) {
 		t.Errorf("specFields = %v, want %v", got, want)
 	}
 }
+
+// The Which50 load reads the shape of lists and contacts from the spec's x-mock: the page's
+// ContactDTO (ListId, Id, Values) answered by EncContactId, in the mock's lists and contacts.
+func TestWhich50ShapeComesFromTheSpec(t *testing.T) {
+	want := which50Shape{lists: "lists", listKey: "Id", contacts: "contacts", listID: "ListId", id: "Id", values: "Values", answerID: "EncContactId"}
+	if got := which50Spec(); got != want {
+		t.Errorf("which50Spec() = %+v, want %+v", got, want)
+	}
+}

@@ -314,6 +314,9 @@ func (d *which50Driver) keys(groups, size int) [][]string {
 	return numbered(groups, size, func(i int) string { return fmt.Sprintf("%d/%d", which50List, i+1) })
 }
 
+// fields are the load's own: a Which50 contact's fields are the schema of its list, which is data
+// (the fixtures' list below), not the spec's. What the spec does say, the shape of lists and
+// contacts, is read from its x-mock (which50Shape).
 func (d *which50Driver) fields() []field {
 	var fs []field
 	for i := 1; i <= 12; i++ {
@@ -322,10 +325,48 @@ func (d *which50Driver) fields() []field {
 	return fs
 }
 
+// which50Shape names what the load reads and writes of the Which50 mock, from the spec's x-mock
+// (specs/which50.yaml): the collection of lists and its key, the collection of contacts and its
+// key properties (the list, then the contact's id), the values a match-based update merges, and
+// the id it answers, derived by the mock.
+type which50Shape struct {
+	lists, listKey   string
+	contacts         string
+	listID, id       string
+	values, answerID string
+}
+
+var which50Spec = sync.OnceValue(func() which50Shape {
+	doc := mustShared(specs.Which50)
+	conf, _, err := specs.ReadMock(doc)
+	if err != nil {
+		panic(err)
+	}
+	for _, op := range specs.Operations(doc) {
+		mo, err := specs.ReadMockOperation(op.Operation)
+		if err != nil {
+			panic(err)
+		}
+		u := mo.Update
+		if u == nil || !u.Select || u.Parent == nil || len(u.Merge) != 1 {
+			continue
+		}
+		keys := conf.Collections[u.Collection].KeyProperties()
+		if len(keys) != 2 || keys[0] != u.Parent.Property {
+			panic(fmt.Sprintf("which50 spec: contacts keyed by %v, want the list then the id", keys))
+		}
+		return which50Shape{lists: u.Parent.Collection, listKey: conf.Collections[u.Parent.Collection].Key, contacts: u.Collection,
+			listID: keys[0], id: keys[1], values: u.Merge[0], answerID: u.Answer}
+	}
+	panic("which50 spec: no x-mock select update of contacts by list")
+})
+
 // An update of a whole group matches on Group, so every contact gets the same values.
 func (d *which50Driver) multi() (bool, bool) { return true, true }
 
 func (d *which50Driver) fixtures(groups, size int) (any, error) {
+	sh := which50Spec()
+	// The list's schema of fields (ContactList, ContactListField): every field holds text.
 	fields := []map[string]string{{"Name": "Key", "Type": "string"}, {"Name": "Group", "Type": "string"}}
 	for _, f := range d.fields() {
 		fields = append(fields, map[string]string{"Name": f.name, "Type": "string"})
@@ -333,11 +374,11 @@ func (d *which50Driver) fixtures(groups, size int) (any, error) {
 	var contacts []map[string]any
 	for _, keys := range d.keys(groups, size) {
 		for _, key := range keys {
-			contacts = append(contacts, map[string]any{"ListId": which50List, "Id": which50ID(key), "Values": map[string]any{
+			contacts = append(contacts, map[string]any{sh.listID: which50List, sh.id: which50ID(key), sh.values: map[string]any{
 				"Key": fmt.Sprintf("k%d", which50ID(key)), "Group": fmt.Sprintf("with-%d", which50ID(keys[0]))}})
 		}
 	}
-	return map[string]any{"lists": []any{map[string]any{"Id": which50List, "Name": "Load", "Fields": fields}}, "contacts": contacts}, nil
+	return map[string]any{sh.lists: []any{map[string]any{sh.listKey: which50List, "Name": "Load", "Fields": fields}}, sh.contacts: contacts}, nil
 }
 
 func (d *which50Driver) newClient(base string, opts ...apiclient.Option) (writer, error) {
@@ -388,21 +429,22 @@ func (d *which50Driver) split(state []byte) (map[string]map[string]any, map[stri
 	}
 	// The state's collections (specs/which50.yaml x-mock): lists, and contacts keyed by list
 	// and id.
-	cs, _ := st["contacts"].([]any)
+	sh := which50Spec()
+	cs, _ := st[sh.contacts].([]any)
 	contacts := map[string]map[string]any{}
 	for _, c := range cs {
 		cm, _ := c.(map[string]any)
-		values, _ := cm["Values"].(map[string]any)
-		key := numberKey(cm["ListId"]) + "/" + numberKey(cm["Id"])
+		values, _ := cm[sh.values].(map[string]any)
+		key := numberKey(cm[sh.listID]) + "/" + numberKey(cm[sh.id])
 		rec := maps.Clone(values)
 		if rec == nil {
 			rec = map[string]any{}
 		}
-		// The encrypted id is part of the contact: it must not change either.
-		rec["(encContactId)"] = cm["EncContactId"]
+		// The answered id is part of the contact: it must not change either.
+		rec["("+sh.answerID+")"] = cm[sh.answerID]
 		contacts[key] = rec
 	}
-	delete(st, "contacts")
+	delete(st, sh.contacts)
 	return contacts, st, nil
 }
 
