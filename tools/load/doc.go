@@ -22,7 +22,11 @@
 // # Why the check is exact
 //
 // The data set has -groups groups of -group-size contacts per vendor. The fields the load
-// writes are cut into blocks of two, and each block of each group belongs to exactly one worker
+// writes are read from the specs where the spec has them (specfields.go: the request schema's
+// strings that can take a new unique value on every write, less keys and what the pages' rules
+// judge; auregister's through its rule table; Which50's are its load list's own), so a property
+// added to a request schema is written and checked with no change here. They are cut into
+// blocks of two, and each block of each group belongs to exactly one worker
 // (round robin over vendors, groups and blocks), so every contact is written by several workers
 // at once (the overlap a store must survive) while every single field of every contact has
 // exactly one writer. A worker's update sets all the fields it owns in one group, on one contact

@@ -465,3 +465,29 @@ func TestWhich50ShapeComesFromTheSpec(t *testing.T) {
 		t.Errorf("which50Spec() = %+v, want %+v", got, want)
 	}
 }
+
+// A property added to a vendor's request schema is written by the load; one removed is not.
+func TestLoadFieldsFollowASpecChange(t *testing.T) {
+	for _, tt := range []struct {
+		vendor, schema, removed string
+		of                      func(*openapi3.T) []field
+	}{
+		{specs.Iovox, "Contact", "notes", iovoxFieldsOf},
+		{specs.Valomnia, "ContactUpdate", "fonction", valomniaFieldsOf},
+	} {
+		doc, err := specs.Load(tt.vendor) // a copy of its own
+		if err != nil {
+			t.Fatal(err)
+		}
+		props := doc.Components.Schemas[tt.schema].Value.Properties
+		props["nickname"] = &openapi3.SchemaRef{Value: &openapi3.Schema{Type: &openapi3.Types{"string"}}}
+		delete(props, tt.removed)
+		names := map[string]bool{}
+		for _, f := range tt.of(doc) {
+			names[f.name] = true
+		}
+		if !names["nickname"] || names[tt.removed] {
+			t.Errorf("%s: fields %v: want nickname, not %s", tt.vendor, tt.of(doc), tt.removed)
+		}
+	}
+}

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/contactapis/contactapis/apiclient"
 	"github.com/contactapis/contactapis/gen/auregister"
 	"github.com/contactapis/contactapis/gen/iovox"
@@ -124,8 +126,9 @@ func (d *iovoxDriver) keys(groups, size int) [][]string {
 // written.
 func (d *iovoxDriver) fields() []field { return iovoxFields() }
 
-var iovoxFields = sync.OnceValue(func() []field {
-	doc := mustShared(specs.Iovox)
+var iovoxFields = sync.OnceValue(func() []field { return iovoxFieldsOf(mustShared(specs.Iovox)) })
+
+func iovoxFieldsOf(doc *openapi3.T) []field {
 	conf, _, err := specs.ReadMock(doc)
 	if err != nil {
 		panic(err)
@@ -146,7 +149,7 @@ var iovoxFields = sync.OnceValue(func() []field {
 		}
 	}
 	panic("iovox spec: no x-mock batch operation")
-})
+}
 
 func (d *iovoxDriver) multi() (bool, bool) { return true, false }
 
@@ -210,11 +213,12 @@ func (d *valomniaDriver) keys(groups, size int) [][]string {
 // is the page's rule and written too.
 func (d *valomniaDriver) fields() []field { return valomniaFields() }
 
-var valomniaFields = sync.OnceValue(func() []field {
-	doc := mustShared(specs.Valomnia)
+var valomniaFields = sync.OnceValue(func() []field { return valomniaFieldsOf(mustShared(specs.Valomnia)) })
+
+func valomniaFieldsOf(doc *openapi3.T) []field {
 	s := doc.Components.Schemas["ContactUpdate"].Value
 	return append(specFields(doc, s, func(name string) bool { return slices.Contains(s.Required, name) }), field{"photo", kindPhoto})
-})
+}
 
 func (d *valomniaDriver) multi() (bool, bool) { return false, false }
 
