@@ -132,6 +132,8 @@ type MockOperation struct {
 	Update *MockUpdate `json:"update,omitempty"`
 	// Read makes the operation a read of one record: its 2xx answer renders the record from the
 	// response schema; a key no record has is answered as for an update (condition not-found).
+	// With Select, a read of the records the adapter chooses among the parent's, answered as the
+	// list of them (Selection.Read tells the adapter it changes nothing).
 	Read *MockUpdate `json:"read,omitempty"`
 	// Batch makes the operation an update of several records named inside the body, applied all
 	// or nothing. Its 2xx answer has no body.

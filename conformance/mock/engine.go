@@ -482,6 +482,9 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 	}
 	mo := e.ops[m.OperationID()]
 	switch {
+	case mo.Read != nil && mo.Read.Select:
+		e.handleSelect(w, r, m, nil)
+		return
 	case mo.Read != nil:
 		e.read(w, r, m, mo.Read)
 		return

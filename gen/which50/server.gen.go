@@ -19,6 +19,9 @@ import (
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
+	// GetContactsByMatch Read the contacts of a list that match the given values
+	// (GET /contactLists/{contactListId}/contact)
+	GetContactsByMatch(w http.ResponseWriter, r *http.Request, contactListID ContactListID, params GetContactsByMatchParams)
 	// UpdateContactsByMatch Update every contact of a list that matches the given values
 	// (PATCH /contactLists/{contactListId}/contact)
 	UpdateContactsByMatch(w http.ResponseWriter, r *http.Request, contactListID ContactListID, params UpdateContactsByMatchParams)
@@ -35,6 +38,61 @@ type ServerInterfaceWrapper struct {
 }
 
 type MiddlewareFunc func(http.Handler) http.Handler
+
+// GetContactsByMatch operation middleware
+func (siw *ServerInterfaceWrapper) GetContactsByMatch(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "contactListId" -------------
+	var contactListID ContactListID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "contactListId", r.PathValue("contactListId"), &contactListID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "integer", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "contactListId", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetContactsByMatchParams
+
+	// ------------- Required query parameter "match" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", false, true, "match", r.URL.Query(), &params.Match, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "match"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "match", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "MatchValues" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "MatchValues", r.URL.Query(), &params.MatchValues, runtime.BindQueryParameterOptions{Type: "object", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "MatchValues"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "MatchValues", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetContactsByMatch(w, r, contactListID, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
 
 // UpdateContactsByMatch operation middleware
 func (siw *ServerInterfaceWrapper) UpdateContactsByMatch(w http.ResponseWriter, r *http.Request) {
@@ -279,6 +337,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 		ErrorHandlerFunc:   options.ErrorHandlerFunc,
 	}
 
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/contactLists/{contactListId}/contact", wrapper.GetContactsByMatch)
 	m.HandleFunc(http.MethodPatch+" "+options.BaseURL+"/contactLists/{contactListId}/contact", wrapper.UpdateContactsByMatch)
 	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/contactLists/{contactListId}/contact", wrapper.UpsertContactsByMatch)
 
@@ -355,6 +414,251 @@ type UnsupportedMediaTypeTextJSONResponse struct {
 	Body io.Reader
 
 	ContentLength int64
+}
+
+type GetContactsByMatchRequestObject struct {
+	ContactListID ContactListID `json:"contactListId"`
+	Params        GetContactsByMatchParams
+}
+
+type GetContactsByMatchResponseObject interface {
+	VisitGetContactsByMatchResponse(w http.ResponseWriter) error
+}
+
+type GetContactsByMatch200JSONResponse Contacts
+
+func (response GetContactsByMatch200JSONResponse) VisitGetContactsByMatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(200)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetContactsByMatch200TextJSONResponse struct {
+	Body          io.Reader
+	ContentLength int64
+}
+
+func (response GetContactsByMatch200TextJSONResponse) VisitGetContactsByMatchResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/json")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(200)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetContactsByMatch400JSONResponse struct{ BadRequestJSONResponse }
+
+func (response GetContactsByMatch400JSONResponse) VisitGetContactsByMatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(400)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetContactsByMatch400ApplicationXMLResponse struct {
+	BadRequestApplicationXMLResponse
+}
+
+func (response GetContactsByMatch400ApplicationXMLResponse) VisitGetContactsByMatchResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetContactsByMatch400TextJSONResponse struct{ BadRequestTextJSONResponse }
+
+func (response GetContactsByMatch400TextJSONResponse) VisitGetContactsByMatchResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/json")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(400)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetContactsByMatch401JSONResponse struct{ UnauthorizedJSONResponse }
+
+func (response GetContactsByMatch401JSONResponse) VisitGetContactsByMatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(401)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetContactsByMatch401ApplicationXMLResponse struct {
+	UnauthorizedApplicationXMLResponse
+}
+
+func (response GetContactsByMatch401ApplicationXMLResponse) VisitGetContactsByMatchResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetContactsByMatch401TextJSONResponse struct{ UnauthorizedTextJSONResponse }
+
+func (response GetContactsByMatch401TextJSONResponse) VisitGetContactsByMatchResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/json")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(401)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetContactsByMatch404JSONResponse struct{ NotFoundJSONResponse }
+
+func (response GetContactsByMatch404JSONResponse) VisitGetContactsByMatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(404)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetContactsByMatch404ApplicationXMLResponse struct{ NotFoundApplicationXMLResponse }
+
+func (response GetContactsByMatch404ApplicationXMLResponse) VisitGetContactsByMatchResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(404)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetContactsByMatch404TextJSONResponse struct{ NotFoundTextJSONResponse }
+
+func (response GetContactsByMatch404TextJSONResponse) VisitGetContactsByMatchResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/json")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(404)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetContactsByMatch500JSONResponse struct {
+	InternalServerErrorJSONResponse
+}
+
+func (response GetContactsByMatch500JSONResponse) VisitGetContactsByMatchResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(500)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type GetContactsByMatch500ApplicationXMLResponse struct {
+	InternalServerErrorApplicationXMLResponse
+}
+
+func (response GetContactsByMatch500ApplicationXMLResponse) VisitGetContactsByMatchResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "application/xml")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(500)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
+}
+
+type GetContactsByMatch500TextJSONResponse struct {
+	InternalServerErrorTextJSONResponse
+}
+
+func (response GetContactsByMatch500TextJSONResponse) VisitGetContactsByMatchResponse(w http.ResponseWriter) error {
+
+	w.Header().Set("Content-Type", "text/json")
+	if response.ContentLength != 0 {
+		w.Header().Set("Content-Length", fmt.Sprint(response.ContentLength))
+	}
+	w.WriteHeader(500)
+
+	if closer, ok := response.Body.(io.ReadCloser); ok {
+		defer closer.Close()
+	}
+	_, err := io.Copy(w, response.Body)
+	return err
 }
 
 type UpdateContactsByMatchRequestObject struct {
@@ -1141,6 +1445,9 @@ func (response UpsertContactsByMatch500TextJSONResponse) VisitUpsertContactsByMa
 
 // StrictServerInterface represents all server handlers.
 type StrictServerInterface interface {
+	// GetContactsByMatch Read the contacts of a list that match the given values
+	// (GET /contactLists/{contactListId}/contact)
+	GetContactsByMatch(ctx context.Context, request GetContactsByMatchRequestObject) (GetContactsByMatchResponseObject, error)
 	// UpdateContactsByMatch Update every contact of a list that matches the given values
 	// (PATCH /contactLists/{contactListId}/contact)
 	UpdateContactsByMatch(ctx context.Context, request UpdateContactsByMatchRequestObject) (UpdateContactsByMatchResponseObject, error)
@@ -1186,6 +1493,33 @@ type strictHandler struct {
 	ssi         StrictServerInterface
 	middlewares []StrictMiddlewareFunc
 	options     StrictHTTPServerOptions
+}
+
+// GetContactsByMatch operation middleware
+func (sh *strictHandler) GetContactsByMatch(w http.ResponseWriter, r *http.Request, contactListID ContactListID, params GetContactsByMatchParams) {
+	var request GetContactsByMatchRequestObject
+
+	request.ContactListID = contactListID
+	request.Params = params
+
+	handler := func(ctx context.Context, w http.ResponseWriter, r *http.Request, request interface{}) (interface{}, error) {
+		return sh.ssi.GetContactsByMatch(ctx, request.(GetContactsByMatchRequestObject))
+	}
+	for _, middleware := range sh.middlewares {
+		handler = middleware(handler, "GetContactsByMatch")
+	}
+
+	response, err := handler(r.Context(), w, r, request)
+
+	if err != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, err)
+	} else if validResponse, ok := response.(GetContactsByMatchResponseObject); ok {
+		if err := validResponse.VisitGetContactsByMatchResponse(w); err != nil {
+			sh.options.ResponseErrorHandlerFunc(w, r, err)
+		}
+	} else if response != nil {
+		sh.options.ResponseErrorHandlerFunc(w, r, fmt.Errorf("unexpected response type: %T", response))
+	}
 }
 
 // UpdateContactsByMatch operation middleware
