@@ -83,37 +83,45 @@ func runURLSuiteIn(t *testing.T, dir, vendor, base string, env []string, extra .
 	return reports[0], out, dir, runErr
 }
 
+// urlVendors are the vendors whose specs read state back through the vendor's own API and
+// restore what they change on a url or live target.
+var urlVendors = []string{specs.Auregister, specs.Which50}
+
 // TestURLTargetWithoutAdminRunsTheLiveSpecs: a url target without a mock's admin API gets a live
-// run's treatment, so it must run every auregister spec a live run does, the mutating ones on the
-// records named, reading state through the vendor's API; only mock-only specs may be skipped.
-// (The helpers that pick a contact of a type or list addresses read the admin API unless the
-// target was live, and 35 specs were skipped.)
+// run's treatment, so it must run every spec a live run does, the mutating ones on the records
+// named, reading state through the vendor's API; only mock-only specs may be skipped.
+// (auregister's helpers that pick a contact of a type or list addresses read the admin API unless
+// the target was live, and 35 specs were skipped.)
 func TestURLTargetWithoutAdminRunsTheLiveSpecs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suite")
 	}
 	hs, _ := vendorOnlyServer(t)
-	rep, _, err := runURLSuite(t, specs.Auregister, hs.URL, auregURLEnv, "-allow-mutations")
-	if err != nil {
-		t.Errorf("the suite failed against a vendor-only server: %v\n%s", err, failures(rep))
-	}
-	var skipped []string
-	ran := 0
-	for _, s := range rep.SpecReports {
-		if s.LeafNodeType != types.NodeTypeIt || !slices.Contains(s.Labels(), "vendor:"+specs.Auregister) {
-			continue
-		}
-		if s.State.Is(types.SpecStateSkipped) {
-			if !slices.Contains(s.Labels(), string(framework.MockOnly)) {
-				skipped = append(skipped, s.LeafNodeText+": "+s.Failure.Message)
+	for _, vendor := range urlVendors {
+		t.Run(vendor, func(t *testing.T) {
+			rep, _, err := runURLSuite(t, vendor, hs.URL, urlEnv[vendor], "-allow-mutations")
+			if err != nil {
+				t.Errorf("the suite failed against a vendor-only server: %v\n%s", err, failures(rep))
 			}
-			continue
-		}
-		ran++
-	}
-	t.Logf("%d auregister specs ran; %d that a live run runs were skipped", ran, len(skipped))
-	if len(skipped) > 0 {
-		t.Errorf("%d specs a live run runs were skipped:\n  %s", len(skipped), strings.Join(skipped, "\n  "))
+			var skipped []string
+			ran := 0
+			for _, s := range rep.SpecReports {
+				if s.LeafNodeType != types.NodeTypeIt || !slices.Contains(s.Labels(), "vendor:"+vendor) {
+					continue
+				}
+				if s.State.Is(types.SpecStateSkipped) {
+					if !slices.Contains(s.Labels(), string(framework.MockOnly)) {
+						skipped = append(skipped, s.LeafNodeText+": "+s.Failure.Message)
+					}
+					continue
+				}
+				ran++
+			}
+			t.Logf("%d %s specs ran; %d that a live run runs were skipped", ran, vendor, len(skipped))
+			if len(skipped) > 0 {
+				t.Errorf("%d specs a live run runs were skipped:\n  %s", len(skipped), strings.Join(skipped, "\n  "))
+			}
+		})
 	}
 }
 
@@ -140,42 +148,44 @@ func adminState(t *testing.T, h http.Handler, vendor string) string {
 	return rec.Body.String()
 }
 
-// TestMutatingRunLeavesRecordsAsFound: a full --allow-mutations run of the auregister specs
-// against a url target leaves every record as it found it: each mutating spec reads what it may
-// change first and writes it back after, also when it fails. Checked behind the target's back
-// through the mocks' admin state, on a target without admin API (as a live vendor: no reset
-// between specs) and on a tools/mockserver (with one: the last spec's changes would remain).
+// TestMutatingRunLeavesRecordsAsFound: a full --allow-mutations run of a vendor's specs against
+// a url target leaves every record as it found it: each mutating spec reads what it may change
+// first and writes it back after, also when it fails. Checked behind the target's back through
+// the mocks' admin state, on a target without admin API (as a live vendor: no reset between
+// specs) and on a tools/mockserver (with one: the last spec's changes would remain).
 func TestMutatingRunLeavesRecordsAsFound(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suite")
 	}
-	t.Run("without admin API", func(t *testing.T) {
-		hs, mocksHandler := vendorOnlyServer(t)
-		before := adminState(t, mocksHandler, specs.Auregister)
-		rep, _, err := runURLSuite(t, specs.Auregister, hs.URL, auregURLEnv, "-allow-mutations")
-		if err != nil {
-			t.Errorf("the suite failed: %v\n%s", err, failures(rep))
-		}
-		if after := adminState(t, mocksHandler, specs.Auregister); after != before {
-			t.Errorf("the run changed the records:\nbefore %s\nafter  %s", before, after)
-		}
-	})
-	t.Run("tools/mockserver", func(t *testing.T) {
-		srv, err := mocks.New(mocks.Options{Credentials: mocks.DefaultCredentials()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		hs := httptest.NewServer(srv)
-		t.Cleanup(hs.Close)
-		before := adminState(t, srv, specs.Auregister)
-		rep, _, err := runURLSuite(t, specs.Auregister, hs.URL, nil, "-allow-mutations")
-		if err != nil {
-			t.Errorf("the suite failed: %v\n%s", err, failures(rep))
-		}
-		if after := adminState(t, srv, specs.Auregister); after != before {
-			t.Errorf("the run changed the records:\nbefore %s\nafter  %s", before, after)
-		}
-	})
+	for _, vendor := range urlVendors {
+		t.Run(vendor+" without admin API", func(t *testing.T) {
+			hs, mocksHandler := vendorOnlyServer(t)
+			before := adminState(t, mocksHandler, vendor)
+			rep, _, err := runURLSuite(t, vendor, hs.URL, urlEnv[vendor], "-allow-mutations")
+			if err != nil {
+				t.Errorf("the suite failed: %v\n%s", err, failures(rep))
+			}
+			if after := adminState(t, mocksHandler, vendor); after != before {
+				t.Errorf("the run changed the records:\nbefore %s\nafter  %s", before, after)
+			}
+		})
+		t.Run(vendor+" tools/mockserver", func(t *testing.T) {
+			srv, err := mocks.New(mocks.Options{Credentials: mocks.DefaultCredentials()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hs := httptest.NewServer(srv)
+			t.Cleanup(hs.Close)
+			before := adminState(t, srv, vendor)
+			rep, _, err := runURLSuite(t, vendor, hs.URL, nil, "-allow-mutations")
+			if err != nil {
+				t.Errorf("the suite failed: %v\n%s", err, failures(rep))
+			}
+			if after := adminState(t, srv, vendor); after != before {
+				t.Errorf("the run changed the records:\nbefore %s\nafter  %s", before, after)
+			}
+		})
+	}
 }
 
 // urlEnv names, per vendor, the records of the mocks' fixtures a url run may change, as a user
