@@ -34,7 +34,7 @@ const (
 	// w50Read is the read the suite checks updates through (assumed: the page documents only
 	// the updates).
 	w50Read = "getContactsByMatch"
-	w50Page   = "which50-contactlists-patch-contact.txt"
+	w50Page = "which50-contactlists-patch-contact.txt"
 	// w50MockList is the mock's copy of the page's list (conformance/mock/which50/fixtures.json:
 	// list 3, the ListId of the page's body sample). A live run names its own list with
 	// CONTACTAPIS_WHICH50_LIST_ID.
