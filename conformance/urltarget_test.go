@@ -219,8 +219,12 @@ func TestURLTargetShareOfBehaviours(t *testing.T) {
 	for _, vendor := range specs.Vendors() {
 		dir := t.TempDir()
 		rep, _, _, err := runURLSuiteIn(t, dir, vendor, hs.URL, urlEnv[vendor], "-allow-mutations")
-		if err != nil {
+		switch {
+		case err != nil && slices.Contains(urlVendors, vendor):
 			t.Errorf("%s: the suite failed against a vendor-only server: %v\n%s", vendor, err, failures(rep))
+		case err != nil:
+			// Not yet read back through its own API: its failures are counted, not judged here.
+			t.Logf("%s: the suite failed against a vendor-only server: %v\n%s", vendor, err, failures(rep))
 		}
 		md, err := os.ReadFile(filepath.Join(dir, "coverage.md"))
 		if err != nil {

@@ -1146,20 +1146,36 @@ var _ = Describe("which50", func() {
 			{"page-sample-xml", "application/xml", w50RuleBodyXML},
 			{"page-sample-xml", "text/xml", w50RuleBodyXML},
 		}
+		// On a target without admin API the samples run only on named records that already hold
+		// the sample's fields: PATCH merges Values, so a field a sample added could not be taken
+		// away again, and the run would leave the records changed.
+		holdsSample := func(ctx context.Context, match map[string]string, sample map[string]any) {
+			if v.HasAdmin() {
+				return
+			}
+			for _, c := range readState(ctx, match).Contacts {
+				for k := range sample {
+					if _, ok := c.Values[k]; !ok {
+						Skip(fmt.Sprintf("the named contact %s has no field %q of the page's sample; a field a sample adds cannot be taken away", c.EncContactID, k))
+					}
+				}
+			}
+		}
 		for _, s := range samples {
 			v.ConformanceIt(framework.Spec{
 				Must:      "PATCH with the page's match query and the " + s.example + " body as " + s.mediaType + " MUST update the page's contact",
-				Operation: w50Update, Covers: covers(w50Update, s.example, s.rule), Labels: labels,
+				Operation: w50Update, Covers: covers(w50Update, s.example, s.rule), Labels: []framework.Label{framework.Mutating},
 			}, func(ctx SpecContext) {
-				names, match := pageMatch()
+				names, match := specMatch()
 				dto := v.Example(w50Update, s.example).(map[string]any)
-				before := state(ctx)
+				holdsSample(ctx, match, dto["Values"].(map[string]any))
+				before := stateFor(ctx, match)
 				want := before.matching(listID(), match)
 				resp, body := send(ctx, w50Request{method: http.MethodPatch, path: route(listID()), query: w50Query(names, match),
 					contentType: s.mediaType, body: w50Body(s.mediaType, dto)})
 				ids := w50IDs(resp, body)
 				Expect(ids).To(ConsistOf(w50EncIDs(want)), "ids")
-				expectUpdated(before, state(ctx), listID(), ids, dto["Values"].(map[string]any))
+				expectUpdated(before, stateFor(ctx, match), listID(), ids, dto["Values"].(map[string]any))
 			})
 
 			// On PUT the names in `match` must be keys of the sample's Values, whose values are
@@ -1167,16 +1183,27 @@ var _ = Describe("which50", func() {
 			// sample then matches it on that key and sets the other.
 			v.ConformanceIt(framework.Spec{
 				Must:      "PUT matching on a key of the " + s.example + " body as " + s.mediaType + " MUST update the contact holding that value",
-				Operation: w50Upsert, Covers: covers(w50Upsert, s.example, s.rule, w50RulePut), Labels: labels,
+				Operation: w50Upsert, Covers: covers(w50Upsert, s.example, s.rule, w50RulePut), Labels: []framework.Label{framework.Mutating},
 			}, func(ctx SpecContext) {
 				dto := v.Example(w50Upsert, s.example).(map[string]any)
 				sample := dto["Values"].(map[string]any)
 				keys := w50SortedKeys(sample)
 				Expect(len(keys)).To(BeNumerically(">=", 2), "the sample's Values")
-				_, match := pageMatch()
+				_, match := specMatch()
+				holdsSample(ctx, match, sample)
+				first, err := json.Marshal(sample[keys[0]])
+				Expect(err).NotTo(HaveOccurred())
+				byFirst := map[string]string{keys[0]: string(first)}
+				if !v.HasAdmin() {
+					// Only the named contacts may come to hold the sample's value: the PUT
+					// changes every contact that does, and only those are written back.
+					if held := readState(ctx, byFirst).Contacts; len(held) > 0 {
+						Skip(fmt.Sprintf("%d contacts of the list already hold %s %s; the PUT would change them and they would not be restored", len(held), keys[0], first))
+					}
+				}
 				prepared, err := v.Which50().UpdateContactsByMatch(ctx, listID(), match, map[string]any{keys[0]: sample[keys[0]]})
 				Expect(err).NotTo(HaveOccurred(), "prepare the page's contact")
-				before := state(ctx)
+				before := stateFor(ctx, byFirst)
 				resp, body := send(ctx, w50Request{method: http.MethodPut, path: route(listID()), query: w50Query(keys[:1], nil),
 					contentType: s.mediaType, body: w50Body(s.mediaType, dto)})
 				ids := w50IDs(resp, body)
@@ -1185,7 +1212,7 @@ var _ = Describe("which50", func() {
 				for _, k := range keys[1:] {
 					rest[k] = sample[k]
 				}
-				expectUpdated(before, state(ctx), listID(), ids, rest)
+				expectUpdated(before, stateFor(ctx, byFirst), listID(), ids, rest)
 			})
 		}
 	})
