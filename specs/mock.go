@@ -21,6 +21,10 @@ const (
 	// as (iovox's work_country is stored as business_country); the named property wins when
 	// both are sent.
 	ExtMockAlias = "x-mock-alias"
+	// ExtSelectsOperation (true) on a query parameter says its value chooses the operation among
+	// those of its path (iovox's method=...): a request whose value names an operation of another
+	// HTTP method is that operation called with the wrong method (contract.Validator.Route).
+	ExtSelectsOperation = "x-selects-operation"
 )
 
 // Mock is the document's x-mock: what the engine needs beyond the schemas and the catalogue.
