@@ -85,7 +85,7 @@ func runURLSuiteIn(t *testing.T, dir, vendor, base string, env []string, extra .
 
 // urlVendors are the vendors whose specs read state back through the vendor's own API and
 // restore what they change on a url or live target.
-var urlVendors = []string{specs.Auregister, specs.Which50}
+var urlVendors = []string{specs.Auregister, specs.Iovox, specs.Which50}
 
 // TestURLTargetWithoutAdminRunsTheLiveSpecs: a url target without a mock's admin API gets a live
 // run's treatment, so it must run every spec a live run does, the mutating ones on the records
