@@ -368,11 +368,21 @@ func rtDeclare(v *framework.Vendor, labels func(rtOperation, framework.UpdateFie
 var _ = Describe("iovox round trips", func() {
 	v := framework.NewVendor(specs.Iovox)
 	rtDeclare(v, func(rtOperation, framework.UpdateField) []framework.Label {
-		// Read back through the mock's state: the 204 answer carries nothing.
-		return []framework.Label{framework.Mutating, framework.MockOnly}
+		// Read back through getContactDetails: the 204 answer carries nothing.
+		return []framework.Label{framework.Mutating}
 	}, func(ctx SpecContext, o rtOperation, f framework.UpdateField, readAs string) {
 		cid := v.Fixture("CONTACT_ID", "333")
-		stored, others := rtSplit(rtRecords(rtState(ctx, v), "contacts"), "contact_id", cid)
+		if v.Target() != framework.Embedded {
+			// The records outlive the run there: leave them as found, also on failure.
+			iovoxRestoreAfter(ctx, v, cid)
+		}
+		stored := rtRecord(iovoxAsMap(iovoxStored(ctx, v, cid)))
+		var others []rtRecord
+		if v.HasAdmin() {
+			// Values other contacts hold are avoided where the mock shows them (a name and
+			// phone another contact has would clash).
+			_, others = rtSplit(rtRecords(rtState(ctx, v), "contacts"), "contact_id", cid)
+		}
 		value := rtValue(o, f, rtLookup(stored, readAs), rtOthers(others, readAs))
 		// Through the generated type, whose XML tags and order come from the spec: contact_id
 		// (x-order 1) goes first, the property after it.
@@ -384,8 +394,7 @@ var _ = Describe("iovox round trips", func() {
 		Expect(dec.Decode(&c)).To(Succeed(), "gen/iovox's Contact has %s (run make generate after a spec change)", f.Name)
 		resp, body := iovoxPut(ctx, v, iovox.UpdateContactsPayload{Contact: []iovox.Contact{c}})
 		Expect(resp.StatusCode).To(Equal(http.StatusNoContent), "status; body %s", body)
-		after, _ := rtSplit(rtRecords(rtState(ctx, v), "contacts"), "contact_id", cid)
-		rtExpect(after, readAs, value, "stored contact "+cid)
+		rtExpect(rtRecord(iovoxAsMap(iovoxStored(ctx, v, cid))), readAs, value, "stored contact "+cid)
 	})
 })
 
@@ -474,6 +483,10 @@ var _ = Describe("which50 round trips", func() {
 		// those of the mock's lists.
 		return []framework.Label{framework.Mutating, framework.MockOnly}
 	}, func(ctx SpecContext, o rtOperation, f framework.UpdateField, _ string) {
+		if v.Target() != framework.Embedded {
+			// A tools/mockserver: leave it as each spec finds it (the fixtures), also on failure.
+			DeferCleanup(func(ctx SpecContext) { Expect(v.Admin().Reset(ctx)).To(Succeed(), "reset the mock") })
+		}
 		Expect(f.Dictionary).To(BeTrue(), "the record of %s is the dictionary %s", o.id, f.Name)
 		// Each list's fields, from the fixtures; the contacts are read again before each update.
 		type listField struct{ list, name, typ string }

@@ -68,8 +68,13 @@ func TestCatalogueIdentify(t *testing.T) {
 			t.Errorf("Identify(%q) = %q %v %v; want %q %v", tt.message, e.ID, args, ok, tt.id, tt.args)
 		}
 	}
-	if e, _, ok := cat.Identify(400, "Contact ID does not exist"); ok {
+	// The live sandbox's unpositioned wording is not a row of the updateContacts page; the spec
+	// takes it for getContactDetails' answer for an unknown contact (assumed).
+	if e, _, ok := cat.ForOperation("updateContacts", true).Identify(400, "Contact ID does not exist"); ok {
 		t.Errorf("the live sandbox's unpositioned wording is not the page's; matched %q", e.ID)
+	}
+	if e, _, ok := cat.Identify(400, "Contact ID does not exist"); !ok || e.ID != "contact-details-not-found" {
+		t.Errorf("Identify(%q) = %q %v; want contact-details-not-found", "Contact ID does not exist", e.ID, ok)
 	}
 }
 

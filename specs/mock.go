@@ -21,6 +21,10 @@ const (
 	// as (iovox's work_country is stored as business_country); the named property wins when
 	// both are sent.
 	ExtMockAlias = "x-mock-alias"
+	// ExtSelectsOperation (true) on a query parameter says its value chooses the operation among
+	// those of its path (iovox's method=...): a request whose value names an operation of another
+	// HTTP method is that operation called with the wrong method (contract.Validator.Route).
+	ExtSelectsOperation = "x-selects-operation"
 )
 
 // Mock is the document's x-mock: what the engine needs beyond the schemas and the catalogue.
@@ -133,6 +137,8 @@ type MockOperation struct {
 	Update *MockUpdate `json:"update,omitempty"`
 	// Read makes the operation a read of one record: its 2xx answer renders the record from the
 	// response schema; a key no record has is answered as for an update (condition not-found).
+	// With Select, a read of the records the adapter chooses among the parent's, answered as the
+	// list of them (Selection.Read tells the adapter it changes nothing).
 	Read *MockUpdate `json:"read,omitempty"`
 	// Batch makes the operation an update of several records named inside the body, applied all
 	// or nothing. Its 2xx answer has no body.

@@ -35,7 +35,7 @@ var (
 // key is almost always a typo ("x-asumed") that would silently drop a rule, so it fails.
 var knownExtensions = []string{
 	specs.ExtErrorCatalogue, specs.ExtDiscrepancy, specs.ExtAssumed, specs.ExtEvidence, specs.ExtBodyMediaType,
-	"x-vendor-page", "x-contact-type-rules", specs.ExtMock, specs.ExtMockRef, specs.ExtMockAlias,
+	"x-vendor-page", "x-contact-type-rules", specs.ExtMock, specs.ExtMockRef, specs.ExtMockAlias, specs.ExtSelectsOperation,
 	"x-order", "x-oapi-codegen-extra-tags", "x-go-name", "x-go-type", "x-go-type-import",
 	"x-go-type-skip-optional-pointer", "x-enum-varnames", "x-oapi-codegen-only-honour-go-name",
 }
@@ -234,6 +234,9 @@ func entryApplies(doc *openapi3.T, e specs.Entry, op specs.Operation) bool {
 	switch {
 	case e.OperationID != "":
 		return e.OperationID == op.Operation.OperationID
+	case op.Operation.RequestBody == nil && !slices.ContainsFunc(e.When, func(c specs.Condition) bool { return c.On != specs.OnMediaType }):
+		// An entry only about the body's media type has nothing to answer where there is no body.
+		return false
 	case e.Scope == specs.ScopeUnrouted:
 		return false
 	case e.Scope == specs.ScopeSecured:

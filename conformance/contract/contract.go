@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -151,15 +152,87 @@ func (v *Validator) Doc() *openapi3.T { return v.doc }
 func (v *Validator) Catalogue() specs.Catalogue { return v.catalogue }
 
 // Route finds the operation a request is for.
+//
+// Where the operations of a path are told apart by a query parameter (specs.ExtSelectsOperation:
+// iovox's method=updateContacts or method=getContactDetails), a request whose value names an
+// operation of another HTTP method is that operation called with the wrong method: Route returns
+// its match together with ErrMethodNotAllowed, so that the operation's own entry answers it
+// ("Request Method must be PUT. GET attempted"). Otherwise ErrMethodNotAllowed comes without a
+// match.
 func (v *Validator) Route(r *http.Request) (*Match, error) {
 	route, params, err := v.router.FindRoute(r)
 	switch {
-	case errors.Is(err, routers.ErrMethodNotAllowed):
-		return nil, fmt.Errorf("%s %s: %w", r.Method, r.URL.Path, ErrMethodNotAllowed)
-	case err != nil:
+	case err == nil || errors.Is(err, routers.ErrMethodNotAllowed):
+		if sel, selParams := v.selected(r); sel != nil && sel.Method != r.Method {
+			return &Match{Route: sel, PathParams: selParams}, fmt.Errorf("%s %s (%s): %w", r.Method, r.URL.Path, sel.Operation.OperationID, ErrMethodNotAllowed)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", r.Method, r.URL.Path, ErrMethodNotAllowed)
+		}
+	default:
 		return nil, fmt.Errorf("%s %s: %w", r.Method, r.URL.Path, ErrNoRoute)
 	}
 	return &Match{Route: route, PathParams: params}, nil
+}
+
+// selected is the route of r's path whose operation-selecting query parameter
+// (specs.ExtSelectsOperation) lists r's value of it, whatever r's method; nil when the path has
+// no such parameter or no operation takes the value.
+func (v *Validator) selected(r *http.Request) (*routers.Route, map[string]string) {
+	if !hasSelector(v.doc) {
+		return nil, nil
+	}
+	var item *openapi3.PathItem
+	var params map[string]string
+	var found *routers.Route
+	for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodPost, http.MethodPatch, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if route, p, err := v.router.FindRoute(probe); err == nil {
+			item, params, found = route.PathItem, p, route
+			break
+		}
+	}
+	if item == nil {
+		return nil, nil
+	}
+	q := r.URL.Query()
+	for method, op := range item.Operations() {
+		for _, p := range op.Parameters {
+			if p.Value == nil || p.Value.In != openapi3.ParameterInQuery || p.Value.Extensions[specs.ExtSelectsOperation] != true ||
+				p.Value.Schema == nil || p.Value.Schema.Value == nil {
+				continue
+			}
+			vals, ok := q[p.Value.Name]
+			if !ok || len(vals) != 1 || !slices.Contains(p.Value.Schema.Value.Enum, any(vals[0])) {
+				continue
+			}
+			route := *found
+			route.Method, route.Operation = method, op
+			return &route, params
+		}
+	}
+	return nil, nil
+}
+
+var selectorDocs sync.Map // *openapi3.T -> bool
+
+// hasSelector reports whether some query parameter of doc selects its operation, so that Route
+// looks for one only where it can be.
+func hasSelector(doc *openapi3.T) bool {
+	if has, ok := selectorDocs.Load(doc); ok {
+		return has.(bool)
+	}
+	has := false
+	for _, op := range specs.Operations(doc) {
+		for _, p := range op.Operation.Parameters {
+			if p.Value != nil && p.Value.Extensions[specs.ExtSelectsOperation] == true {
+				has = true
+			}
+		}
+	}
+	selectorDocs.Store(doc, has)
+	return has
 }
 
 // ValidateRequest routes r and validates its parameters, credentials' presence and body (passed

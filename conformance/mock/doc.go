@@ -33,7 +33,9 @@
 //     every fault of the earliest stage, the order of checks in stages, and the collections of
 //     records (a component schema and a key property each), which the fixtures fill;
 //   - x-mock on an operation: which record it changes (update: collection, path parameter) or
-//     reads (read: the same, answered from the 2xx response schema, not-found as for updates),
+//     reads (read: the same, answered from the 2xx response schema, not-found as for updates; the
+//     key from a query parameter where the path has none; with select and parent, the records
+//     the adapter's Select chooses, answered whole),
 //     or a batch of records named inside the body (batch: collection, items property, rename
 //     property, whether empty values clear, whether arrays are merged or replaced by a flag of the
 //     body);

@@ -455,7 +455,7 @@ func (e *Engine) serveBody(w http.ResponseWriter, r *http.Request, body []byte) 
 	m, err := e.validator.Route(r)
 	switch {
 	case errors.Is(err, contract.ErrMethodNotAllowed):
-		e.Reject(w, r, &Rejection{Kind: RejectMethod, Err: err, Body: body})
+		e.Reject(w, r, &Rejection{Kind: RejectMethod, Match: m, Err: err, Body: body})
 	case err != nil:
 		e.Reject(w, r, &Rejection{Kind: RejectNoRoute, Err: err, Body: body})
 	case int64(len(body)) > e.conf.MaxBodyBytes:
@@ -482,6 +482,9 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 	}
 	mo := e.ops[m.OperationID()]
 	switch {
+	case mo.Read != nil && mo.Read.Select:
+		e.handleSelect(w, r, m, nil)
+		return
 	case mo.Read != nil:
 		e.read(w, r, m, mo.Read)
 		return
@@ -506,7 +509,7 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 			changes[name] = canonical(s.Value, v)
 		}
 	}
-	key := e.recordKey(m, op)
+	key := e.recordKey(r, m, op)
 
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -551,7 +554,7 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 // not-found entry when no record has the key (as an update of a missing record is answered).
 func (e *Engine) read(w http.ResponseWriter, r *http.Request, m *contract.Match, op *specs.MockUpdate) {
 	recordSchema := e.schema(e.conf.Collections[op.Collection].Schema)
-	key := e.recordKey(m, op)
+	key := e.recordKey(r, m, op)
 	e.mu.Lock()
 	stored, ok := e.cur.data[op.Collection][key]
 	e.mu.Unlock()
@@ -563,11 +566,15 @@ func (e *Engine) read(w http.ResponseWriter, r *http.Request, m *contract.Match,
 	e.answerRecord(w, r, m, recordSchema, stored)
 }
 
-// recordKey is the key of the record the operation's path parameter names, canonical as the
-// parameter's schema types it ("007" and 7 name the same integer key).
-func (e *Engine) recordKey(m *contract.Match, op *specs.MockUpdate) string {
-	key := m.PathParams[op.Param]
-	if p := m.Route.Operation.Parameters.GetByInAndName(openapi3.ParameterInPath, op.Param); p != nil && p.Schema != nil {
+// recordKey is the key of the record the operation's parameter names (a path parameter, else a
+// query parameter: iovox's contact_id), canonical as the parameter's schema types it ("007" and 7
+// name the same integer key).
+func (e *Engine) recordKey(r *http.Request, m *contract.Match, op *specs.MockUpdate) string {
+	key, in := m.PathParams[op.Param], openapi3.ParameterInPath
+	if m.Route.Operation.Parameters.GetByInAndName(in, op.Param) == nil {
+		key, in = r.URL.Query().Get(op.Param), openapi3.ParameterInQuery
+	}
+	if p := m.Route.Operation.Parameters.GetByInAndName(in, op.Param); p != nil && p.Schema != nil {
 		key = keyOf(canonical(p.Schema.Value, key))
 	}
 	return key
@@ -631,6 +638,19 @@ func (e *Engine) answerRecord(w http.ResponseWriter, r *http.Request, m *contrac
 		e.writeAnswer(w, mt, status, nil, rec)
 		return
 	}
+	if isXML(mt) {
+		// An XML answer may hold the record inside a wrapper (iovox's response > results >
+		// result): the record goes where the answer's schema has the record's schema.
+		v, ok := placeRecord(s.Value, recordSchema, rec)
+		if !ok {
+			e.logger.Error("the success answer's schema holds no record of the collection; fix the spec", "operation", m.OperationID())
+			w.Header().Set("Content-Length", "0")
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
+		e.writeAnswer(w, mt, status, s.Value, v)
+		return
+	}
 	if s.Value == recordSchema {
 		vouchForAnswer(r.Context())
 	}
@@ -639,6 +659,29 @@ func (e *Engine) answerRecord(w http.ResponseWriter, r *http.Request, m *contrac
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	w.Write(body)
+}
+
+// placeRecord is rec in the shape of the answer schema s: rec itself where s is the record's
+// schema, else inside the first property (by name) or array item of s that holds that schema
+// somewhere below; false when nothing does.
+func placeRecord(s, record *openapi3.Schema, rec map[string]any) (any, bool) {
+	switch {
+	case s == record:
+		return project(s, rec), true
+	case s.Type.Is(openapi3.TypeArray) && s.Items != nil && s.Items.Value != nil:
+		if v, ok := placeRecord(s.Items.Value, record, rec); ok {
+			return []any{v}, true
+		}
+	default:
+		for _, name := range sortedProperties(s) {
+			if p := s.Properties[name]; p != nil && p.Value != nil {
+				if v, ok := placeRecord(p.Value, record, rec); ok {
+					return map[string]any{name: v}, true
+				}
+			}
+		}
+	}
+	return nil, false
 }
 
 func successResponse(op *openapi3.Operation) (int, *openapi3.Response) {

@@ -23,7 +23,9 @@ func (e *Engine) Reject(w http.ResponseWriter, r *http.Request, rej *Rejection) 
 	case RejectNoRoute:
 		e.answer(w, r, nil, []Problem{{Cond: specs.Condition{On: specs.OnNoRoute}}})
 	case RejectMethod:
-		e.answer(w, r, nil, []Problem{{Cond: specs.Condition{On: specs.OnMethod}}})
+		// With the operation a selecting query parameter names (contract.Validator.Route), its
+		// own entry answers; without, any entry for a wrong method.
+		e.answer(w, r, rej.Match, []Problem{{Cond: specs.Condition{On: specs.OnMethod}}})
 	case RejectUnauthenticated:
 		e.answer(w, r, rej.Match, []Problem{{Cond: specs.Condition{On: specs.OnUnauthenticated}}})
 	case RejectEncoding:

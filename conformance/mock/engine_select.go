@@ -44,6 +44,9 @@ type Selection struct {
 	// Changes are the body's properties the records' schema has, minus keys and derived
 	// properties; the adapter may change them.
 	Changes map[string]any
+	// Read: the operation reads the records chosen (x-mock read with select) and changes
+	// nothing; choosing none is no failure.
+	Read bool
 
 	e    *Engine
 	coll string
@@ -63,10 +66,11 @@ type Plan struct {
 // collisions are the caller's to rule out, by reading the records (Record).
 func (s *Selection) Find(path, member string, value any) []string {
 	x := s.e.x.collections[s.coll]
-	parentProp := s.e.ops[s.Operation].Update.Parent.Property
+	op := s.e.ops[s.Operation].Record()
+	parentProp := op.Parent.Property
 	for _, ix := range x.indexes {
 		if len(ix.paths) == 2 && ix.paths[0] == parentProp && ix.paths[1] == path {
-			h := ix.hash([]any{s.Parent[s.e.conf.Collections[s.e.ops[s.Operation].Update.Parent.Collection].Key], member, value})
+			h := ix.hash([]any{s.Parent[s.e.conf.Collections[op.Parent.Collection].Key], member, value})
 			var keys []string
 			for _, id := range ix.lookup(h) {
 				key := x.keys[id]
@@ -131,8 +135,8 @@ func (e *Engine) initExtension() error {
 		e.x.collections[name] = x
 	}
 	for id, mo := range e.ops {
-		u := mo.Update
-		if u == nil { // a read
+		u := mo.Record()
+		if u == nil { // a batch
 			continue
 		}
 		if !u.Select {
@@ -142,13 +146,13 @@ func (e *Engine) initExtension() error {
 			continue
 		}
 		if u.Parent == nil {
-			return fmt.Errorf("operation %s: a select update needs its parent", id)
+			return fmt.Errorf("operation %s: a select update or read needs its parent", id)
 		}
 		if _, ok := e.conf.Collections[u.Parent.Collection]; !ok {
 			return fmt.Errorf("operation %s: no collection %q", id, u.Parent.Collection)
 		}
 		if e.adapter.Select == nil {
-			return fmt.Errorf("operation %s: a select update needs the adapter's Select", id)
+			return fmt.Errorf("operation %s: a select update or read needs the adapter's Select", id)
 		}
 	}
 	for _, op := range specs.Operations(e.doc) {
@@ -326,8 +330,12 @@ func (e *Engine) check(r *http.Request, m *contract.Match, body map[string]any) 
 // handleSelect applies a valid request to a select update: the parent must exist, the adapter
 // chooses the records and may refuse; every chosen record gets the whole update under one lock,
 // and the answer lists them.
+//
+// A select read (x-mock read with select) changes nothing: it answers the chosen records whole,
+// rendered from the items of its success answer's schema.
 func (e *Engine) handleSelect(w http.ResponseWriter, r *http.Request, m *contract.Match, value any) {
-	op := e.ops[m.OperationID()].Update
+	mo := e.ops[m.OperationID()]
+	op := mo.Record()
 	coll := e.conf.Collections[op.Collection]
 	recordSchema := e.schema(coll.Schema)
 	body, _ := value.(map[string]any)
@@ -357,10 +365,14 @@ func (e *Engine) handleSelect(w http.ResponseWriter, r *http.Request, m *contrac
 	}
 	sel := &Selection{Check: Check{Operation: m.OperationID(), Op: m.Route.Operation, Params: m.PathParams,
 		Query: r.URL.Query(), RawQuery: r.URL.RawQuery, Body: body},
-		Principal: e.principal(r, m), Parent: parent, Changes: changes, e: e, coll: op.Collection, key: parentKey}
+		Principal: e.principal(r, m), Parent: parent, Changes: changes, Read: mo.Read != nil, e: e, coll: op.Collection, key: parentKey}
 	plan, p := e.adapter.Select(sel)
 	if p != nil {
 		e.answer(w, r, m, []Problem{*p})
+		return
+	}
+	if sel.Read {
+		e.answerRecords(w, r, m, recordSchema, op.Collection, plan.Keys)
 		return
 	}
 	answer := make([]any, 0, len(plan.Keys))
@@ -387,6 +399,23 @@ func (e *Engine) handleSelect(w http.ResponseWriter, r *http.Request, m *contrac
 	}
 	for _, ev := range plan.Events {
 		e.record(ev)
+	}
+	status, resp := successResponse(m.Route.Operation)
+	if resp == nil || len(resp.Content) == 0 {
+		w.WriteHeader(status)
+		return
+	}
+	e.writeValue(w, r, status, resp.Content, answer)
+}
+
+// answerRecords answers the records of coll with keys, in that order, each in the shape of the
+// record schema (a select read).
+func (e *Engine) answerRecords(w http.ResponseWriter, r *http.Request, m *contract.Match, recordSchema *openapi3.Schema, coll string, keys []string) {
+	answer := make([]any, 0, len(keys))
+	for _, key := range keys {
+		if stored := e.cur.data[coll][key]; stored != nil {
+			answer = append(answer, project(recordSchema, stored))
+		}
 	}
 	status, resp := successResponse(m.Route.Operation)
 	if resp == nil || len(resp.Content) == 0 {

@@ -115,7 +115,8 @@ func (v *vendor) serve(rec *recorder, r *http.Request, ex *Exchange) (*contract.
 	m, routeErr := v.validator.Route(r)
 	switch {
 	case errors.Is(routeErr, contract.ErrMethodNotAllowed):
-		return reject(&Rejection{Kind: RejectMethod, Err: routeErr, Body: body})
+		// m is the operation the request's selecting parameter names, if any (Route).
+		return reject(&Rejection{Kind: RejectMethod, Match: m, Err: routeErr, Body: body})
 	case routeErr != nil:
 		return reject(&Rejection{Kind: RejectNoRoute, Err: routeErr, Body: body})
 	case int64(len(body)) > v.backend.MaxBodyBytes():

@@ -88,6 +88,15 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// GetContactDetails Read one contact's details.
+	//
+	// Answers the contact whose contact_id the query names, as the page's payload writes a
+	// contact, inside the vendor's paged result (`<response><results><result>`). Any other
+	// HTTP method with method=getContactDetails is answered with request-method-not-get.
+	//
+	// Corresponds with GET /Contacts (the `GetContactDetails` operationId).
+	GetContactDetails(ctx context.Context, params *GetContactDetailsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UpdateContactsWithBody Update one or more contacts' details.
 	//
 	// Updates every `<contact>` of the payload. The batch is applied all or nothing: when any
@@ -100,6 +109,25 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /Contacts (the `UpdateContacts` operationId).
 	UpdateContactsWithBody(ctx context.Context, params *UpdateContactsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// GetContactDetails Read one contact's details.
+//
+// Answers the contact whose contact_id the query names, as the page's payload writes a
+// contact, inside the vendor's paged result (`<response><results><result>`). Any other
+// HTTP method with method=getContactDetails is answered with request-method-not-get.
+//
+// Corresponds with GET /Contacts (the `GetContactDetails` operationId).
+func (c *Client) GetContactDetails(ctx context.Context, params *GetContactDetailsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetContactDetailsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // UpdateContactsWithBody Update one or more contacts' details.
@@ -123,6 +151,72 @@ func (c *Client) UpdateContactsWithBody(ctx context.Context, params *UpdateConta
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewGetContactDetailsRequest constructs an http.Request for the GetContactDetails method
+func NewGetContactDetailsRequest(server string, params *GetContactDetailsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/Contacts")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "v", params.V, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "method", params.Method, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "contact_id", params.ContactID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewUpdateContactsRequestWithBody constructs an http.Request for the UpdateContacts method, with any body, and a specified content type
@@ -229,6 +323,17 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// GetContactDetailsWithResponse Read one contact's details.
+	//
+	// Answers the contact whose contact_id the query names, as the page's payload writes a
+	// contact, inside the vendor's paged result (`<response><results><result>`). Any other
+	// HTTP method with method=getContactDetails is answered with request-method-not-get.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /Contacts (the `GetContactDetails` operationId).
+	GetContactDetailsWithResponse(ctx context.Context, params *GetContactDetailsParams, reqEditors ...RequestEditorFn) (*GetContactDetailsResponse, error)
+
 	// UpdateContactsWithBodyWithResponse Update one or more contacts' details.
 	//
 	// Updates every `<contact>` of the payload. The batch is applied all or nothing: when any
@@ -241,6 +346,68 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /Contacts (the `UpdateContacts` operationId).
 	UpdateContactsWithBodyWithResponse(ctx context.Context, params *UpdateContactsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateContactsResponse, error)
+}
+
+type GetContactDetailsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// XML200 the response for an HTTP 200 `application/xml` response
+	XML200 *ContactDetails
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *Errors
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *Errors
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *Errors
+}
+
+// GetXML200 returns the response for an HTTP 200 `application/xml` response
+func (r GetContactDetailsResponse) GetXML200() *ContactDetails {
+	return r.XML200
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r GetContactDetailsResponse) GetXML400() *Errors {
+	return r.XML400
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r GetContactDetailsResponse) GetXML401() *Errors {
+	return r.XML401
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r GetContactDetailsResponse) GetXML500() *Errors {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetContactDetailsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetContactDetailsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetContactDetailsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetContactDetailsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type UpdateContactsResponse struct {
@@ -298,6 +465,23 @@ func (r UpdateContactsResponse) ContentType() string {
 	return ""
 }
 
+// GetContactDetailsWithResponse Read one contact's details.
+//
+// Answers the contact whose contact_id the query names, as the page's payload writes a
+// contact, inside the vendor's paged result (`<response><results><result>`). Any other
+// HTTP method with method=getContactDetails is answered with request-method-not-get.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /Contacts (the `GetContactDetails` operationId).
+func (c *ClientWithResponses) GetContactDetailsWithResponse(ctx context.Context, params *GetContactDetailsParams, reqEditors ...RequestEditorFn) (*GetContactDetailsResponse, error) {
+	rsp, err := c.GetContactDetails(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetContactDetailsResponse(rsp)
+}
+
 // UpdateContactsWithBodyWithResponse Update one or more contacts' details.
 //
 // Updates every `<contact>` of the payload. The batch is applied all or nothing: when any
@@ -315,6 +499,53 @@ func (c *ClientWithResponses) UpdateContactsWithBodyWithResponse(ctx context.Con
 		return nil, err
 	}
 	return ParseUpdateContactsResponse(rsp)
+}
+
+// ParseGetContactDetailsResponse parses an HTTP response from a GetContactDetailsWithResponse call
+func ParseGetContactDetailsResponse(rsp *http.Response) (*GetContactDetailsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetContactDetailsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 200:
+		var dest ContactDetails
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest Errors
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest Errors
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest Errors
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	}
+
+	return response, nil
 }
 
 // ParseUpdateContactsResponse parses an HTTP response from a UpdateContactsWithResponse call

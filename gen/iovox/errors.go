@@ -84,14 +84,22 @@ var catalogue = sync.OnceValues(func() (specs.Catalogue, error) {
 	return specs.ReadCatalogue(doc)
 })
 
-func newAPIError(resp *http.Response, body []byte, secrets ...apiclient.Secret) *APIError {
+// newAPIError reads the vendor's error list of a call to op; messages are identified among the
+// entries op can meet (its own and the document's).
+func newAPIError(op string, resp *http.Response, body []byte, secrets ...apiclient.Secret) *APIError {
 	e := &APIError{StatusCode: resp.StatusCode, RequestID: apiclient.RequestID(resp.Header)}
 	var list Errors
 	if err := xml.Unmarshal(body, &list); err != nil || len(list.Error) == 0 {
 		e.Body = apiclient.VendorText(string(body), secrets...)
 		return e
 	}
-	cat, _ := catalogue() // a spec that does not load fails the module's tests; here, no ids.
+	all, _ := catalogue() // a spec that does not load fails the module's tests; here, no ids.
+	var cat specs.Catalogue
+	for _, entry := range all {
+		if entry.OperationID == op || entry.OperationID == "" {
+			cat = append(cat, entry)
+		}
+	}
 	for _, item := range list.Error {
 		d := ErrorDetail{Status: item.Status, Message: apiclient.VendorText(item.Message, secrets...)}
 		if entry, args, ok := cat.Identify(item.Status, d.Message); ok {

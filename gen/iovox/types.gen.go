@@ -50,6 +50,21 @@ func (e MethodName) Valid() bool {
 	}
 }
 
+// Defines values for GetContactDetailsParamsMethod.
+const (
+	GetContactDetailsParamsMethodGetContactDetails GetContactDetailsParamsMethod = "getContactDetails"
+)
+
+// Valid indicates whether the value is a known member of the GetContactDetailsParamsMethod enum.
+func (e GetContactDetailsParamsMethod) Valid() bool {
+	switch e {
+	case GetContactDetailsParamsMethodGetContactDetails:
+		return true
+	default:
+		return false
+	}
+}
+
 // APIVersion The API version number sent in the v query parameter.
 type APIVersion int
 
@@ -110,6 +125,24 @@ type Contact struct {
 	Notes *string `json:"notes,omitempty" xml:"notes,omitempty"`
 }
 
+// ContactDetails getContactDetails' answer: the vendor's paged result holding the one contact read, its details under the names updateContacts writes them.
+type ContactDetails struct {
+	// CurrentPage The page of results answered.
+	CurrentPage *int `json:"current_page,omitempty"`
+
+	// Results The results of the page.
+	Results *struct {
+		// Result One `<contact>`: contact_id picks the contact and every other element present sets that detail. A detail that can hold several values (the phone numbers) is replaced or added to as replace_details says; an element sent empty clears its detail (see empty-detail-clears); elements left out keep their stored value.
+		Result *Contact `json:"result,omitempty"`
+	} `json:"results,omitempty"`
+
+	// TotalPages How many pages of results there are.
+	TotalPages *int `json:"total_pages,omitempty"`
+
+	// TotalResults How many results there are.
+	TotalResults *int `json:"total_results,omitempty"`
+}
+
 // CountryName A country, when not empty, as an English country name the Countries getCountries method returns ("United Kingdom"), not an ISO code; sent empty, it clears the stored country (see empty-detail-clears). When home_country (business_country) is left out and a home (business) phone is given, the vendor guesses the country from the number's calling code and stores it.
 //
 // Example: Ireland
@@ -160,6 +193,21 @@ type Method = MethodName
 
 // Version The API version number sent in the v query parameter.
 type Version = APIVersion
+
+// GetContactDetailsParams defines parameters for GetContactDetails.
+type GetContactDetailsParams struct {
+	// V API version. Missing or empty answers api-version-empty; any other value than 3, api-version-invalid.
+	V Version `form:"v" json:"v"`
+
+	// Method Selects the method of the Contacts resource; getContactDetails here.
+	Method GetContactDetailsParamsMethod `form:"method" json:"method"`
+
+	// ContactID The contact to read. Empty answers contact-details-id-empty; unknown, contact-details-not-found.
+	ContactID string `form:"contact_id" json:"contact_id"`
+}
+
+// GetContactDetailsParamsMethod defines parameters for GetContactDetails.
+type GetContactDetailsParamsMethod string
 
 // UpdateContactsParams defines parameters for UpdateContacts.
 type UpdateContactsParams struct {

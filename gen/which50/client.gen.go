@@ -90,6 +90,17 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// GetContactsByMatch Read the contacts of a list that match the given values
+	//
+	// Finds the contacts of the contact list whose properties named in `match` equal the values
+	// given as query parameters of the same names, as the PATCH form finds the contacts it
+	// updates, and answers them whole (`EncContactId`, `ListId` and their `Values`), in id
+	// order; none matching is an empty list. It changes nothing, so a run against a live
+	// account reads through it what its updates did.
+	//
+	// Corresponds with GET /contactLists/{contactListId}/contact (the `GetContactsByMatch` operationId).
+	GetContactsByMatch(ctx context.Context, contactListID ContactListID, params *GetContactsByMatchParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UpdateContactsByMatchWithBody Update every contact of a list that matches the given values
 	//
 	// Finds the contacts of the contact list whose properties named in `match` equal the values
@@ -145,6 +156,27 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /contactLists/{contactListId}/contact (the `UpsertContactsByMatch` operationId).
 	UpsertContactsByMatch(ctx context.Context, contactListID ContactListID, params *UpsertContactsByMatchParams, body UpsertContactsByMatchJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// GetContactsByMatch Read the contacts of a list that match the given values
+//
+// Finds the contacts of the contact list whose properties named in `match` equal the values
+// given as query parameters of the same names, as the PATCH form finds the contacts it
+// updates, and answers them whole (`EncContactId`, `ListId` and their `Values`), in id
+// order; none matching is an empty list. It changes nothing, so a run against a live
+// account reads through it what its updates did.
+//
+// Corresponds with GET /contactLists/{contactListId}/contact (the `GetContactsByMatch` operationId).
+func (c *Client) GetContactsByMatch(ctx context.Context, contactListID ContactListID, params *GetContactsByMatchParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetContactsByMatchRequest(c.Server, contactListID, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // UpdateContactsByMatchWithBody Update every contact of a list that matches the given values
@@ -241,6 +273,79 @@ func (c *Client) UpsertContactsByMatch(ctx context.Context, contactListID Contac
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewGetContactsByMatchRequest constructs an http.Request for the GetContactsByMatch method
+func NewGetContactsByMatchRequest(server string, contactListID ContactListID, params *GetContactsByMatchParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "contactListId", contactListID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/contactLists/%s/contact", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Match != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "match", params.Match, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.MatchValues != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "MatchValues", *params.MatchValues, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "object", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewUpdateContactsByMatchRequest calls the generic UpdateContactsByMatch builder with application/json body
@@ -471,6 +576,19 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// GetContactsByMatchWithResponse Read the contacts of a list that match the given values
+	//
+	// Finds the contacts of the contact list whose properties named in `match` equal the values
+	// given as query parameters of the same names, as the PATCH form finds the contacts it
+	// updates, and answers them whole (`EncContactId`, `ListId` and their `Values`), in id
+	// order; none matching is an empty list. It changes nothing, so a run against a live
+	// account reads through it what its updates did.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /contactLists/{contactListId}/contact (the `GetContactsByMatch` operationId).
+	GetContactsByMatchWithResponse(ctx context.Context, contactListID ContactListID, params *GetContactsByMatchParams, reqEditors ...RequestEditorFn) (*GetContactsByMatchResponse, error)
+
 	// UpdateContactsByMatchWithBodyWithResponse Update every contact of a list that matches the given values
 	//
 	// Finds the contacts of the contact list whose properties named in `match` equal the values
@@ -526,6 +644,103 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /contactLists/{contactListId}/contact (the `UpsertContactsByMatch` operationId).
 	UpsertContactsByMatchWithResponse(ctx context.Context, contactListID ContactListID, params *UpsertContactsByMatchParams, body UpsertContactsByMatchJSONRequestBody, reqEditors ...RequestEditorFn) (*UpsertContactsByMatchResponse, error)
+}
+
+type GetContactsByMatchResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Contacts
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// XML400 the response for an HTTP 400 `application/xml` response
+	XML400 *HTTPError
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// XML401 the response for an HTTP 401 `application/xml` response
+	XML401 *HTTPError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// XML404 the response for an HTTP 404 `application/xml` response
+	XML404 *HTTPError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *InternalServerError
+	// XML500 the response for an HTTP 500 `application/xml` response
+	XML500 *HTTPError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetContactsByMatchResponse) GetJSON200() *Contacts {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetContactsByMatchResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetXML400 returns the response for an HTTP 400 `application/xml` response
+func (r GetContactsByMatchResponse) GetXML400() *HTTPError {
+	return r.XML400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetContactsByMatchResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetXML401 returns the response for an HTTP 401 `application/xml` response
+func (r GetContactsByMatchResponse) GetXML401() *HTTPError {
+	return r.XML401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetContactsByMatchResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetXML404 returns the response for an HTTP 404 `application/xml` response
+func (r GetContactsByMatchResponse) GetXML404() *HTTPError {
+	return r.XML404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetContactsByMatchResponse) GetJSON500() *InternalServerError {
+	return r.JSON500
+}
+
+// GetXML500 returns the response for an HTTP 500 `application/xml` response
+func (r GetContactsByMatchResponse) GetXML500() *HTTPError {
+	return r.XML500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetContactsByMatchResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetContactsByMatchResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetContactsByMatchResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetContactsByMatchResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type UpdateContactsByMatchResponse struct {
@@ -792,6 +1007,25 @@ func (r UpsertContactsByMatchResponse) ContentType() string {
 	return ""
 }
 
+// GetContactsByMatchWithResponse Read the contacts of a list that match the given values
+//
+// Finds the contacts of the contact list whose properties named in `match` equal the values
+// given as query parameters of the same names, as the PATCH form finds the contacts it
+// updates, and answers them whole (`EncContactId`, `ListId` and their `Values`), in id
+// order; none matching is an empty list. It changes nothing, so a run against a live
+// account reads through it what its updates did.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /contactLists/{contactListId}/contact (the `GetContactsByMatch` operationId).
+func (c *ClientWithResponses) GetContactsByMatchWithResponse(ctx context.Context, contactListID ContactListID, params *GetContactsByMatchParams, reqEditors ...RequestEditorFn) (*GetContactsByMatchResponse, error) {
+	rsp, err := c.GetContactsByMatch(ctx, contactListID, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetContactsByMatchResponse(rsp)
+}
+
 // UpdateContactsByMatchWithBodyWithResponse Update every contact of a list that matches the given values
 //
 // Finds the contacts of the contact list whose properties named in `match` equal the values
@@ -870,6 +1104,103 @@ func (c *ClientWithResponses) UpsertContactsByMatchWithResponse(ctx context.Cont
 		return nil, err
 	}
 	return ParseUpsertContactsByMatchResponse(rsp)
+}
+
+// ParseGetContactsByMatchResponse parses an HTTP response from a GetContactsByMatchWithResponse call
+func ParseGetContactsByMatchResponse(rsp *http.Response) (*GetContactsByMatchResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetContactsByMatchResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Contacts
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 400:
+		var dest HTTPError
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 401:
+		var dest HTTPError
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 404:
+		var dest HTTPError
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest InternalServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "xml") && rsp.StatusCode == 500:
+		var dest HTTPError
+		if err := xml.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.XML500 = &dest
+
+	case rsp.StatusCode == 200:
+	// Content-type (text/json) unsupported
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/json) unsupported
+
+	case rsp.StatusCode == 401:
+	// Content-type (text/json) unsupported
+
+	case rsp.StatusCode == 404:
+	// Content-type (text/json) unsupported
+
+	case rsp.StatusCode == 500:
+		// Content-type (text/json) unsupported
+
+	}
+
+	return response, nil
 }
 
 // ParseUpdateContactsByMatchResponse parses an HTTP response from a UpdateContactsByMatchWithResponse call

@@ -75,7 +75,7 @@ func (e *APIError) Is(target error) bool {
 // catalogue's entries for each, per operation.
 var (
 	noContactsMatchedIDs = []string{"update-no-contacts-matched", "upsert-no-contacts-matched"}
-	listNotFoundIDs      = []string{"update-list-not-found", "upsert-list-not-found"}
+	listNotFoundIDs      = []string{"update-list-not-found", "upsert-list-not-found", "read-list-not-found"}
 )
 
 // NoContactsMatched reports that the list exists but no contact had the values matched on:

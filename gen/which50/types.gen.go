@@ -32,6 +32,9 @@ type ContactDTO struct {
 	Values *ContactValues `json:"Values,omitempty" xml:"http://schemas.datacontract.org/2004/07/W50Common.Model.DTO Values,omitempty"`
 }
 
+// Contacts Contacts of one list, as the assumed read (getContactsByMatch) answers them.
+type Contacts []ContactDTO
+
 // CustomEventNames Names of Custom Events configured on the account, as listed in `customevents`.
 type CustomEventNames []string
 
@@ -114,6 +117,21 @@ type PatchContact = ContactDTO
 // contact; on PUT it holds both the properties to match on (those named by `match`) and the
 // ones to set.
 type PutContact = ContactDTO
+
+// GetContactsByMatchParams defines parameters for GetContactsByMatch.
+type GetContactsByMatchParams struct {
+	// Match Names of the contact properties to match on, sent as one comma-separated value with
+	// literal commas (`match=ReferanceAccountId,Email`), as the page writes it. Modelled as an
+	// array in form style without explode, which is exactly OpenAPI's serialisation of a
+	// comma-separated list: validators split it into names, and the generated client (measured
+	// with oapi-codegen v2.8.2) writes the commas literally, escaping only inside a name,
+	// whereas a plain string parameter goes out as `ReferanceAccountId%2CEmail`. An empty or
+	// missing value is the condition of the page's 400 row.
+	Match Match `form:"match" json:"match"`
+
+	// MatchValues The value of each property named in `match`, one query parameter per property, as in the PATCH form (the name MatchValues itself is never sent).
+	MatchValues *MatchValues `form:"MatchValues,omitempty" json:"MatchValues,omitempty"`
+}
 
 // UpdateContactsByMatchParams defines parameters for UpdateContactsByMatch.
 type UpdateContactsByMatchParams struct {

@@ -2,10 +2,12 @@ package iovox_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -637,4 +639,37 @@ func TestNewCredentials(t *testing.T) {
 func TestInvalidUTF8TheParserSkips(t *testing.T) {
 	h := newHarness(t, mock.Options{})
 	expectErrors(t, h.send(put("<?A \xff?><request></request>")), w("xml-parse-error", "detail", "invalid UTF-8", "line", "1", "column", "5"))
+}
+
+// getContactDetails (assumed) answers every contact as stored, the details under the names
+// updateContacts writes (repeated phone elements, countries as stored), so that an update is
+// visible through it; it changes nothing.
+func TestGetContactDetailsReadsTheStore(t *testing.T) {
+	h := newHarness(t, mock.Options{})
+	ctx := context.Background()
+	c := h.client(testCreds, "")
+	before := h.state()
+	for _, want := range before.Contacts {
+		got, err := c.GetContactDetails(ctx, want.ContactID)
+		if err != nil {
+			t.Fatalf("contact %s: %v", want.ContactID, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("contact %s read as\n  %+v\nwant\n  %+v", want.ContactID, got, want)
+		}
+	}
+	if !reflect.DeepEqual(h.state(), before) {
+		t.Error("reading changed the store")
+	}
+	if err := h.update(api.UpdateContactsPayload{ReplaceDetails: ptr(api.FlagTRUE),
+		Contact: []api.Contact{{ContactID: "333", Notes: ptr("Read back."), MobilePhone: []string{"447700900001", "447700900002"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.GetContactDetails(ctx, "333")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Notes == nil || *got.Notes != "Read back." || !slices.Equal(got.MobilePhone, []string{"447700900001", "447700900002"}) {
+		t.Errorf("after the update: notes %v, mobile_phone %v", got.Notes, got.MobilePhone)
+	}
 }

@@ -74,6 +74,30 @@ func catalogueRows(t testing.TB) []catalogueRow {
 			raw:  rawRequest{method: http.MethodPost, target: "/Contacts" + query, header: authHeader("application/xml"), body: request(contact(el("contact_id", "333")))},
 			want: []want{w("request-method-not-put", "method", "POST")},
 		},
+		// getContactDetails (assumed): the client always sends GET.
+		{
+			id:   "request-method-not-get",
+			raw:  rawRequest{method: http.MethodPut, target: "/Contacts?v=3&method=getContactDetails&contact_id=333", header: authHeader("application/xml"), body: request(contact(el("contact_id", "333")))},
+			want: []want{w("request-method-not-get", "method", "PUT")},
+		},
+		{
+			id:   "contact-details-id-empty",
+			raw:  rawRequest{method: http.MethodGet, target: "/Contacts?v=3&method=getContactDetails&contact_id=", header: authHeader("")},
+			want: []want{w("contact-details-id-empty")},
+			client: func(h *harness) error {
+				_, err := h.client(testCreds, "").GetContactDetails(context.Background(), "")
+				return err
+			},
+		},
+		{
+			id:   "contact-details-not-found",
+			raw:  rawRequest{method: http.MethodGet, target: "/Contacts?v=3&method=getContactDetails&contact_id=999", header: authHeader("")},
+			want: []want{w("contact-details-not-found")},
+			client: func(h *harness) error {
+				_, err := h.client(testCreds, "").GetContactDetails(context.Background(), "999")
+				return err
+			},
+		},
 		// The client always encodes a payload: no empty body, no malformed XML.
 		{id: "xml-empty", raw: put(""), want: []want{w("xml-empty")}},
 		{id: "xml-parse-error", raw: put(unclosed), want: []want{w("xml-parse-error", "detail", parseErrorDetail(t, unclosed), "line", "4", "column", "10")}},

@@ -1,8 +1,10 @@
 // Package iovox is the mock of iovox's Contacts updateContacts method (Enterprise REST v3.0,
-// vendor page iovox-updateContacts.txt): the spec-driven engine of conformance/mock serving
-// specs/iovox.yaml, plus this package's adapter holding only the page's business rules. The spec's
-// x-mock and the catalogue entries' `when` declare everything else; specs/README.md, "The mock
-// engine", describes them.
+// vendor page iovox-updateContacts.txt), and of getContactDetails (GET, assumed after public
+// clients), which reads a contact back as updateContacts stores it: the spec-driven engine of
+// conformance/mock serving specs/iovox.yaml, plus this package's adapter holding only the page's
+// business rules. The spec's x-mock and the catalogue entries' `when` declare everything else
+// (the `method` query parameter chooses the operation: x-selects-operation); specs/README.md, "The
+// mock engine", describes them.
 //
 // # What the spec declares
 //

@@ -2,6 +2,7 @@ package which50_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/contactapis/contactapis/conformance/mock"
 	w50 "github.com/contactapis/contactapis/conformance/mock/which50"
+	api "github.com/contactapis/contactapis/gen/which50"
 )
 
 // Matching on several properties narrows the set: ReferanceAccountId 123456 alone is contacts 1
@@ -512,7 +514,7 @@ func TestRoutingFailures(t *testing.T) {
 	tests := []struct {
 		method, path, want string
 	}{
-		{http.MethodGet, "/contactLists/3/contact", "method-not-allowed"},
+		{http.MethodTrace, "/contactLists/3/contact", "method-not-allowed"},
 		{http.MethodPost, "/contactLists/3/contact", "method-not-allowed"},
 		{http.MethodDelete, "/contactLists/abc/contact", "method-not-allowed"},
 		{http.MethodOptions, "/contactLists/3/contact", "method-not-allowed"},
@@ -648,5 +650,67 @@ func TestCredentialsNeverShow(t *testing.T) {
 	}
 	if s := w50.DefaultCredentials().String() + (w50.Options{Credentials: w50.DefaultCredentials()}.Credentials.GoString()); strings.Contains(s, "readonly") {
 		t.Errorf("Credentials print their tokens: %s", s)
+	}
+}
+
+// The assumed read (getContactsByMatch) answers the contacts the same match would update, whole
+// and as stored, so that an update is visible through it; no match is an empty list, and a token
+// without rights to update the list may still read it.
+func TestReadByMatch(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	var want []StateContact
+	for _, l := range e.state(t).Lists {
+		if l.ID != pageList {
+			continue
+		}
+		for _, c := range l.Contacts {
+			if fmt.Sprint(c.Values["ReferanceAccountId"]) == pageMatch["ReferanceAccountId"] && c.Values["Email"] == pageMatch["Email"] {
+				want = append(want, c)
+			}
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("the fixtures have no contact the page's match finds")
+	}
+	check := func(who string, got []api.ContactDTO, want []StateContact) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Fatalf("%s: %d contacts, want %d", who, len(got), len(want))
+		}
+		for i, c := range got {
+			if c.EncContactID == nil || *c.EncContactID != want[i].EncContactID || c.ListID == nil || *c.ListID != pageList {
+				t.Errorf("%s: contact %d is %v/%v, want %s of list %d", who, i, c.EncContactID, c.ListID, want[i].EncContactID, pageList)
+			}
+			if c.Values == nil || fmt.Sprint(map[string]any(*c.Values)) != fmt.Sprint(want[i].Values) {
+				t.Errorf("%s: values %v, want %v", who, c.Values, want[i].Values)
+			}
+		}
+	}
+	for _, token := range []string{"test", "readonly"} {
+		got, err := e.client(t, token).GetContactsByMatch(ctx, pageList, pageMatch)
+		if err != nil {
+			t.Fatalf("%s: %v", token, err)
+		}
+		check(token, got, want)
+	}
+	if _, err := e.client(t, "test").UpdateContactsByMatch(ctx, pageList, pageMatch, map[string]any{"Mobile": "353870000000"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.client(t, "test").GetContactsByMatch(ctx, pageList, pageMatch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		want[i].Values["Mobile"] = "353870000000"
+	}
+	check("after the update", got, want)
+	before := e.state(t)
+	none, err := e.client(t, "test").GetContactsByMatch(ctx, pageList, map[string]string{"Email": "nobody@example.com"})
+	if err != nil || none == nil || len(none) != 0 {
+		t.Errorf("no match: %v, %v; want an empty list", none, err)
+	}
+	if !equalState(before, e.state(t)) {
+		t.Error("a read changed the store")
 	}
 }

@@ -201,7 +201,47 @@ func catalogueRows() []entryRow {
 				return err
 			},
 		},
+		{
+			id:  "read-match-missing",
+			req: func(t testing.TB) rawReq { return readPage(t).with(func(r *rawReq) { r.query = "match=Email" }) },
+			client: func(ctx context.Context, e *env) error {
+				_, err := e.client(e.tb, "test").GetContactsByMatch(ctx, pageList, map[string]string{"Email": ""})
+				return err
+			},
+		},
+		{
+			id:  "read-unauthorized",
+			req: func(t testing.TB) rawReq { return readPage(t).with(func(r *rawReq) { r.auth = "" }) },
+			client: func(ctx context.Context, e *env) error {
+				_, err := e.client(e.tb, "not-a-token").GetContactsByMatch(ctx, pageList, pageMatch)
+				return err
+			},
+		},
+		{
+			id: "read-list-not-found",
+			req: func(t testing.TB) rawReq {
+				return readPage(t).with(func(r *rawReq) { r.path = "/contactLists/999/contact" })
+			},
+			client: func(ctx context.Context, e *env) error {
+				_, err := e.client(e.tb, "test").GetContactsByMatch(ctx, 999, pageMatch)
+				return err
+			},
+		},
+		{
+			id:     "read-internal-error",
+			req:    readPage,
+			faults: true,
+			client: func(ctx context.Context, e *env) error {
+				_, err := e.client(e.tb, "test").GetContactsByMatch(ctx, pageList, pageMatch)
+				return err
+			},
+		},
 	}
+}
+
+// readPage reads the contacts the page's PATCH example matches (getContactsByMatch, assumed).
+func readPage(t testing.TB) rawReq {
+	return rawReq{method: http.MethodGet, path: "/contactLists/3/contact", query: string(golden(t, "patch-request.query")), auth: bearerTest}
 }
 
 // TestCatalogueEntries sends each entry's triggering request raw and through the client.
@@ -231,7 +271,7 @@ func TestCatalogueEntries(t *testing.T) {
 					t.Errorf("WWW-Authenticate %q", got)
 				}
 			case http.StatusMethodNotAllowed:
-				if got := resp.Header.Get("Allow"); got != "PATCH, PUT" {
+				if got := resp.Header.Get("Allow"); got != "GET, PATCH, PUT" {
 					t.Errorf("Allow %q", got)
 				}
 			}

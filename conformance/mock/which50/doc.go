@@ -1,5 +1,7 @@
 // Package which50 is the mock of the Which50 platform API's "update contacts by match" route
-// (PATCH and PUT /contactLists/{contactListId}/contact): conformance/mock's engine serving
+// (PATCH and PUT /contactLists/{contactListId}/contact, and GET, assumed, which reads the contacts
+// the same match finds, whole, with any valid token, none matching being an empty list):
+// conformance/mock's engine serving
 // specs/which50.yaml, plus this package's adapter holding only what the page states beyond the
 // spec. fixtures.json is the default data set, in the shape of the spec's x-mock collections:
 // lists (ContactList: Id, Name, Fields) and contacts (ContactDTO: ListId, Id, Values; EncContactId

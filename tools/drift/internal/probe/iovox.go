@@ -35,8 +35,8 @@ func init() { register(specs.Iovox, &iovoxProbes, &iovoxUnsettleable) }
 // iovoxUnsettleable are the discrepancies of specs/iovox.yaml no live run can decide, with why.
 var iovoxUnsettleable = map[string]string{
 	"example-unclosed-contact":      "the page's example is malformed XML under any reading; nothing the vendor does can make it well-formed (the spec's probe line: none needed)",
-	"flags-placement":               "replaced or added-to phone lists are visible only by reading the contact back (getContactDetails), a method outside the spec and the mock",
-	"address-elements-undocumented": "an accepted work_city may be stored or silently dropped; telling them apart needs getContactDetails, a method outside the spec and the mock",
+	"flags-placement":               "replaced or added-to phone lists are visible only by reading the contact back (getContactDetails, which the spec declares as assumed); this probe does not read back yet",
+	"address-elements-undocumented": "an accepted work_city may be stored or silently dropped; telling them apart needs a read-back (getContactDetails, which the spec declares as assumed); this probe does not read back yet",
 	"empty-detail-clears":           "needs a contact whose mobile_phone a rule template uses (rules cannot be set through updateContacts) and a read-back (getContactDetails) to see the number cleared rather than ignored",
 }
 
