@@ -62,6 +62,13 @@ type Adapter struct {
 	// values. The engine hands the result to Batch and Applied, and State shows its sections.
 	// Without it such sections are refused.
 	Fixtures func(sections map[string]json.RawMessage, records Records) (Extra, error)
+	// Serve answers the operations whose x-mock names it (serve; see Call): valid requests and
+	// those the pipeline refused for their body or query, which the adapter judges in the page's
+	// own way. A wrong route or failed credentials are answered by the engine.
+	Serve func(c *Call)
+	// Reset follows every restore of the records (Reset, new fixtures): state the adapter keeps
+	// outside them and outside Extra (Valomnia's sessions) starts afresh.
+	Reset func()
 }
 
 // Records are every collection's records by key. The engine never changes a record in place, only
@@ -251,6 +258,9 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 				e.stored[name][prop] = true
 			}
 		}
+		for prop := range coll.Private {
+			e.stored[name][prop] = true
+		}
 	}
 	for _, op := range specs.Operations(doc) {
 		mo, err := specs.ReadMockOperation(op.Operation)
@@ -293,16 +303,21 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 // checkOperation refuses an operation's x-mock the engine cannot serve.
 func (e *Engine) checkOperation(op *openapi3.Operation, mo specs.MockOperation) error {
 	n := 0
-	for _, set := range []bool{mo.Update != nil, mo.Read != nil, mo.Batch != nil} {
+	for _, set := range []bool{mo.Update != nil, mo.Read != nil, mo.Batch != nil, mo.Serve != ""} {
 		if set {
 			n++
 		}
 	}
 	switch {
 	case n == 0:
-		return fmt.Errorf("no %s update, read or batch: the engine would not know what it does", specs.ExtMock)
+		return fmt.Errorf("no %s update, read, batch or serve: the engine would not know what it does", specs.ExtMock)
 	case n > 1:
-		return fmt.Errorf("%s has more than one of update, read and batch; an operation does one", specs.ExtMock)
+		return fmt.Errorf("%s has more than one of update, read, batch and serve; an operation does one", specs.ExtMock)
+	case mo.Serve != "":
+		if e.adapter.Serve == nil {
+			return fmt.Errorf("%s serve %q needs the adapter's Serve", specs.ExtMock, mo.Serve)
+		}
+		return nil
 	case mo.Batch == nil:
 		if _, ok := e.conf.Collections[mo.Record().Collection]; !ok {
 			return fmt.Errorf("no collection %q", mo.Record().Collection)
@@ -482,6 +497,10 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 	}
 	mo := e.ops[m.OperationID()]
 	switch {
+	case mo.Serve != "":
+		raw, _ := io.ReadAll(r.Body) // the pipeline's copy, in memory
+		e.serveAdapter(w, r, m, mo.Serve, raw, nil)
+		return
 	case mo.Read != nil:
 		e.read(w, r, m, mo.Read)
 		return
@@ -725,6 +744,9 @@ func (e *Engine) Reset() {
 	defer e.mu.Unlock()
 	e.cur = e.fixtures.clone()
 	e.reindex()
+	if e.adapter.Reset != nil {
+		e.adapter.Reset()
+	}
 }
 
 // PrepareFixtures implements Backend.
@@ -738,6 +760,9 @@ func (e *Engine) PrepareFixtures(raw json.RawMessage) (func(), error) {
 		defer e.mu.Unlock()
 		e.fixtures, e.cur = d, d.clone()
 		e.reindex()
+		if e.adapter.Reset != nil {
+			e.adapter.Reset()
+		}
 	}, nil
 }
 
@@ -754,7 +779,13 @@ func (e *Engine) State() any {
 		s := e.schema(coll.Schema)
 		recs := []map[string]any{}
 		for _, key := range e.sortedKeys(coll, e.cur.data[name]) {
-			recs = append(recs, deepCopy(project(s, e.cur.data[name][key])).(map[string]any))
+			rec := project(s, e.cur.data[name][key])
+			for prop := range coll.Private {
+				if v, ok := e.cur.data[name][key][prop]; ok {
+					rec[prop] = v
+				}
+			}
+			recs = append(recs, deepCopy(rec).(map[string]any))
 		}
 		out[name] = recs
 	}
@@ -878,7 +909,14 @@ func (e *Engine) parseFixtures(raw []byte) (state, error) {
 			}
 			rec := make(map[string]any, len(obj))
 			for prop, v := range obj {
-				rec[prop] = canonical(s.Properties[prop].Value, v)
+				ps := s.Properties[prop]
+				if ps == nil { // private (e.stored checked the name)
+					ps = coll.Private[prop]
+					if err := ps.Value.VisitJSON(v); err != nil {
+						return state{}, fail("%s: %s: %s", where, prop, firstLine(err.Error()))
+					}
+				}
+				rec[prop] = canonical(ps.Value, v)
 			}
 			for _, k := range coll.KeyProperties() {
 				if rec[k] == nil {
@@ -900,7 +938,11 @@ func (e *Engine) parseFixtures(raw []byte) (state, error) {
 		for i, key := range recKeys[name] {
 			rec := d[name][key]
 			for _, prop := range slices.Sorted(maps.Keys(rec)) {
-				ref, _ := s.Properties[prop].Value.Extensions[specs.ExtMockRef].(string)
+				ps := s.Properties[prop]
+				if ps == nil {
+					ps = coll.Private[prop]
+				}
+				ref, _ := ps.Value.Extensions[specs.ExtMockRef].(string)
 				if v := rec[prop]; ref != "" && v != nil {
 					if _, ok := d[ref][keyOf(v)]; !ok {
 						return state{}, fail("%s[%d] (%s %s): %s %s is not among the %s", name, i, coll.Key, key, prop, keyOf(v), ref)

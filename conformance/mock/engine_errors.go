@@ -212,6 +212,8 @@ func (e *Engine) placeholder(name string, r *http.Request, m *contract.Match, p 
 		return r.Method, true
 	case "path":
 		return r.URL.Path, true
+	case "escapedPath":
+		return r.URL.EscapedPath(), true
 	case "field":
 		return p.Field, p.Field != ""
 	case "item":

@@ -1,132 +1,186 @@
 package valomnia
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
+	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/mail"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
-	"github.com/oapi-codegen/runtime"
+	"github.com/getkin/kin-openapi/openapi3"
 
-	api "github.com/contactapis/contactapis/gen/valomnia"
+	"github.com/contactapis/contactapis/conformance/contract"
+	"github.com/contactapis/contactapis/conformance/mock"
+	"github.com/contactapis/contactapis/specs"
 )
 
-// Wire names the checks refer to (properties of the spec's ContactUpdate and
-// ContactUpdateMultipart, and the path parameter).
-const (
-	paramID            = "id"
-	paramCustomerID    = "customerId"
-	paramUseExternalID = "useExternalId"
-	paramImageFile     = "imageFile"
-)
+// adapter is Valomnia's business rules over the engine: what it reads of the spec is the
+// update's request schemas (which parameters exist, which are required and in which order, of
+// which type, which one is the photo) and the contact's schema (which of them a contact stores).
+type adapter struct {
+	creds    Credentials
+	now      func() time.Time
+	logger   *slog.Logger
+	apiPath  string
+	sessions *sessions
+	// forms are the update's request schemas by media type, flattened (allOf).
+	forms   map[string]form
+	contact *openapi3.Schema
+}
 
-// MaxImageBytes is the largest photo the mock accepts. The page's limit is "2Mo" and the spec
-// (imageFile x-assumed) leaves open whether that is 2,000,000 or 2,097,152 bytes; the mock takes
-// the smaller, as the typed client does (gen/valomnia.MaxImageBytes), so that whatever passes here
-// passes either reading.
-const MaxImageBytes = 2_000_000
+// form is a request schema's parameters.
+type form struct {
+	props    map[string]*openapi3.Schema
+	required []string // in the spec's order: missing-param names the first one missing
+	file     string   // the binary property: the photo
+}
 
-// MaxTextLength is the longest text (in characters) a contact field stores. Longer values answer
-// save-failed: Valomnia runs on Grails (its login is the spring-security-core plugin's), whose
-// ORM maps a String property to a 255-character column unless told otherwise, so saving a longer
-// value fails. Assumed; the page gives no length.
-const MaxTextLength = 255
+func newAdapter(doc *openapi3.T, opts Options) (*adapter, error) {
+	a := &adapter{creds: opts.Credentials, now: opts.Now, logger: opts.Logger, apiPath: APIPath,
+		sessions: newSessions(opts.SessionTimeout, opts.Now), forms: map[string]form{}}
+	if a.logger == nil {
+		a.logger = slog.New(slog.DiscardHandler)
+	}
+	if m, _, err := specs.ReadMock(doc); err == nil && m.APIPath != nil {
+		a.apiPath = *m.APIPath
+	}
+	op := doc.Paths.Find("/contacts/{id}")
+	if op == nil || op.Post == nil || op.Post.RequestBody == nil || op.Post.RequestBody.Value == nil {
+		return nil, errors.New("the spec has no update of /contacts/{id}")
+	}
+	for mt, media := range op.Post.RequestBody.Value.Content {
+		f := form{props: map[string]*openapi3.Schema{}}
+		flatten(media.Schema.Value, &f)
+		if len(f.required) == 0 {
+			return nil, fmt.Errorf("the %s update requires nothing; missing-param names a required field", mt)
+		}
+		a.forms[mt] = f
+	}
+	if ref := doc.Components.Schemas["Contact"]; ref != nil {
+		a.contact = ref.Value
+	}
+	if a.contact == nil {
+		return nil, errors.New("the spec has no Contact schema")
+	}
+	return a, nil
+}
 
-// imageTypes are the photo formats the page accepts, as http.DetectContentType names them.
-var imageTypes = map[string]string{"image/jpeg": ".jpg", "image/gif": ".gif", "image/png": ".png", "image/bmp": ".bmp"}
+// flatten collects a schema's properties and required ones through allOf, in the spec's order.
+func flatten(s *openapi3.Schema, f *form) {
+	for _, sub := range s.AllOf {
+		flatten(sub.Value, f)
+	}
+	for name, p := range s.Properties {
+		f.props[name] = p.Value
+		if p.Value.Format == "binary" {
+			f.file = name
+		}
+	}
+	for _, name := range s.Required {
+		if !slices.Contains(f.required, name) {
+			f.required = append(f.required, name)
+		}
+	}
+}
 
-// updateInput is an update as read from the wire, whichever media type carried it.
-type updateInput struct {
-	id     string
-	fields api.ContactUpdate
-	// badBool is set when useExternalId was sent but is not a boolean.
-	badBool bool
+// params are an update's request parameters as the vendor reads them: the body's, then the
+// query's, whatever the media type carrying the body.
+type params struct {
+	values url.Values
+	// photo is the first non-empty part named as the binary property (at most MaxImageBytes+1
+	// bytes), and its file name.
+	photo     []byte
+	photoName string
 	// nonUTF8 names the first parameter (body, then query) whose name or a value is not UTF-8.
 	nonUTF8 string
-	image   *imagePart
-	// unreadable is set when the body could not be read to its end (a malformed form, a truncated
-	// multipart body): the vendor then has no parameters at all.
+	// unreadable: the body could not be read to its end (a malformed form, a truncated multipart
+	// body, another media type): the vendor then has no parameters at all.
 	unreadable bool
 }
 
-// imagePart is the photo of a multipart update.
-type imagePart struct {
-	fileName string
-	data     []byte // at most MaxImageBytes+1 bytes
-	tooLarge bool
-}
-
-// fieldsFromValues binds parameters read from the wire (a multipart body's fields, or a form the
-// generated binding refused) the way the generated form binding does: first value wins, unknown
-// names ignored. useExternalId is parsed here, so that a value that is not a boolean is reported
-// as the vendor does rather than failing the whole binding.
-func fieldsFromValues(values url.Values) (fields api.ContactUpdate, badBool bool) {
-	rest := maps.Clone(values)
-	delete(rest, paramUseExternalID)
-	if raw := values[paramUseExternalID]; len(raw) > 0 {
-		// strconv.ParseBool is what the generated binding and kin-openapi accept ("1", "True", ...).
-		if b, err := strconv.ParseBool(raw[0]); err == nil {
-			fields.UseExternalID = &b
-		} else {
-			badBool = true
+// read reads the update's parameters. A form and its query are parsed as a servlet container
+// does (a malformed pair makes the whole form unreadable); a multipart body part by part within
+// the framing limits contract.CheckMultipart sets, the query's pairs that decode added after its
+// own. Any other media type carries no parameter the vendor reads.
+func read(r *http.Request, body []byte, f form) params {
+	var p params
+	mt, mtParams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/x-www-form-urlencoded":
+		p.nonUTF8 = firstNonUTF8(string(body) + "&" + r.URL.RawQuery)
+		r2 := r.Clone(r.Context())
+		r2.Method, r2.Body, r2.Form, r2.PostForm = http.MethodPost, io.NopCloser(bytes.NewReader(body)), nil, nil
+		r2.Header.Set("Content-Type", mt)
+		p.unreadable = r2.ParseForm() != nil
+		p.values = r2.Form
+	case "multipart/form-data":
+		p.values = url.Values{}
+		if err := contract.CheckMultipart(body, mtParams["boundary"]); err != nil {
+			p.unreadable = true
+			return p
 		}
+		p.unreadable = p.readParts(multipartReader(body, mtParams["boundary"]), f.file) != nil
+		query, _ := url.ParseQuery(r.URL.RawQuery) // the pairs that decode, as a container keeps them
+		for name, vs := range query {
+			p.values[name] = append(p.values[name], vs...)
+		}
+		if p.nonUTF8 == "" {
+			p.nonUTF8 = firstNonUTF8(r.URL.RawQuery)
+		}
+	default:
+		p.unreadable = true
 	}
-	// Every other property is a string, which binding cannot refuse.
-	_ = runtime.BindForm(&fields, rest, nil, nil)
-	return fields, badBool
+	return p
 }
 
-// readMultipart reads a multipart update: the part named imageFile is the photo (whatever its
-// declared type; its format is judged from its bytes), every other named part a field. An empty
-// photo part is no photo, as browsers send one when no file was chosen; of several photo parts the
-// first non-empty one counts.
-func readMultipart(mr *multipart.Reader) (values url.Values, img *imagePart, nonUTF8 string, err error) {
-	values = url.Values{}
+// readParts reads a multipart body: the part named file is the photo (whatever its declared type;
+// its format is judged from its bytes), every other named part a parameter. An empty photo part
+// is no photo, as browsers send one when no file was chosen; of several, the first non-empty one
+// counts.
+func (p *params) readParts(mr multipartParts, file string) error {
 	for {
-		p, err := mr.NextPart()
+		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return values, img, nonUTF8, nil
+			return nil
 		}
 		if err != nil {
-			return values, img, nonUTF8, err
+			return err
 		}
-		name := p.FormName()
-		if nonUTF8 == "" && !utf8.ValidString(name) {
-			nonUTF8 = printable(name)
+		name := part.FormName()
+		if p.nonUTF8 == "" && !utf8.ValidString(name) {
+			p.nonUTF8 = printable(name)
+		}
+		limit := int64(-1)
+		if name == file {
+			limit = MaxImageBytes + 1
+		}
+		data, err := readPart(part, limit)
+		if err != nil {
+			return err
 		}
 		switch {
-		case name == paramImageFile:
-			data, err := io.ReadAll(io.LimitReader(p, MaxImageBytes+1))
-			if err == nil && len(data) > MaxImageBytes {
-				_, err = io.Copy(io.Discard, p) // to the next part, so a truncated body is still seen
+		case name == "":
+		case name == file:
+			if p.photo == nil && len(data) > 0 {
+				p.photo, p.photoName = data, part.FileName()
 			}
-			if err != nil {
-				return values, img, nonUTF8, err
-			}
-			if img == nil && len(data) > 0 {
-				img = &imagePart{fileName: p.FileName(), data: data, tooLarge: len(data) > MaxImageBytes}
-			}
-		case name != "":
-			data, err := io.ReadAll(p)
-			if err != nil {
-				return values, img, nonUTF8, err
-			}
-			if nonUTF8 == "" && !utf8.Valid(data) {
-				nonUTF8 = printable(name)
-			}
-			values.Add(name, string(data))
 		default:
-			if _, err := io.Copy(io.Discard, p); err != nil {
-				return values, img, nonUTF8, err
+			if p.nonUTF8 == "" && !utf8.Valid(data) {
+				p.nonUTF8 = printable(name)
 			}
+			p.values.Add(name, string(data))
 		}
 	}
 }
@@ -150,136 +204,181 @@ func firstNonUTF8(query string) string {
 // printable is a parameter name as a message can carry it.
 func printable(name string) string { return strings.ToValidUTF8(name, "\uFFFD") }
 
-// plan is an update that passed every check but saving.
-type plan struct {
-	contact, customer key
-	change            change
+func rule(name string, args ...string) mock.Problem {
+	p := mock.Problem{Cond: specs.Condition{On: specs.OnRule, Rule: name}, Args: map[string]string{}}
+	for i := 0; i+1 < len(args); i += 2 {
+		p.Args[args[i]] = args[i+1]
+	}
+	return p
 }
 
-// check judges an update in the mock's order (see the package doc): what was sent and in which
-// type, then which records it names, then the values, then the photo, then what storage accepts.
-func (b *Backend) check(in updateInput) (plan, *vendorError) {
-	if in.unreadable {
-		return plan{}, refuse(idMissingParam, "param", b.required[0])
-	}
-	f := in.fields
-	for _, name := range b.required {
-		if requiredValue(f, name) == "" {
-			return plan{}, refuse(idMissingParam, "param", name)
-		}
-	}
-	if in.badBool {
-		return plan{}, refuse(idInvalidParamType, "param", paramUseExternalID)
-	}
-	external := f.UseExternalID != nil && *f.UseExternalID
-	contact, ok := parseKey(in.id, external)
+// update judges an update in the page's order (see the package documentation), then applies it
+// and answers the contact: what was sent and in which type, then which records it names, then
+// the values, then the photo, then what storage accepts.
+func (a *adapter) update(c *mock.Call) {
+	r := c.R
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	f, ok := a.forms[mt]
 	if !ok {
-		return plan{}, refuse(idInvalidParamType, "param", paramID)
+		f = a.forms["application/x-www-form-urlencoded"]
 	}
-	customer, ok := parseKey(f.CustomerID, external)
-	if !ok {
-		return plan{}, refuse(idInvalidParamType, "param", paramCustomerID)
+	if clean := path.Clean("/" + r.URL.Path); clean != r.URL.Path {
+		// A dot segment ("/contacts/.") names no route: the vendor's container resolves it.
+		c.Refuse(mock.Problem{Cond: specs.Condition{On: specs.OnNoRoute}})
+		return
 	}
-	if in.nonUTF8 != "" {
-		return plan{}, refuse(idInvalidParamType, "param", in.nonUTF8)
-	}
-	texts := textFields(f)
-	if err := b.store.resolve(contact, customer); err != nil {
-		return plan{}, b.storeError(err, contact, customer)
-	}
-	if f.Email != nil && *f.Email != "" && !validEmail(*f.Email) {
-		return plan{}, refuse(idEmailValidation)
-	}
-	if f.Country != nil && *f.Country != "" && !validCountry(*f.Country) {
-		return plan{}, refuse(idCountryError)
-	}
-	ch := change{firstName: f.FirstName, lastName: f.LastName, optional: map[string]*string{}}
-	if in.image != nil {
-		if in.image.tooLarge {
-			return plan{}, refuse(idExceededFileSize)
+	if c.Refused != nil && c.Refused.Kind == mock.RejectTooLarge {
+		if mt == "multipart/form-data" {
+			// Spring's multipart resolver refuses an upload over its limit before the controller
+			// runs; the only size the vendor documents is the photo's.
+			c.Refuse(rule(ruleFileSize))
+		} else {
+			// A servlet container drops the parameters of a form over its size limit.
+			c.Refuse(rule(ruleMissing, "param", f.required[0]))
 		}
-		contentType := http.DetectContentType(in.image.data)
-		ext, ok := imageTypes[contentType]
-		if !ok {
-			return plan{}, refuse(idUnsupportedFileType)
-		}
-		ch.photo = &photoUpload{fileName: photoFileName(in.image.fileName, ext), size: len(in.image.data)}
+		return
 	}
-	for _, t := range texts {
-		if utf8.RuneCountInString(t.value) > MaxTextLength {
-			return plan{}, refuse(idSaveFailed)
+	p := read(r, c.Body, f)
+	if p.unreadable {
+		c.Refuse(rule(ruleMissing, "param", f.required[0]))
+		return
+	}
+	first := func(name string) (string, bool) {
+		vs, ok := p.values[name]
+		if !ok || len(vs) == 0 {
+			return "", false
 		}
-		if t.optional {
-			ch.optional[t.name] = t.ptr
+		return vs[0], true
+	}
+	for _, name := range f.required {
+		if v, _ := first(name); v == "" {
+			c.Refuse(rule(ruleMissing, "param", name))
+			return
 		}
 	}
-	return plan{contact: contact, customer: customer, change: ch}, nil
-}
-
-// storeError maps the store's sentinels to their catalogue entries.
-func (b *Backend) storeError(err error, contact, customer key) *vendorError {
+	// Values in the types the spec gives; a value that is not of its type is refused, booleans
+	// first (useExternalId decides how ids are read).
+	sent := map[string]any{}
+	for _, name := range slices.Sorted(maps.Keys(f.props)) {
+		v, ok := first(name)
+		if !ok || name == f.file {
+			continue
+		}
+		switch s := f.props[name]; {
+		case s.Type.Is(openapi3.TypeBoolean):
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				c.Refuse(rule(ruleType, "param", name))
+				return
+			}
+			sent[name] = b
+		default:
+			sent[name] = v
+		}
+	}
+	external, _ := sent[externalIDParam].(bool)
+	contact, customer := a.key(c.Match.PathParams[paramID], external), a.key(fmt.Sprint(sent[customerIDParam]), external)
 	switch {
-	case errors.Is(err, ErrContactNotFound):
-		return refuse(idNotFoundContact, "id", contact.String())
-	case errors.Is(err, ErrCustomerNotFound):
-		return refuse(idNotFoundCustomer, "id", customer.String())
-	case errors.Is(err, ErrSaveFailed):
-		return refuse(idSaveFailed)
+	case contact == nil:
+		c.Refuse(rule(ruleType, "param", paramID))
+		return
+	case customer == nil:
+		c.Refuse(rule(ruleType, "param", customerIDParam))
+		return
+	case p.nonUTF8 != "":
+		c.Refuse(rule(ruleType, "param", p.nonUTF8))
+		return
 	}
-	b.logger.Error("valomnia mock: unexpected store error", "error", err)
-	return refuse(idServerError)
+	ckey, stored := a.find(c, contacts, contact)
+	if stored == nil {
+		c.Refuse(mock.Problem{Cond: specs.Condition{On: specs.OnNotFound, In: "path", Param: paramID}, Args: map[string]string{"id": fmt.Sprint(contact)}})
+		return
+	}
+	_, cust := a.find(c, customers, customer)
+	if cust == nil {
+		c.Refuse(mock.Problem{Cond: specs.Condition{On: specs.OnNotFound, In: "body", Field: customerIDParam}, Args: map[string]string{"id": fmt.Sprint(customer)}})
+		return
+	}
+	if email, _ := sent["email"].(string); email != "" && !validEmail(email) {
+		c.Refuse(rule(ruleEmail))
+		return
+	}
+	if code, _ := sent["country"].(string); code != "" && !validCountry(code) {
+		c.Refuse(rule(ruleCountry))
+		return
+	}
+	next := maps.Clone(stored)
+	if p.photo != nil {
+		ext, ok := imageTypes[http.DetectContentType(p.photo)]
+		switch {
+		case len(p.photo) > MaxImageBytes:
+			c.Refuse(rule(ruleFileSize))
+			return
+		case !ok:
+			c.Refuse(rule(ruleFileType))
+			return
+		}
+		base := ""
+		if org, ok := c.Extra().(*organization); ok {
+			base = org.PhotoBaseURL
+		}
+		next[photoProp] = fmt.Sprintf("%s%d_%d_%s", base, a.now().UnixMilli(), len(p.photo), photoFileName(p.photoName, ext))
+	}
+	for name, v := range sent {
+		if s, ok := v.(string); ok && utf8.RuneCountInString(s) > MaxTextLength {
+			c.Refuse(rule(ruleSave))
+			return
+		}
+		// What the contact stores under the parameter's own name, as sent (empty clears).
+		if ps := a.contact.Properties[name]; ps != nil && ps.Value.Type.Permits(typeOf(v)) {
+			next[name] = v
+		}
+	}
+	if stored[failSaveProp] == true {
+		c.Refuse(rule(ruleSave))
+		return
+	}
+	next["customer"], next["customerReference"] = embed(cust), cust[referenceProp]
+	next[lastUpdatedProp] = a.now().UTC().Truncate(time.Second).Format(time.RFC3339)
+	c.Put(contacts, ckey, next)
+	c.Answer(contacts, next)
 }
 
-// parseKey reads a path id or customerId: the caller's reference as sent when external, else a
-// Long as Java parses one (an optional sign, decimal digits, 64 bits).
-func parseKey(s string, external bool) (key, bool) {
+func typeOf(v any) string {
+	if _, ok := v.(bool); ok {
+		return openapi3.TypeBoolean
+	}
+	return openapi3.TypeString
+}
+
+// key reads a path id or customerId: the caller's reference as sent when external (a string),
+// else a Long as Java parses one (an optional sign, decimal digits, 64 bits; an int64). nil when
+// it is neither.
+func (a *adapter) key(s string, external bool) any {
 	if external {
-		return key{external: true, ref: s}, utf8.ValidString(s)
+		if !utf8.ValidString(s) {
+			return nil
+		}
+		return s
 	}
 	id, err := strconv.ParseInt(s, 10, 64)
-	return key{id: id}, err == nil
-}
-
-// requiredValue returns the value of a required property; New checks that the spec requires no
-// property this does not know.
-func requiredValue(f api.ContactUpdate, name string) string {
-	switch name {
-	case "firstName":
-		return f.FirstName
-	case "lastName":
-		return f.LastName
-	case paramCustomerID:
-		return f.CustomerID
+	if err != nil {
+		return nil
 	}
-	return "\x00unknown"
+	return id
 }
 
-// knownRequired are the required properties requiredValue knows.
-var knownRequired = []string{"firstName", "lastName", paramCustomerID}
-
-// textField is one text property of an update that was sent.
-type textField struct {
-	name     string
-	value    string
-	ptr      *string
-	optional bool
-}
-
-// textFields lists the text properties sent, in the page's table order.
-func textFields(f api.ContactUpdate) []textField {
-	out := []textField{{name: "firstName", value: f.FirstName}, {name: "lastName", value: f.LastName},
-		{name: paramCustomerID, value: f.CustomerID}}
-	for _, o := range []struct {
-		name string
-		ptr  *string
-	}{{"fonction", f.Fonction}, {"country", f.Country}, {"city", f.City}, {"postalCode", f.PostalCode},
-		{"address", f.Address}, {"email", f.Email}, {"phone", f.Phone}, {"phone2", f.Phone2},
-		{"mobile", f.Mobile}, {"fax", f.Fax}} {
-		if o.ptr != nil {
-			out = append(out, textField{name: o.name, value: *o.ptr, ptr: o.ptr, optional: true})
+// find returns the record of coll a key names: by id, or by reference when the key is a string.
+func (a *adapter) find(c *mock.Call, coll string, key any) (string, map[string]any) {
+	if ref, ok := key.(string); ok {
+		keys := c.Find(coll, referenceProp, ref)
+		if len(keys) == 0 {
+			return "", nil
 		}
+		return keys[0], c.Record(coll, keys[0])
 	}
-	return out
+	k := fmt.Sprint(key)
+	return k, c.Record(coll, k)
 }
 
 // validEmail is the mock's reading of "incorrect Email format" (the page names the error, not the
@@ -291,24 +390,19 @@ func validEmail(s string) bool {
 	if err != nil || a.Name != "" || a.Address != s {
 		return false
 	}
-	at := strings.LastIndexByte(s, '@')
-	domain := s[at+1:]
-	if strings.HasPrefix(domain, "[") {
-		return false
-	}
+	domain := s[strings.LastIndexByte(s, '@')+1:]
 	labels := strings.Split(domain, ".")
-	return len(labels) >= 2 && !slices.Contains(labels, "")
+	return !strings.HasPrefix(domain, "[") && len(labels) >= 2 && !slices.Contains(labels, "")
 }
 
-// photoUpload is a photo that passed the checks; the store makes its link.
-type photoUpload struct {
-	fileName string
-	size     int
-}
+// imageTypes are the photo formats the page accepts, as http.DetectContentType names them.
+var imageTypes = map[string]string{"image/jpeg": ".jpg", "image/gif": ".gif", "image/png": ".png", "image/bmp": ".bmp"}
 
 // photoFileName makes the uploaded file name safe for a link: letters, digits, dot, dash and
 // underscore kept, anything else an underscore, at most 100 characters; a photo sent without a
-// name is called "photo" with the extension of its detected format.
+// name is called "photo" with the extension of its detected format. The link is the page's
+// shape, the organization's photo folder then "<epoch ms>_<n>_<file name>", where the page's
+// unexplained number n is the photo's size in bytes.
 func photoFileName(name, ext string) string {
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
@@ -331,10 +425,24 @@ func photoFileName(name, ext string) string {
 	return "photo" + ext
 }
 
-// photoLink is the page's photo URL shape: the tenant's photo folder, then the upload time in epoch
-// milliseconds, a number and the file name
-// ("BASE_URL/entity1-1450169988465/photoContact/1471508040029_2938_marie_schrader.png"). What the
-// page's 2938 counts is not said; the mock puts the photo's size in bytes there.
-func photoLink(base string, millis int64, p *photoUpload) string {
-	return fmt.Sprintf("%s%d_%d_%s", base, millis, p.size, p.fileName)
+// multipartParts is a multipart body's parts, one after the other.
+type multipartParts interface {
+	NextPart() (*multipart.Part, error)
+}
+
+func multipartReader(body []byte, boundary string) multipartParts {
+	return multipart.NewReader(bytes.NewReader(body), boundary)
+}
+
+// readPart reads a part, at most limit bytes (none: -1) and the rest thrown away, so that a
+// truncated body is still seen.
+func readPart(p *multipart.Part, limit int64) ([]byte, error) {
+	if limit < 0 {
+		return io.ReadAll(p)
+	}
+	data, err := io.ReadAll(io.LimitReader(p, limit))
+	if err == nil && int64(len(data)) >= limit {
+		_, err = io.Copy(io.Discard, p)
+	}
+	return data, err
 }
