@@ -485,6 +485,7 @@ func (e *Engine) serveBody(w http.ResponseWriter, r *http.Request, body []byte) 
 			e.Reject(w, r, &Rejection{Kind: RejectInvalid, Match: m, Err: err, Body: body, Decoded: decoded})
 			return
 		}
+		r.Body = io.NopCloser(bytes.NewReader(body)) // read above: the handler's again, as the pipeline does
 		e.handle(w, r, m, decoded)
 	}
 }

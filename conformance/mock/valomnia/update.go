@@ -277,7 +277,11 @@ func (a *adapter) update(c *mock.Call) {
 		}
 	}
 	external, _ := sent[externalIDParam].(bool)
-	contact, customer := a.key(c.Match.PathParams[paramID], external), a.key(fmt.Sprint(sent[customerIDParam]), external)
+	id := c.Match.PathParams[paramID]
+	if unescaped, err := url.PathUnescape(id); err == nil {
+		id = unescaped
+	}
+	contact, customer := a.key(id, external), a.key(fmt.Sprint(sent[customerIDParam]), external)
 	switch {
 	case contact == nil:
 		c.Refuse(rule(ruleType, "param", paramID))

@@ -2,11 +2,16 @@ package valomnia
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -187,29 +192,34 @@ func (a *adapter) fixtures(sections map[string]json.RawMessage, recs mock.Record
 	if org.Name == "" {
 		return nil, errors.New("organization: name is empty")
 	}
-	for _, coll := range []string{customers, users} {
-		for key, rec := range recs[coll] {
-			rec["href"] = a.apiPath + "/" + coll + "/" + key
+	for _, coll := range []string{customers, users, contacts} {
+		refs := map[string]string{}
+		for _, key := range slices.SortedFunc(maps.Keys(recs[coll]), byID) {
+			rec, what := recs[coll][key], strings.TrimSuffix(coll, "s")
+			if id, _ := rec["id"].(int64); id <= 0 {
+				return nil, fmt.Errorf("%s %s: id must be positive", what, key)
+			}
+			ref, _ := rec[referenceProp].(string)
+			if other, dup := refs[ref]; ref != "" && dup {
+				return nil, fmt.Errorf("%s %s: reference %q is %s %s's too", what, key, ref, what, other)
+			}
+			refs[ref] = key
+			if coll != contacts {
+				rec["href"] = a.apiPath + "/" + coll + "/" + key
+			}
 		}
 	}
-	seen := map[string]string{}
-	for key, rec := range recs[contacts] {
-		at := fmt.Sprintf("contact %s", key)
-		if ref, _ := rec[referenceProp].(string); ref != "" {
-			if other, dup := seen[ref]; dup {
-				return nil, fmt.Errorf("%s: reference %q is contact %s's too", at, ref, other)
-			}
-			seen[ref] = key
-		}
+	for _, key := range slices.SortedFunc(maps.Keys(recs[contacts]), byID) {
+		rec, at := recs[contacts][key], "contact "+key
 		cust, ok := recs[customers][keyOf(rec["customer"])]
 		if !ok {
-			return nil, fmt.Errorf("%s: customer %v is not one of the customers", at, rec["customer"])
+			return nil, fmt.Errorf("%s: customer %s is not one of the customers", at, keyOf(rec["customer"]))
 		}
 		rec["customer"], rec["customerReference"] = embed(cust), cust[referenceProp]
 		if u, given := rec["user"]; given {
 			user, ok := recs[users][keyOf(u)]
 			if !ok {
-				return nil, fmt.Errorf("%s: user %v is not one of the users", at, u)
+				return nil, fmt.Errorf("%s: user %s is not one of the users", at, keyOf(u))
 			}
 			rec["user"] = embed(user)
 		}
@@ -233,12 +243,19 @@ func (a *adapter) fixtures(sections map[string]json.RawMessage, recs mock.Record
 			return nil, fmt.Errorf("%s: lastUpdated is before dateCreated", at)
 		}
 	}
-	for key, rec := range recs[customers] {
-		if rec[referenceProp] == "" {
+	for _, key := range slices.SortedFunc(maps.Keys(recs[customers]), byID) {
+		if recs[customers][key][referenceProp] == "" {
 			return nil, fmt.Errorf("customer %s: reference is empty (customerId names it with useExternalId=true)", key)
 		}
 	}
 	return org, nil
+}
+
+// byID orders record keys as numbers.
+func byID(a, b string) int {
+	x, _ := strconv.ParseInt(a, 10, 64)
+	y, _ := strconv.ParseInt(b, 10, 64)
+	return cmp.Compare(x, y)
 }
 
 // embed is a linked record as a contact's answer shows it: its schema's properties only.
