@@ -56,10 +56,10 @@ const (
 	contacts, customers, users = "contacts", "customers", "users"
 	updateOperation            = "updateContact"
 	paramID                    = "id"
-	customerIDParam            = "customerId"  // names the customer
+	customerIDParam            = "customerId"    // names the customer
 	externalIDParam            = "useExternalId" // ids are the caller's references
-	referenceProp              = "reference"   // a record's caller reference (private for contacts)
-	photoProp                  = "photo"       // set from the binary part
+	referenceProp              = "reference"     // a record's caller reference (private for contacts)
+	photoProp                  = "photo"         // set from the binary part
 	lastUpdatedProp            = "lastUpdated"
 	failSaveProp               = "failSave"
 	ruleLogin, ruleMissing     = "login", "missing"
