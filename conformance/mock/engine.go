@@ -363,8 +363,12 @@ func (e *Engine) APIPath() string { return e.apiPath }
 // MaxBodyBytes implements Backend: x-mock's maxBodyBytes.
 func (e *Engine) MaxBodyBytes() int64 { return e.conf.MaxBodyBytes }
 
-// StrictJSON makes the pipeline hand the engine the body decoded (see decoder).
+// StrictJSON implements Backend: x-mock's strictJSON.
 func (e *Engine) StrictJSON() bool { return e.conf.StrictJSON }
+
+// Validator implements Backend: compiled for the engine's own document, which may not be an
+// embedded spec.
+func (e *Engine) Validator() *contract.Validator { return e.validator }
 
 // Doc is the spec the engine serves.
 func (e *Engine) Doc() *openapi3.T { return e.doc }
