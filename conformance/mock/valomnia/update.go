@@ -293,6 +293,14 @@ func (a *adapter) update(c *mock.Call) {
 		c.Refuse(rule(ruleType, "param", p.nonUTF8))
 		return
 	}
+	// Then the values against their schemas, the first by name: what the spec constrains
+	// beyond the page's own checks (a property added to the spec with a maxLength, say).
+	for _, name := range slices.Sorted(maps.Keys(sent)) {
+		if f.props[name].VisitJSON(sent[name]) != nil {
+			c.Refuse(rule(ruleType, "param", name))
+			return
+		}
+	}
 	ckey, stored := a.find(c, contacts, contact)
 	if stored == nil {
 		c.Refuse(mock.Problem{Cond: specs.Condition{On: specs.OnNotFound, In: "path", Param: paramID}, Args: map[string]string{"id": fmt.Sprint(contact)}})
