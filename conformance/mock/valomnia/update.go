@@ -1,14 +1,11 @@
 package valomnia
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/mail"
 	"net/url"
@@ -21,7 +18,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/conformance/mock"
 	"github.com/contactapis/contactapis/specs"
 )
@@ -34,7 +30,7 @@ type adapter struct {
 	now      func() time.Time
 	logger   *slog.Logger
 	apiPath  string
-	sessions *sessions
+	sessions *mock.Sessions
 	// forms are the update's request schemas by media type, flattened (allOf).
 	forms   map[string]form
 	contact *openapi3.Schema
@@ -49,7 +45,7 @@ type form struct {
 
 func newAdapter(doc *openapi3.T, opts Options) (*adapter, error) {
 	a := &adapter{creds: opts.Credentials, now: opts.Now, logger: opts.Logger, apiPath: APIPath,
-		sessions: newSessions(opts.SessionTimeout, opts.Now), forms: map[string]form{}}
+		sessions: mock.NewSessions(opts.SessionTimeout, opts.Now), forms: map[string]form{}}
 	if a.logger == nil {
 		a.logger = slog.New(slog.DiscardHandler)
 	}
@@ -95,115 +91,6 @@ func flatten(s *openapi3.Schema, f *form) {
 	}
 }
 
-// params are an update's request parameters as the vendor reads them: the body's, then the
-// query's, whatever the media type carrying the body.
-type params struct {
-	values url.Values
-	// photo is the first non-empty part named as the binary property (at most MaxImageBytes+1
-	// bytes), and its file name.
-	photo     []byte
-	photoName string
-	// nonUTF8 names the first parameter (body, then query) whose name or a value is not UTF-8.
-	nonUTF8 string
-	// unreadable: the body could not be read to its end (a malformed form, a truncated multipart
-	// body, another media type): the vendor then has no parameters at all.
-	unreadable bool
-}
-
-// read reads the update's parameters. A form and its query are parsed as a servlet container
-// does (a malformed pair makes the whole form unreadable); a multipart body part by part within
-// the framing limits contract.CheckMultipart sets, the query's pairs that decode added after its
-// own. Any other media type carries no parameter the vendor reads.
-func read(r *http.Request, body []byte, f form) params {
-	var p params
-	mt, mtParams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch mt {
-	case "application/x-www-form-urlencoded":
-		p.nonUTF8 = firstNonUTF8(string(body) + "&" + r.URL.RawQuery)
-		r2 := r.Clone(r.Context())
-		r2.Method, r2.Body, r2.Form, r2.PostForm = http.MethodPost, io.NopCloser(bytes.NewReader(body)), nil, nil
-		r2.Header.Set("Content-Type", mt)
-		p.unreadable = r2.ParseForm() != nil
-		p.values = r2.Form
-	case "multipart/form-data":
-		p.values = url.Values{}
-		if err := contract.CheckMultipart(body, mtParams["boundary"]); err != nil {
-			p.unreadable = true
-			return p
-		}
-		p.unreadable = p.readParts(multipartReader(body, mtParams["boundary"]), f.file) != nil
-		query, _ := url.ParseQuery(r.URL.RawQuery) // the pairs that decode, as a container keeps them
-		for name, vs := range query {
-			p.values[name] = append(p.values[name], vs...)
-		}
-		if p.nonUTF8 == "" {
-			p.nonUTF8 = firstNonUTF8(r.URL.RawQuery)
-		}
-	default:
-		p.unreadable = true
-	}
-	return p
-}
-
-// readParts reads a multipart body: the part named file is the photo (whatever its declared type;
-// its format is judged from its bytes), every other named part a parameter. An empty photo part
-// is no photo, as browsers send one when no file was chosen; of several, the first non-empty one
-// counts.
-func (p *params) readParts(mr multipartParts, file string) error {
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		name := part.FormName()
-		if p.nonUTF8 == "" && !utf8.ValidString(name) {
-			p.nonUTF8 = printable(name)
-		}
-		limit := int64(-1)
-		if name == file {
-			limit = MaxImageBytes + 1
-		}
-		data, err := readPart(part, limit)
-		if err != nil {
-			return err
-		}
-		switch {
-		case name == "":
-		case name == file:
-			if p.photo == nil && len(data) > 0 {
-				p.photo, p.photoName = data, part.FileName()
-			}
-		default:
-			if p.nonUTF8 == "" && !utf8.Valid(data) {
-				p.nonUTF8 = printable(name)
-			}
-			p.values.Add(name, string(data))
-		}
-	}
-}
-
-// firstNonUTF8 returns the name of the first parameter of a query or form (in wire order) whose
-// name or value is not UTF-8 once decoded, made printable; pairs that do not decode are skipped.
-func firstNonUTF8(query string) string {
-	for query != "" {
-		var pair string
-		pair, query, _ = strings.Cut(query, "&")
-		rawName, rawValue, _ := strings.Cut(pair, "=")
-		n, err1 := url.QueryUnescape(rawName)
-		v, err2 := url.QueryUnescape(rawValue)
-		if err1 == nil && err2 == nil && (!utf8.ValidString(n) || !utf8.ValidString(v)) {
-			return printable(n)
-		}
-	}
-	return ""
-}
-
-// printable is a parameter name as a message can carry it.
-func printable(name string) string { return strings.ToValidUTF8(name, "\uFFFD") }
-
 func rule(name string, args ...string) mock.Problem {
 	p := mock.Problem{Cond: specs.Condition{On: specs.OnRule, Rule: name}, Args: map[string]string{}}
 	for i := 0; i+1 < len(args); i += 2 {
@@ -238,20 +125,13 @@ func (a *adapter) update(c *mock.Call) {
 		}
 		return
 	}
-	p := read(r, c.Body, f)
-	if p.unreadable {
+	p := mock.ReadParams(r, c.Body, f.file, MaxImageBytes+1)
+	if p.Unreadable {
 		c.Refuse(rule(ruleMissing, "param", f.required[0]))
 		return
 	}
-	first := func(name string) (string, bool) {
-		vs, ok := p.values[name]
-		if !ok || len(vs) == 0 {
-			return "", false
-		}
-		return vs[0], true
-	}
 	for _, name := range f.required {
-		if v, _ := first(name); v == "" {
+		if v, _ := p.First(name); v == "" {
 			c.Refuse(rule(ruleMissing, "param", name))
 			return
 		}
@@ -260,7 +140,7 @@ func (a *adapter) update(c *mock.Call) {
 	// first (useExternalId decides how ids are read).
 	sent := map[string]any{}
 	for _, name := range slices.Sorted(maps.Keys(f.props)) {
-		v, ok := first(name)
+		v, ok := p.First(name)
 		if !ok || name == f.file {
 			continue
 		}
@@ -289,8 +169,8 @@ func (a *adapter) update(c *mock.Call) {
 	case customer == nil:
 		c.Refuse(rule(ruleType, "param", customerIDParam))
 		return
-	case p.nonUTF8 != "":
-		c.Refuse(rule(ruleType, "param", p.nonUTF8))
+	case p.NonUTF8 != "":
+		c.Refuse(rule(ruleType, "param", p.NonUTF8))
 		return
 	}
 	// Then the values against their schemas, the first by name: what the spec constrains
@@ -320,10 +200,10 @@ func (a *adapter) update(c *mock.Call) {
 		return
 	}
 	next := maps.Clone(stored)
-	if p.photo != nil {
-		ext, ok := imageTypes[http.DetectContentType(p.photo)]
+	if p.File != nil {
+		ext, ok := imageTypes[http.DetectContentType(p.File)]
 		switch {
-		case len(p.photo) > MaxImageBytes:
+		case len(p.File) > MaxImageBytes:
 			c.Refuse(rule(ruleFileSize))
 			return
 		case !ok:
@@ -334,7 +214,7 @@ func (a *adapter) update(c *mock.Call) {
 		if org, ok := c.Extra().(*organization); ok {
 			base = org.PhotoBaseURL
 		}
-		next[photoProp] = fmt.Sprintf("%s%d_%d_%s", base, a.now().UnixMilli(), len(p.photo), photoFileName(p.photoName, ext))
+		next[photoProp] = fmt.Sprintf("%s%d_%d_%s", base, a.now().UnixMilli(), len(p.File), photoFileName(p.FileName, ext))
 	}
 	for name, v := range sent {
 		if s, ok := v.(string); ok && utf8.RuneCountInString(s) > MaxTextLength {
@@ -437,24 +317,3 @@ func photoFileName(name, ext string) string {
 	return "photo" + ext
 }
 
-// multipartParts is a multipart body's parts, one after the other.
-type multipartParts interface {
-	NextPart() (*multipart.Part, error)
-}
-
-func multipartReader(body []byte, boundary string) multipartParts {
-	return multipart.NewReader(bytes.NewReader(body), boundary)
-}
-
-// readPart reads a part, at most limit bytes (none: -1) and the rest thrown away, so that a
-// truncated body is still seen.
-func readPart(p *multipart.Part, limit int64) ([]byte, error) {
-	if limit < 0 {
-		return io.ReadAll(p)
-	}
-	data, err := io.ReadAll(io.LimitReader(p, limit))
-	if err == nil && int64(len(data)) >= limit {
-		_, err = io.Copy(io.Discard, p)
-	}
-	return data, err
-}

@@ -135,8 +135,8 @@ func New(opts Options) (*mock.Engine, error) {
 	return mock.NewEngine(mock.EngineConfig{
 		Vendor: specs.Valomnia,
 		Doc:    doc,
-		Adapter: mock.Adapter{Serve: a.serve, Fixtures: a.fixtures, Reset: a.sessions.clear,
-			Credential: func(_, token string) (any, bool) { _, ok := a.sessions.use(token); return nil, ok }},
+		Adapter: mock.Adapter{Serve: a.serve, Fixtures: a.fixtures, Reset: a.sessions.Clear,
+			Credential: func(_, token string) (any, bool) { _, ok := a.sessions.Use(token); return nil, ok }},
 		Fixtures: defaultFixtures,
 		Logger:   opts.Logger,
 	})
@@ -164,7 +164,7 @@ func (a *adapter) serve(c *mock.Call) {
 type organization struct {
 	Name         string `json:"name"`
 	PhotoBaseURL string `json:"photoBaseUrl"`
-	sessions     *sessions
+	sessions     *mock.Sessions
 }
 
 func (o *organization) Clone() mock.Extra { c := *o; return &c }
@@ -172,7 +172,7 @@ func (o *organization) Clone() mock.Extra { c := *o; return &c }
 // Sections shows the organization, and how many sessions are open (their tokens are credentials
 // and are not shown).
 func (o *organization) Sections() map[string]any {
-	return map[string]any{"organization": map[string]any{"name": o.Name, "photoBaseUrl": o.PhotoBaseURL}, "openSessions": o.sessions.count()}
+	return map[string]any{"organization": map[string]any{"name": o.Name, "photoBaseUrl": o.PhotoBaseURL}, "openSessions": o.sessions.Count()}
 }
 
 // fixtures reads the organization and links every record: a contact's customer and user name
