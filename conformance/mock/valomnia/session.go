@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -14,12 +15,8 @@ import (
 	"github.com/contactapis/contactapis/specs"
 )
 
-// sessionCookie is the cookie of the spec's sessionCookie scheme; tokenPath is where a login
-// redirects (operation loginSuccess), below the host root.
-const (
-	sessionCookie = "JSESSIONID"
-	tokenPath     = "/login/ajaxSuccess"
-)
+// The spec's sessionCookie scheme's cookie; where a login redirects (operation loginSuccess).
+const sessionCookie, tokenPath = "JSESSIONID", "/login/ajaxSuccess"
 
 // login opens a session for the configured user: 302 to the token page, with the session's
 // cookie. Anything else (a wrong user or password, no ajax=true, a body too large or not UTF-8, a
@@ -27,9 +24,8 @@ const (
 // request parameters: a POST's form body and query alike (the vendor's connector sends them in
 // the query of a body-less POST), a GET's query.
 func (a *adapter) login(c *mock.Call) {
-	r := c.R
+	r, values := c.R, url.Values(nil)
 	query := r.URL.Query()
-	var values map[string][]string
 	switch {
 	case c.Refused != nil && c.Refused.Kind != mock.RejectInvalid:
 	case slices.ContainsFunc(c.Match.Route.Operation.Parameters, func(p *openapi3.ParameterRef) bool {
@@ -44,13 +40,9 @@ func (a *adapter) login(c *mock.Call) {
 			values = r2.Form
 		}
 	}
-	get := func(name string) string {
-		if vs := values[name]; len(vs) > 0 {
-			return vs[0]
-		}
-		return ""
-	}
-	if get("ajax") != "true" || !sameSecret(get("j_username"), a.creds.User) || !sameSecret(get("j_password"), a.creds.Password.Reveal()) {
+	// Credentials compared in constant time: response times do not tell how much of a guess was right.
+	get, same := url.Values(values).Get, func(got, want string) bool { return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1 }
+	if get("ajax") != "true" || !same(get("j_username"), a.creds.User) || !same(get("j_password"), a.creds.Password.Reveal()) {
 		c.Refuse(mock.Problem{Cond: specs.Condition{On: specs.OnRule, Rule: ruleLogin}})
 		return
 	}
@@ -79,26 +71,15 @@ func mountPrefix(r *http.Request) string {
 // token answers the session's token and its user; without an open session, or for any request
 // the pipeline refused, the operation's unauthenticated entry.
 func (a *adapter) token(c *mock.Call) {
-	var user, token string
-	ok := false
-	if cookie, err := c.R.Cookie(sessionCookie); err == nil && c.Refused == nil {
-		token = cookie.Value
-		user, ok = a.sessions.Use(token)
+	cookie, err := c.R.Cookie(sessionCookie)
+	user, ok := "", false
+	if err == nil && c.Refused == nil {
+		user, ok = a.sessions.Use(cookie.Value)
 	}
 	if !ok {
 		c.Refuse(mock.Problem{Cond: specs.Condition{On: specs.OnUnauthenticated}})
 		return
 	}
-	roles := []any{}
-	for _, role := range a.creds.Roles {
-		roles = append(roles, role)
-	}
-	c.Answer("", map[string]any{"token": token, "success": true, "username": user, "user": map[string]any{
-		"email": a.creds.User, "firstName": a.creds.FirstName, "lastName": a.creds.LastName, "role": roles}})
-}
-
-// sameSecret compares a credential in constant time, so that response times do not tell how much
-// of a guess was right.
-func sameSecret(got, want string) bool {
-	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+	c.Answer("", map[string]any{"token": cookie.Value, "success": true, "username": user, "user": map[string]any{
+		"email": a.creds.User, "firstName": a.creds.FirstName, "lastName": a.creds.LastName, "role": slices.Clone(a.creds.Roles)}})
 }

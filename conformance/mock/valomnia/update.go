@@ -3,7 +3,6 @@ package valomnia
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"maps"
 	"mime"
 	"net/http"
@@ -22,21 +21,19 @@ import (
 	"github.com/contactapis/contactapis/specs"
 )
 
-// adapter is Valomnia's business rules over the engine: what it reads of the spec is the
-// update's request schemas (which parameters exist, which are required and in which order, of
-// which type, which one is the photo) and the contact's schema (which of them a contact stores).
+// adapter is Valomnia's rules over the engine. Of the spec it reads the update's request schemas
+// (which parameters exist, which are required and in which order, their types, which is the
+// photo) and the Contact schema (which of them a contact stores): no field list of its own.
 type adapter struct {
 	creds    Credentials
 	now      func() time.Time
-	logger   *slog.Logger
 	apiPath  string
 	sessions *mock.Sessions
-	// forms are the update's request schemas by media type, flattened (allOf).
-	forms   map[string]form
-	contact *openapi3.Schema
+	forms    map[string]form // the update's request schemas by media type
+	contact  *openapi3.Schema
 }
 
-// form is a request schema's parameters.
+// form is a request schema's parameters, through allOf.
 type form struct {
 	props    map[string]*openapi3.Schema
 	required []string // in the spec's order: missing-param names the first one missing
@@ -44,43 +41,33 @@ type form struct {
 }
 
 func newAdapter(doc *openapi3.T, opts Options) (*adapter, error) {
-	a := &adapter{creds: opts.Credentials, now: opts.Now, logger: opts.Logger, apiPath: APIPath,
-		sessions: mock.NewSessions(opts.SessionTimeout, opts.Now), forms: map[string]form{}}
-	if a.logger == nil {
-		a.logger = slog.New(slog.DiscardHandler)
-	}
+	a := &adapter{creds: opts.Credentials, now: opts.Now, apiPath: APIPath, forms: map[string]form{},
+		sessions: mock.NewSessions(opts.SessionTimeout, opts.Now)}
 	if m, _, err := specs.ReadMock(doc); err == nil && m.APIPath != nil {
 		a.apiPath = *m.APIPath
 	}
-	op := doc.Paths.Find("/contacts/{id}")
-	if op == nil || op.Post == nil || op.Post.RequestBody == nil || op.Post.RequestBody.Value == nil {
-		return nil, errors.New("the spec has no update of /contacts/{id}")
+	op, contact := doc.Paths.Find("/contacts/{id}"), doc.Components.Schemas["Contact"]
+	if op == nil || op.Post == nil || op.Post.RequestBody == nil || contact == nil {
+		return nil, errors.New("the spec has no update of /contacts/{id} or no Contact")
 	}
+	a.contact = contact.Value
 	for mt, media := range op.Post.RequestBody.Value.Content {
 		f := form{props: map[string]*openapi3.Schema{}}
-		flatten(media.Schema.Value, &f)
+		f.flatten(media.Schema.Value)
 		if len(f.required) == 0 {
 			return nil, fmt.Errorf("the %s update requires nothing; missing-param names a required field", mt)
 		}
 		a.forms[mt] = f
 	}
-	if ref := doc.Components.Schemas["Contact"]; ref != nil {
-		a.contact = ref.Value
-	}
-	if a.contact == nil {
-		return nil, errors.New("the spec has no Contact schema")
-	}
 	return a, nil
 }
 
-// flatten collects a schema's properties and required ones through allOf, in the spec's order.
-func flatten(s *openapi3.Schema, f *form) {
+func (f *form) flatten(s *openapi3.Schema) {
 	for _, sub := range s.AllOf {
-		flatten(sub.Value, f)
+		f.flatten(sub.Value)
 	}
 	for name, p := range s.Properties {
-		f.props[name] = p.Value
-		if p.Value.Format == "binary" {
+		if f.props[name] = p.Value; p.Value.Format == "binary" {
 			f.file = name
 		}
 	}
@@ -91,69 +78,61 @@ func flatten(s *openapi3.Schema, f *form) {
 	}
 }
 
-func rule(name string, args ...string) mock.Problem {
+func rule(name string, args ...string) *mock.Problem {
 	p := mock.Problem{Cond: specs.Condition{On: specs.OnRule, Rule: name}, Args: map[string]string{}}
 	for i := 0; i+1 < len(args); i += 2 {
 		p.Args[args[i]] = args[i+1]
 	}
-	return p
+	return &p
 }
 
-// update judges an update in the page's order (see the package documentation), then applies it
-// and answers the contact: what was sent and in which type, then which records it names, then
-// the values, then the photo, then what storage accepts.
+// update applies an update the page's rules accept and answers the contact.
 func (a *adapter) update(c *mock.Call) {
+	key, next, p := a.judge(c)
+	if p != nil {
+		c.Refuse(*p)
+		return
+	}
+	c.Put(contacts, key, next)
+	c.Answer(contacts, next)
+}
+
+// judge checks an update in the order of the package documentation and returns the contact as
+// it would be stored, or the first refusal.
+func (a *adapter) judge(c *mock.Call) (string, map[string]any, *mock.Problem) {
 	r := c.R
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	f, ok := a.forms[mt]
 	if !ok {
 		f = a.forms["application/x-www-form-urlencoded"]
 	}
-	if clean := path.Clean("/" + r.URL.Path); clean != r.URL.Path {
-		// A dot segment ("/contacts/.") names no route: the vendor's container resolves it.
-		c.Refuse(mock.Problem{Cond: specs.Condition{On: specs.OnNoRoute}})
-		return
-	}
-	if c.Refused != nil && c.Refused.Kind == mock.RejectTooLarge {
-		if mt == "multipart/form-data" {
-			// Spring's multipart resolver refuses an upload over its limit before the controller
-			// runs; the only size the vendor documents is the photo's.
-			c.Refuse(rule(ruleFileSize))
-		} else {
-			// A servlet container drops the parameters of a form over its size limit.
-			c.Refuse(rule(ruleMissing, "param", f.required[0]))
-		}
-		return
-	}
 	p := mock.ReadParams(r, c.Body, f.file, MaxImageBytes+1)
-	if p.Unreadable {
-		c.Refuse(rule(ruleMissing, "param", f.required[0]))
-		return
+	tooLarge := c.Refused != nil && c.Refused.Kind == mock.RejectTooLarge
+	switch {
+	case path.Clean("/"+r.URL.Path) != r.URL.Path: // a dot segment: the container resolves it
+		return "", nil, &mock.Problem{Cond: specs.Condition{On: specs.OnNoRoute}}
+	case tooLarge && mt == "multipart/form-data": // Spring's multipart resolver refuses it first
+		return "", nil, rule(ruleFileSize)
+	case tooLarge, p.Unreadable: // a container drops the parameters of a form it cannot read
+		return "", nil, rule(ruleMissing, "param", f.required[0])
 	}
 	for _, name := range f.required {
 		if v, _ := p.First(name); v == "" {
-			c.Refuse(rule(ruleMissing, "param", name))
-			return
+			return "", nil, rule(ruleMissing, "param", name)
 		}
 	}
-	// Values in the types the spec gives; a value that is not of its type is refused, booleans
-	// first (useExternalId decides how ids are read).
+	// The values in the spec's types, booleans first (useExternalId decides how ids read).
 	sent := map[string]any{}
 	for _, name := range slices.Sorted(maps.Keys(f.props)) {
-		v, ok := p.First(name)
-		if !ok || name == f.file {
-			continue
-		}
-		switch s := f.props[name]; {
-		case s.Type.Is(openapi3.TypeBoolean):
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				c.Refuse(rule(ruleType, "param", name))
-				return
-			}
-			sent[name] = b
-		default:
+		if v, ok := p.First(name); ok && name != f.file {
 			sent[name] = v
+			if f.props[name].Type.Is(openapi3.TypeBoolean) {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return "", nil, rule(ruleType, "param", name)
+				}
+				sent[name] = b
+			}
 		}
 	}
 	external, _ := sent[externalIDParam].(bool)
@@ -161,122 +140,91 @@ func (a *adapter) update(c *mock.Call) {
 	if unescaped, err := url.PathUnescape(id); err == nil {
 		id = unescaped
 	}
-	contact, customer := a.key(id, external), a.key(fmt.Sprint(sent[customerIDParam]), external)
+	contact, customer := key(id, external), key(fmt.Sprint(sent[customerIDParam]), external)
 	switch {
 	case contact == nil:
-		c.Refuse(rule(ruleType, "param", paramID))
-		return
+		return "", nil, rule(ruleType, "param", paramID)
 	case customer == nil:
-		c.Refuse(rule(ruleType, "param", customerIDParam))
-		return
+		return "", nil, rule(ruleType, "param", customerIDParam)
 	case p.NonUTF8 != "":
-		c.Refuse(rule(ruleType, "param", p.NonUTF8))
-		return
+		return "", nil, rule(ruleType, "param", p.NonUTF8)
 	}
-	// Then the values against their schemas, the first by name: what the spec constrains
-	// beyond the page's own checks (a property added to the spec with a maxLength, say).
+	// What the spec constrains beyond the page's checks (a property added with a maxLength).
 	for _, name := range slices.Sorted(maps.Keys(sent)) {
 		if f.props[name].VisitJSON(sent[name]) != nil {
-			c.Refuse(rule(ruleType, "param", name))
-			return
+			return "", nil, rule(ruleType, "param", name)
 		}
 	}
-	ckey, stored := a.find(c, contacts, contact)
-	if stored == nil {
-		c.Refuse(mock.Problem{Cond: specs.Condition{On: specs.OnNotFound, In: "path", Param: paramID}, Args: map[string]string{"id": fmt.Sprint(contact)}})
-		return
-	}
-	_, cust := a.find(c, customers, customer)
-	if cust == nil {
-		c.Refuse(mock.Problem{Cond: specs.Condition{On: specs.OnNotFound, In: "body", Field: customerIDParam}, Args: map[string]string{"id": fmt.Sprint(customer)}})
-		return
-	}
-	if email, _ := sent["email"].(string); email != "" && !validEmail(email) {
-		c.Refuse(rule(ruleEmail))
-		return
-	}
-	if code, _ := sent["country"].(string); code != "" && !validCountry(code) {
-		c.Refuse(rule(ruleCountry))
-		return
+	ckey, stored := find(c, contacts, contact)
+	_, cust := find(c, customers, customer)
+	email, _ := sent["email"].(string)
+	code, _ := sent["country"].(string)
+	ext, image := imageTypes[http.DetectContentType(p.File)]
+	switch {
+	case stored == nil:
+		return "", nil, &mock.Problem{Cond: specs.Condition{On: specs.OnNotFound, In: "path", Param: paramID}, Args: map[string]string{"id": fmt.Sprint(contact)}}
+	case cust == nil:
+		return "", nil, &mock.Problem{Cond: specs.Condition{On: specs.OnNotFound, In: "body", Field: customerIDParam}, Args: map[string]string{"id": fmt.Sprint(customer)}}
+	case email != "" && !validEmail(email):
+		return "", nil, rule(ruleEmail)
+	case code != "" && !validCountry(code):
+		return "", nil, rule(ruleCountry)
+	case len(p.File) > MaxImageBytes:
+		return "", nil, rule(ruleFileSize)
+	case p.File != nil && !image:
+		return "", nil, rule(ruleFileType)
 	}
 	next := maps.Clone(stored)
-	if p.File != nil {
-		ext, ok := imageTypes[http.DetectContentType(p.File)]
-		switch {
-		case len(p.File) > MaxImageBytes:
-			c.Refuse(rule(ruleFileSize))
-			return
-		case !ok:
-			c.Refuse(rule(ruleFileType))
-			return
-		}
-		base := ""
-		if org, ok := c.Extra().(*organization); ok {
-			base = org.PhotoBaseURL
-		}
-		next[photoProp] = fmt.Sprintf("%s%d_%d_%s", base, a.now().UnixMilli(), len(p.File), photoFileName(p.FileName, ext))
-	}
 	for name, v := range sent {
 		if s, ok := v.(string); ok && utf8.RuneCountInString(s) > MaxTextLength {
-			c.Refuse(rule(ruleSave))
-			return
+			return "", nil, rule(ruleSave)
 		}
 		// What the contact stores under the parameter's own name, as sent (empty clears).
-		if ps := a.contact.Properties[name]; ps != nil && ps.Value.Type.Permits(typeOf(v)) {
+		if ps := a.contact.Properties[name]; ps != nil && ps.Value.VisitJSON(v) == nil {
 			next[name] = v
 		}
 	}
-	if stored[failSaveProp] == true {
-		c.Refuse(rule(ruleSave))
-		return
+	if stored["failSave"] == true {
+		return "", nil, rule(ruleSave)
 	}
-	next["customer"], next["customerReference"] = embed(cust), cust[referenceProp]
-	next[lastUpdatedProp] = a.now().UTC().Truncate(time.Second).Format(time.RFC3339)
-	c.Put(contacts, ckey, next)
-	c.Answer(contacts, next)
+	if p.File != nil {
+		// The page's link shape "<folder><epoch ms>_<n>_<file name>"; its n unexplained, the
+		// photo's size here.
+		org, _ := c.Extra().(*organization) // always set: the fixtures hook returns one
+		next[photoProp] = fmt.Sprintf("%s%d_%d_%s", org.PhotoBaseURL, a.now().UnixMilli(), len(p.File), photoFileName(p.FileName, ext))
+	}
+	next["customer"], next["customerReference"] = maps.Clone(cust), cust[referenceProp]
+	next["lastUpdated"] = a.now().UTC().Truncate(time.Second).Format(time.RFC3339)
+	return ckey, next, nil
 }
 
-func typeOf(v any) string {
-	if _, ok := v.(bool); ok {
-		return openapi3.TypeBoolean
-	}
-	return openapi3.TypeString
-}
-
-// key reads a path id or customerId: the caller's reference as sent when external (a string),
-// else a Long as Java parses one (an optional sign, decimal digits, 64 bits; an int64). nil when
-// it is neither.
-func (a *adapter) key(s string, external bool) any {
-	if external {
-		if !utf8.ValidString(s) {
-			return nil
-		}
+// key reads a path id or customerId: the caller's reference when external, else a Long as Java
+// parses one (an optional sign, decimal digits, 64 bits); nil when it is neither.
+func key(s string, external bool) any {
+	if id, err := strconv.ParseInt(s, 10, 64); !external && err == nil {
+		return id
+	} else if external && utf8.ValidString(s) {
 		return s
 	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return nil
-	}
-	return id
+	return nil
 }
 
-// find returns the record of coll a key names: by id, or by reference when the key is a string.
-func (a *adapter) find(c *mock.Call, coll string, key any) (string, map[string]any) {
+// find returns the record of coll a key names: by id, or by reference for a string.
+func find(c *mock.Call, coll string, key any) (string, map[string]any) {
+	k := fmt.Sprint(key)
 	if ref, ok := key.(string); ok {
-		keys := c.Find(coll, referenceProp, ref)
-		if len(keys) == 0 {
+		if keys := c.Find(coll, referenceProp, ref); len(keys) > 0 {
+			k = keys[0]
+		} else {
 			return "", nil
 		}
-		return keys[0], c.Record(coll, keys[0])
 	}
-	k := fmt.Sprint(key)
 	return k, c.Record(coll, k)
 }
 
-// validEmail is the mock's reading of "incorrect Email format" (the page names the error, not the
-// rule): a bare address as net/mail parses it (no display name, angle brackets or comment), whose
-// domain has a dot between non-empty labels and is not an address literal. Grails' email
-// constraint (Apache Commons Validator) refuses dotless domains such as "localhost" too.
+// validEmail reads "incorrect Email format" (the page names no rule) as a bare address net/mail
+// parses, no display name or comment, whose domain has a dot between non-empty labels and is no
+// literal: Grails' email constraint refuses dotless domains such as "localhost" too.
 func validEmail(s string) bool {
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Name != "" || a.Address != s {
@@ -290,24 +238,19 @@ func validEmail(s string) bool {
 // imageTypes are the photo formats the page accepts, as http.DetectContentType names them.
 var imageTypes = map[string]string{"image/jpeg": ".jpg", "image/gif": ".gif", "image/png": ".png", "image/bmp": ".bmp"}
 
-// photoFileName makes the uploaded file name safe for a link: letters, digits, dot, dash and
-// underscore kept, anything else an underscore, at most 100 characters; a photo sent without a
-// name is called "photo" with the extension of its detected format. The link is the page's
-// shape, the organization's photo folder then "<epoch ms>_<n>_<file name>", where the page's
-// unexplained number n is the photo's size in bytes.
+// photoFileName makes an uploaded file name safe for a link: letters, digits, dot, dash and
+// underscore kept, anything else an underscore, at most 100 characters; none at all is "photo"
+// with the extension of the detected format.
 func photoFileName(name, ext string) string {
-	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
-		name = name[i+1:]
-	}
+	name = name[strings.LastIndexAny(name, `/\`)+1:]
 	var b strings.Builder
 	for _, r := range name {
 		if b.Len() >= 100 {
 			break
 		}
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' {
 			b.WriteRune(r)
-		default:
+		} else {
 			b.WriteByte('_')
 		}
 	}
@@ -316,4 +259,3 @@ func photoFileName(name, ext string) string {
 	}
 	return "photo" + ext
 }
-
