@@ -642,7 +642,7 @@ var _ = Describe("valomnia", func() {
 				v.Authorize(ctx, r)
 				resp, body := v.Do(r)
 				path := strings.TrimPrefix(r.URL.EscapedPath(), vlRoot(v).EscapedPath())
-				vlExpectEntry(v, resp, body, "route-not-found", map[string]string{"escapedPath": path})
+				vlExpectEntry(v, resp, body, "route-not-found", map[string]string{"path": path})
 			})
 		}
 	})

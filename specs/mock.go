@@ -48,6 +48,9 @@ type Mock struct {
 	// RefuseRepeatedQuery makes a query parameter whose schema is no array, sent more than once,
 	// invalid (keyword "repeated"); kin-openapi would read its first value.
 	RefuseRepeatedQuery bool `json:"refuseRepeatedQuery,omitempty"`
+	// RawPath makes the {path} placeholder the path as sent, percent-escapes kept (a servlet
+	// container's request URI), instead of decoded.
+	RawPath bool `json:"rawPath,omitempty"`
 	// Errors says how an error answer looks and which one a request with several faults gets.
 	Errors MockErrors `json:"errors"`
 	// Collections are the stored records, by name.

@@ -72,7 +72,7 @@ func catalogueRows() []catalogueRow {
 			},
 		},
 		{
-			id: "route-not-found", args: map[string]string{"escapedPath": "/api/v9/contacts/5"},
+			id: "route-not-found", args: map[string]string{"path": "/api/v9/contacts/5"},
 			// An API version the mock does not serve.
 			raw: func(t *testing.T, e *env) result {
 				return e.send(form("/api/v9/contacts/5", marieForm("", ""), e.login()))

@@ -473,7 +473,7 @@ func TestUnknownRoutes(t *testing.T) {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
 			e := newEnv(t, valomnia.Options{})
 			res := e.send(raw{method: tt.method, path: tt.path, contentType: formType, body: []byte(marieForm("", "")), session: e.login()})
-			wantError(t, res, "route-not-found", map[string]string{"escapedPath": tt.path})
+			wantError(t, res, "route-not-found", map[string]string{"path": tt.path})
 		})
 	}
 }
@@ -572,7 +572,7 @@ func TestDotSegmentIDs(t *testing.T) {
 		t.Run(id, func(t *testing.T) {
 			e := newEnv(t, valomnia.Options{})
 			res := e.send(form("/api/v1.0/contacts/"+id, marieForm("", ""), e.login()))
-			wantError(t, res, "route-not-found", map[string]string{"escapedPath": "/api/v1.0/contacts/" + id})
+			wantError(t, res, "route-not-found", map[string]string{"path": "/api/v1.0/contacts/" + id})
 		})
 	}
 	// The backend's own handler, without the shared server's mux, answers as the vendor does.
@@ -587,7 +587,7 @@ func TestDotSegmentIDs(t *testing.T) {
 		req.Header.Set("Content-Type", formType)
 		req.AddCookie(handlerSession(t, b.Handler()))
 		b.Handler().ServeHTTP(rec, req)
-		wantError(t, result{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}, "route-not-found", map[string]string{"escapedPath": path})
+		wantError(t, result{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}, "route-not-found", map[string]string{"path": path})
 	}
 }
 
