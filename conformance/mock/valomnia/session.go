@@ -18,11 +18,10 @@ import (
 // The spec's sessionCookie scheme's cookie; where a login redirects (operation loginSuccess).
 const sessionCookie, tokenPath = "JSESSIONID", "/login/ajaxSuccess"
 
-// login opens a session for the configured user: 302 to the token page, with the session's
-// cookie. Anything else (a wrong user or password, no ajax=true, a body too large or not UTF-8, a
-// form that does not parse, a query field sent twice) answers the rule login. The fields are
-// request parameters: a POST's form body and query alike (the vendor's connector sends them in
-// the query of a body-less POST), a GET's query.
+// login opens a session for the configured user: 302 to the token page, with its cookie; else
+// (wrong credentials, no ajax=true, a body too large or not UTF-8, a form that does not parse, a
+// query field sent twice) the rule login. The fields are request parameters: a POST's form body
+// and query alike (the vendor's connector uses the query of a body-less POST), a GET's query.
 func (a *adapter) login(c *mock.Call) {
 	r, values := c.R, url.Values(nil)
 	query := r.URL.Query()
@@ -40,7 +39,7 @@ func (a *adapter) login(c *mock.Call) {
 			values = r2.Form
 		}
 	}
-	// Credentials compared in constant time: response times do not tell how much of a guess was right.
+	// Compared in constant time: response times do not tell how much of a guess was right.
 	get, same := url.Values(values).Get, func(got, want string) bool { return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1 }
 	if get("ajax") != "true" || !same(get("j_username"), a.creds.User) || !same(get("j_password"), a.creds.Password.Reveal()) {
 		c.Refuse(mock.Problem{Cond: specs.Condition{On: specs.OnRule, Rule: ruleLogin}})

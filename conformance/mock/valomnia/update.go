@@ -22,14 +22,14 @@ import (
 )
 
 // adapter is Valomnia's rules over the engine. Of the spec it reads the update's request schemas
-// (which parameters exist, which are required and in which order, their types, which is the
-// photo) and the Contact schema (which of them a contact stores): no field list of its own.
+// and the Contact schema (which parameters a contact stores): no field list of its own.
 type adapter struct {
 	creds    Credentials
 	now      func() time.Time
 	apiPath  string
 	sessions *mock.Sessions
 	forms    map[string]form // the update's request schemas by media type
+	other    string          // the one a body in another media type is judged by (it has no parameters)
 	contact  *openapi3.Schema
 }
 
@@ -47,7 +47,7 @@ func newAdapter(doc *openapi3.T, opts Options) (*adapter, error) {
 		a.apiPath = *m.APIPath
 	}
 	op, contact := doc.Paths.Find("/contacts/{id}"), doc.Components.Schemas["Contact"]
-	if op == nil || op.Post == nil || op.Post.RequestBody == nil || contact == nil {
+	if op == nil || op.Post == nil || op.Post.RequestBody == nil || len(op.Post.RequestBody.Value.Content) == 0 || contact == nil {
 		return nil, errors.New("the spec has no update of /contacts/{id} or no Contact")
 	}
 	a.contact = contact.Value
@@ -58,6 +58,9 @@ func newAdapter(doc *openapi3.T, opts Options) (*adapter, error) {
 			return nil, fmt.Errorf("the %s update requires nothing; missing-param names a required field", mt)
 		}
 		a.forms[mt] = f
+		if a.other == "" || mt < a.other {
+			a.other = mt
+		}
 	}
 	return a, nil
 }
@@ -104,7 +107,7 @@ func (a *adapter) judge(c *mock.Call) (string, map[string]any, *mock.Problem) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	f, ok := a.forms[mt]
 	if !ok {
-		f = a.forms["application/x-www-form-urlencoded"]
+		f = a.forms[a.other]
 	}
 	p := mock.ReadParams(r, c.Body, f.file, MaxImageBytes+1)
 	tooLarge := c.Refused != nil && c.Refused.Kind == mock.RejectTooLarge
@@ -179,7 +182,6 @@ func (a *adapter) judge(c *mock.Call) (string, map[string]any, *mock.Problem) {
 		if s, ok := v.(string); ok && utf8.RuneCountInString(s) > MaxTextLength {
 			return "", nil, rule(ruleSave)
 		}
-		// What the contact stores under the parameter's own name, as sent (empty clears).
 		if ps := a.contact.Properties[name]; ps != nil && ps.Value.VisitJSON(v) == nil {
 			next[name] = v
 		}
@@ -188,8 +190,7 @@ func (a *adapter) judge(c *mock.Call) (string, map[string]any, *mock.Problem) {
 		return "", nil, rule(ruleSave)
 	}
 	if p.File != nil {
-		// The page's link shape "<folder><epoch ms>_<n>_<file name>"; its n unexplained, the
-		// photo's size here.
+		// The page's link "<folder><epoch ms>_<n>_<file name>"; n, unexplained, is the size here.
 		org, _ := c.Extra().(*organization) // always set: the fixtures hook returns one
 		next[photoProp] = fmt.Sprintf("%s%d_%d_%s", org.PhotoBaseURL, a.now().UnixMilli(), len(p.File), photoFileName(p.FileName, ext))
 	}
@@ -209,7 +210,7 @@ func key(s string, external bool) any {
 	return nil
 }
 
-// find returns the record of coll a key names: by id, or by reference for a string.
+// find returns the record of coll a key names: by id, or by reference (a string).
 func find(c *mock.Call, coll string, key any) (string, map[string]any) {
 	k := fmt.Sprint(key)
 	if ref, ok := key.(string); ok {

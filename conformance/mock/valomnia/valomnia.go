@@ -38,7 +38,7 @@ const MaxImageBytes = 2_000_000
 // (whose spring-security-core login Valomnia runs) maps a String to a 255-character column.
 const MaxTextLength = 255
 
-// DefaultSessionTimeout is how long a session lives without use: a servlet container's default.
+// DefaultSessionTimeout is how long a session lives unused: a servlet container's default.
 const DefaultSessionTimeout = 30 * time.Minute
 
 // Names of the spec the page's rules are about; the catalogue's `when` names the rules.
