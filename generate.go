@@ -13,7 +13,6 @@ package contactapis
 
 //go:generate go tool oapi-codegen -config gen/valomnia/types.cfg.yaml specs/valomnia.yaml
 //go:generate go tool oapi-codegen -config gen/valomnia/client.cfg.yaml specs/valomnia.yaml
-//go:generate go tool oapi-codegen -config gen/valomnia/server.cfg.yaml specs/valomnia.yaml
 
 //go:generate go tool oapi-codegen -config gen/which50/types.cfg.yaml specs/which50.yaml
 //go:generate go tool oapi-codegen -config gen/which50/client.cfg.yaml specs/which50.yaml

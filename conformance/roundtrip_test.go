@@ -441,7 +441,7 @@ var _ = Describe("valomnia round trips", func() {
 		var others []any
 		if v.HasAdmin() {
 			_, rest := rtSplit(rtRecords(rtState(ctx, v), "contacts"), "id", id)
-			others = rtOthers(rest, f.Name)
+			others = rtOthers(rest, readAs)
 		}
 		value := rtValue(o, f, rtLookup(before, readAs), others)
 		text := rtText(value)
@@ -645,7 +645,7 @@ var _ = Describe("auregister round trips", func() {
 			}
 			Expect(id).NotTo(BeZero(), "the mock holds a contact of a type in %v", types)
 			_, rest := rtSplit(contacts, "id", strconv.FormatInt(id, 10))
-			others = rtOthers(rest, f.Name)
+			others = rtOthers(rest, readAs)
 		} else {
 			id = h.fixtureID()
 		}

@@ -53,6 +53,9 @@ type Mock struct {
 	// "repeated"), unless it is an exploded array (one value per occurrence): kin-openapi would
 	// read the first value of any other, a comma-separated list (explode: false) included.
 	RefuseRepeatedQuery bool `json:"refuseRepeatedQuery,omitempty"`
+	// RawPath makes the {path} placeholder the path as sent, percent-escapes kept (a servlet
+	// container's request URI), instead of decoded.
+	RawPath bool `json:"rawPath,omitempty"`
 	// Errors says how an error answer looks and which one a request with several faults gets.
 	Errors MockErrors `json:"errors"`
 	// Collections are the stored records, by name.
@@ -121,6 +124,11 @@ type MockCollection struct {
 	// property, or "Values/*" for every member of an object property, keyed by member name
 	// and value. Lookups cost the same whatever the number of records.
 	Indexes [][]string `json:"indexes,omitempty"`
+	// Private are properties each record holds beyond its schema, by name, each with its own
+	// schema: what the page's rules read but no answer shows (Valomnia's contact is named by the
+	// caller's own reference with useExternalId). Fixtures and GET /_admin/state carry them; no
+	// request sets them and no answer renders them.
+	Private map[string]*openapi3.SchemaRef `json:"private,omitempty"`
 	// Required lists properties every stored record has beyond the schema's required ones (a
 	// fixture without one is refused): iovox's display_name may be left out of an update, but a
 	// contact always has one.
@@ -143,6 +151,12 @@ type MockOperation struct {
 	// Batch makes the operation an update of several records named inside the body, applied all
 	// or nothing. Its 2xx answer has no body.
 	Batch *MockBatch `json:"batch,omitempty"`
+	// Serve hands the operation to the adapter (its Serve hook, with this name): for what the
+	// page states that is no update or read of one record (a login, a session's token page), or
+	// an update whose request the page reads its own way (Valomnia's request parameters, from
+	// the body and the query). The engine still routes, checks credentials and answers errors
+	// and records from the spec.
+	Serve string `json:"serve,omitempty"`
 }
 
 // MockBatch is an update of several records of one collection: each item of the body's Items
@@ -320,14 +334,20 @@ func ReadMock(doc *openapi3.T) (m Mock, ok bool, err error) {
 			return Mock{}, true, fmt.Errorf("collection %s: %w", name, err)
 		}
 		props := doc.Components.Schemas[c.Schema].Value.Properties
+		for name, ps := range c.Private {
+			if props[name] != nil || ps == nil || ps.Value == nil {
+				return Mock{}, true, fmt.Errorf("%s: collection %s: private property %q has no schema or is the schema's own", ExtMock, name, name)
+			}
+		}
+		has := func(k string) bool { return props[k] != nil || c.Private[k] != nil }
 		for _, k := range append(append(c.KeyProperties(), c.Derived...), c.Required...) {
-			if props[k] == nil {
+			if !has(k) {
 				return Mock{}, true, fmt.Errorf("%s: collection %s: schema %s has no property %q", ExtMock, name, c.Schema, k)
 			}
 		}
 		for _, ix := range c.Indexes {
 			for _, path := range ix {
-				if props[strings.TrimSuffix(path, "/*")] == nil {
+				if !has(strings.TrimSuffix(path, "/*")) {
 					return Mock{}, true, fmt.Errorf("%s: collection %s: index %v: schema %s has no property %q", ExtMock, name, ix, c.Schema, path)
 				}
 			}

@@ -4,7 +4,6 @@ import (
 	"net/url"
 
 	"github.com/contactapis/contactapis/apiclient"
-	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/conformance/mock"
 	mockauregister "github.com/contactapis/contactapis/conformance/mock/auregister"
 	mockiovox "github.com/contactapis/contactapis/conformance/mock/iovox"
@@ -59,7 +58,7 @@ var registry = []*Vendor{
 			},
 		},
 		FixtureKeys: []string{"CONTACT_ID", "CUSTOMER_ID"},
-		Errors:      contract.ErrorFormat{JSON: "error_description"},
+		// Errors: derived from the spec's x-mock errors declaration.
 		NewClient: func(base string, c Credentials, opts ...apiclient.Option) (any, error) {
 			return client(valomnia.NewContactsClient(base, valomnia.Credentials{User: c.Value("USER"), Password: c["PASSWORD"]}, opts...))
 		},

@@ -16,6 +16,11 @@ type Backend interface {
 	APIPath() string
 	// MaxBodyBytes caps request bodies.
 	MaxBodyBytes() int64
+	// StrictJSON refuses JSON bodies with data after the value.
+	StrictJSON() bool
+	// Validator is the backend's spec, compiled: the pipeline routes, decodes and validates
+	// with it, once, and hands the decoded body to the handler.
+	Validator() *contract.Validator
 	// Authenticate reports whether r carries the vendor's valid credentials for the matched
 	// operation (called only for operations with security).
 	Authenticate(r *http.Request, m *contract.Match) bool

@@ -1,8 +1,9 @@
 // Package mock is the plumbing every vendor mock shares: the request pipeline in front of a
-// vendor's Backend, the spec-driven Engine that is a Backend, fault injection, the exchange log
-// and the admin API. mock/<vendor> holds each vendor's adapter (its page's business rules) or,
-// for vendors not yet moved to the engine, its hand-written backend; package mock/mocks
-// assembles all four, for the conformance suite and for tools/mockserver alike.
+// vendor's Backend, the spec-driven Engine that is the Backend of every vendor, fault injection,
+// the exchange log and the admin API. mock/<vendor> holds each vendor's adapter (its page's
+// business rules); package mock/mocks assembles all four, for the conformance suite and for
+// tools/mockserver alike. The Backend interface remains the pipeline's seam (its own tests serve
+// a fake through it).
 //
 // The pipeline, per request, in this order (each step answers in the vendor's own dialect through
 // its Backend.Reject, never with a generic Go error):
@@ -14,8 +15,9 @@
 //     client that writes its whole body before reading gets the answer instead of a reset
 //  3. text bodies and the query must be UTF-8 → RejectEncoding
 //  4. credentials checked by the backend → RejectUnauthenticated
-//  5. validated against the spec (conformance/contract) → RejectInvalid, with kin-openapi's error
-//     for the backend to map to a catalogue entry
+//  5. decoded and validated against the spec, once (contract.ValidateBody, with the backend's own
+//     Validator) → RejectInvalid, with kin-openapi's error and the decoded value for the backend
+//     to map to a catalogue entry; a valid body's value goes to the handler
 //  6. fault injection: latency, then the documented 500 at the configured rate (only on
 //     operations that declare a 5xx)
 //  7. the backend's handler; its answer is validated against the spec before it is sent. An answer
@@ -54,6 +56,15 @@
 // removed from the request schema is no longer applied. A failure no entry's `when` covers is a
 // gap in the spec: the engine logs an error and answers a bare 500, which the pipeline reports as
 // a contract violation.
+//
+// An operation whose x-mock names serve is answered by the adapter's Serve (engine_serve.go):
+// routed, its credentials checked, and handed over with its body and, when the pipeline refused
+// it for its body or query, the refusal, so that a page with its own way of reading requests
+// (Valomnia's request parameters, ReadParams; its login, Sessions) judges them in its own order;
+// it answers through the engine (Call.Refuse renders the catalogue, Call.Answer the response
+// schema) and reads and writes the collections' records (Record, Find through an index, Put).
+// A collection's private properties are stored with each record beyond its schema (fixtures and
+// state show them, answers do not).
 //
 // Batches (engine_batch.go) are judged whole under the engine's lock before anything is written:
 // every item names its record by the collection's key; a key named twice, or keys that a rename

@@ -62,6 +62,13 @@ type Adapter struct {
 	// values. The engine hands the result to Batch and Applied, and State shows its sections.
 	// Without it such sections are refused.
 	Fixtures func(sections map[string]json.RawMessage, records Records) (Extra, error)
+	// Serve answers the operations whose x-mock names it (serve; see Call): valid requests and
+	// those the pipeline refused for their body or query, which the adapter judges in the page's
+	// own way. A wrong route or failed credentials are answered by the engine.
+	Serve func(c *Call)
+	// Reset follows every restore of the records (Reset, new fixtures): state the adapter keeps
+	// outside them and outside Extra (Valomnia's sessions) starts afresh.
+	Reset func()
 }
 
 // Records are every collection's records by key. The engine never changes a record in place, only
@@ -251,6 +258,9 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 				e.stored[name][prop] = true
 			}
 		}
+		for prop := range coll.Private {
+			e.stored[name][prop] = true
+		}
 	}
 	for _, op := range specs.Operations(doc) {
 		mo, err := specs.ReadMockOperation(op.Operation)
@@ -293,16 +303,21 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 // checkOperation refuses an operation's x-mock the engine cannot serve.
 func (e *Engine) checkOperation(op *openapi3.Operation, mo specs.MockOperation) error {
 	n := 0
-	for _, set := range []bool{mo.Update != nil, mo.Read != nil, mo.Batch != nil} {
+	for _, set := range []bool{mo.Update != nil, mo.Read != nil, mo.Batch != nil, mo.Serve != ""} {
 		if set {
 			n++
 		}
 	}
 	switch {
 	case n == 0:
-		return fmt.Errorf("no %s update, read or batch: the engine would not know what it does", specs.ExtMock)
+		return fmt.Errorf("no %s update, read, batch or serve: the engine would not know what it does", specs.ExtMock)
 	case n > 1:
-		return fmt.Errorf("%s has more than one of update, read and batch; an operation does one", specs.ExtMock)
+		return fmt.Errorf("%s has more than one of update, read, batch and serve; an operation does one", specs.ExtMock)
+	case mo.Serve != "":
+		if e.adapter.Serve == nil {
+			return fmt.Errorf("%s serve %q needs the adapter's Serve", specs.ExtMock, mo.Serve)
+		}
+		return nil
 	case mo.Batch == nil:
 		if _, ok := e.conf.Collections[mo.Record().Collection]; !ok {
 			return fmt.Errorf("no collection %q", mo.Record().Collection)
@@ -348,8 +363,12 @@ func (e *Engine) APIPath() string { return e.apiPath }
 // MaxBodyBytes implements Backend: x-mock's maxBodyBytes.
 func (e *Engine) MaxBodyBytes() int64 { return e.conf.MaxBodyBytes }
 
-// StrictJSON makes the pipeline hand the engine the body decoded (see decoder).
+// StrictJSON implements Backend: x-mock's strictJSON.
 func (e *Engine) StrictJSON() bool { return e.conf.StrictJSON }
+
+// Validator implements Backend: compiled for the engine's own document, which may not be an
+// embedded spec.
+func (e *Engine) Validator() *contract.Validator { return e.validator }
 
 // Doc is the spec the engine serves.
 func (e *Engine) Doc() *openapi3.T { return e.doc }
@@ -470,6 +489,7 @@ func (e *Engine) serveBody(w http.ResponseWriter, r *http.Request, body []byte) 
 			e.Reject(w, r, &Rejection{Kind: RejectInvalid, Match: m, Err: err, Body: body, Decoded: decoded})
 			return
 		}
+		r.Body = io.NopCloser(bytes.NewReader(body)) // read above: the handler's again, as the pipeline does
 		e.handle(w, r, m, decoded)
 	}
 }
@@ -484,6 +504,10 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 	switch {
 	case mo.Read != nil && mo.Read.Select:
 		e.handleSelect(w, r, m, nil)
+		return
+	case mo.Serve != "":
+		raw, _ := io.ReadAll(r.Body) // the pipeline's copy, in memory
+		e.serveAdapter(w, r, m, mo.Serve, raw, nil)
 		return
 	case mo.Read != nil:
 		e.read(w, r, m, mo.Read)
@@ -768,6 +792,9 @@ func (e *Engine) Reset() {
 	defer e.mu.Unlock()
 	e.cur = e.fixtures.clone()
 	e.reindex()
+	if e.adapter.Reset != nil {
+		e.adapter.Reset()
+	}
 }
 
 // PrepareFixtures implements Backend.
@@ -781,6 +808,9 @@ func (e *Engine) PrepareFixtures(raw json.RawMessage) (func(), error) {
 		defer e.mu.Unlock()
 		e.fixtures, e.cur = d, d.clone()
 		e.reindex()
+		if e.adapter.Reset != nil {
+			e.adapter.Reset()
+		}
 	}, nil
 }
 
@@ -797,7 +827,13 @@ func (e *Engine) State() any {
 		s := e.schema(coll.Schema)
 		recs := []map[string]any{}
 		for _, key := range e.sortedKeys(coll, e.cur.data[name]) {
-			recs = append(recs, deepCopy(project(s, e.cur.data[name][key])).(map[string]any))
+			rec := project(s, e.cur.data[name][key])
+			for prop := range coll.Private {
+				if v, ok := e.cur.data[name][key][prop]; ok {
+					rec[prop] = v
+				}
+			}
+			recs = append(recs, deepCopy(rec).(map[string]any))
 		}
 		out[name] = recs
 	}
@@ -921,7 +957,14 @@ func (e *Engine) parseFixtures(raw []byte) (state, error) {
 			}
 			rec := make(map[string]any, len(obj))
 			for prop, v := range obj {
-				rec[prop] = canonical(s.Properties[prop].Value, v)
+				ps := s.Properties[prop]
+				if ps == nil { // private (e.stored checked the name)
+					ps = coll.Private[prop]
+					if err := ps.Value.VisitJSON(v); err != nil {
+						return state{}, fail("%s: %s: %s", where, prop, firstLine(err.Error()))
+					}
+				}
+				rec[prop] = canonical(ps.Value, v)
 			}
 			for _, k := range coll.KeyProperties() {
 				if rec[k] == nil {
@@ -943,7 +986,11 @@ func (e *Engine) parseFixtures(raw []byte) (state, error) {
 		for i, key := range recKeys[name] {
 			rec := d[name][key]
 			for _, prop := range slices.Sorted(maps.Keys(rec)) {
-				ref, _ := s.Properties[prop].Value.Extensions[specs.ExtMockRef].(string)
+				ps := s.Properties[prop]
+				if ps == nil {
+					ps = coll.Private[prop]
+				}
+				ref, _ := ps.Value.Extensions[specs.ExtMockRef].(string)
 				if v := rec[prop]; ref != "" && v != nil {
 					if _, ok := d[ref][keyOf(v)]; !ok {
 						return state{}, fail("%s[%d] (%s %s): %s %s is not among the %s", name, i, coll.Key, key, prop, keyOf(v), ref)

@@ -211,6 +211,9 @@ func (e *Engine) placeholder(name string, r *http.Request, m *contract.Match, p 
 	case "method":
 		return r.Method, true
 	case "path":
+		if e.conf.RawPath {
+			return r.URL.EscapedPath(), true
+		}
 		return r.URL.Path, true
 	case "field":
 		return p.Field, p.Field != ""

@@ -19,6 +19,9 @@ import (
 
 // Reject implements Backend: a refused request as the catalogue entries its failures map to.
 func (e *Engine) Reject(w http.ResponseWriter, r *http.Request, rej *Rejection) {
+	if e.serveRefused(w, r, rej) {
+		return
+	}
 	switch rej.Kind {
 	case RejectNoRoute:
 		e.answer(w, r, nil, []Problem{{Cond: specs.Condition{On: specs.OnNoRoute}}})

@@ -31,6 +31,14 @@ type fake struct {
 func (f *fake) Vendor() string      { return specs.Auregister }
 func (f *fake) APIPath() string     { return "" }
 func (f *fake) MaxBodyBytes() int64 { return 64 }
+func (f *fake) StrictJSON() bool    { return false }
+func (f *fake) Validator() *contract.Validator {
+	v, err := contract.New(specs.Auregister, "")
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
 func (f *fake) Authenticate(r *http.Request, _ *contract.Match) bool {
 	return r.Header.Get("Authorization") == "Bearer test"
 }

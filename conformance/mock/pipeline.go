@@ -33,14 +33,9 @@ type vendor struct {
 }
 
 func newVendor(b Backend, f Faults, seed uint64, logger *slog.Logger) (*vendor, error) {
-	var v *contract.Validator
-	if e, ok := b.(*Engine); ok {
-		v = e.validator // built for the engine's own document, which may not be an embedded spec
-	} else {
-		var err error
-		if v, err = contract.New(b.Vendor(), b.APIPath()); err != nil {
-			return nil, err
-		}
+	v := b.Validator()
+	if v == nil {
+		return nil, fmt.Errorf("backend %s has no validator", b.Vendor())
 	}
 	return &vendor{backend: b, validator: v, faults: newFaultState(f, seed), logger: logger.With("vendor", b.Vendor())}, nil
 }
@@ -126,17 +121,12 @@ func (v *vendor) serve(rec *recorder, r *http.Request, ex *Exchange) (*contract.
 	case m.Secured() && !v.backend.Authenticate(r, m):
 		return reject(&Rejection{Kind: RejectUnauthenticated, Match: m, Body: body})
 	}
-	rt := &routed{match: m}
-	if d, ok := v.backend.(decoder); ok {
-		// The engine takes the body's value from here: decoded and validated once.
-		decoded, err := v.validator.ValidateBody(r.Context(), m, r, body, contract.DecodeOptions{StrictJSON: d.StrictJSON()})
-		if err != nil {
-			return reject(&Rejection{Kind: RejectInvalid, Match: m, Err: err, Body: body, Decoded: decoded})
-		}
-		rt.body, rt.decoded = decoded, true
-	} else if err := v.validator.ValidateRouted(r.Context(), m, r, body); err != nil {
-		return reject(&Rejection{Kind: RejectInvalid, Match: m, Err: err, Body: body})
+	// The backend takes the body's value from here: decoded and validated once.
+	decoded, err := v.validator.ValidateBody(r.Context(), m, r, body, contract.DecodeOptions{StrictJSON: v.backend.StrictJSON()})
+	if err != nil {
+		return reject(&Rejection{Kind: RejectInvalid, Match: m, Err: err, Body: body, Decoded: decoded})
 	}
+	rt := &routed{match: m, body: decoded, decoded: true}
 	delay, fail := v.faults.draw()
 	sleep(r.Context(), delay)
 	// Only an operation that documents a server error can fail with one (Valomnia's login
@@ -229,7 +219,8 @@ type matchKey struct{}
 // for both, so that passing them costs one allocation.
 type routed struct {
 	match *contract.Match
-	// decoded: body is the body as decoded (for backends that are decoders).
+	// decoded: body is the body as decoded (false when the handler is served without the
+	// pipeline).
 	decoded bool
 	body    contract.Body
 	// answerChecked: the backend vouches that its answer's body fits the spec.
@@ -242,13 +233,6 @@ func vouchForAnswer(ctx context.Context) {
 	if rt, _ := ctx.Value(matchKey{}).(*routed); rt != nil {
 		rt.answerChecked = true
 	}
-}
-
-// decoder is a backend that takes the request body's decoded value from the pipeline (the
-// engine) instead of decoding it again.
-type decoder interface {
-	// StrictJSON refuses JSON bodies with data after the value.
-	StrictJSON() bool
 }
 
 // decodedBody returns the body as the pipeline decoded and validated it.

@@ -1,4 +1,4 @@
-// Package valomnia is a typed client (and strict server interface) for Valomnia's "Update a contact"
+// Package valomnia is a typed client for Valomnia's "Update a contact"
 // service and the session login it depends on.
 //
 // The *.gen.go files are generated from specs/valomnia.yaml by `go generate` at the module root

@@ -234,7 +234,7 @@ func (d *valomniaDriver) fixtures(groups, size int) (any, error) {
 	for _, key := range slices.Concat(d.keys(groups, size)...) {
 		id, _ := strconv.Atoi(key)
 		contacts = append(contacts, map[string]any{
-			"id": id, "reference": "LOAD-" + key, "customerId": valomniaCustomer, "userId": 1,
+			"id": id, "reference": "LOAD-" + key, "customer": map[string]any{"id": valomniaCustomer}, "user": map[string]any{"id": 1},
 			"firstName": valomniaFirstName, "lastName": valomniaLastName,
 			"fonction": "", "country": "FR", "city": "", "postalCode": "", "address": "", "email": "",
 			"phone": "", "phone2": "", "mobile": "", "fax": "", "comment": "load test contact",

@@ -274,7 +274,7 @@ func TestBodiesOverTheCapAnswerInTheVendorsForm(t *testing.T) {
 	mw := multipart.NewWriter(&mp)
 	mw.WriteField("firstName", "Marie")
 	part, _ := mw.CreateFormFile("imageFile", "big.png")
-	part.Write(pad("\x89PNG\r\n\x1a\n", valomnia.MaxBodyBytes))
+	part.Write(pad("\x89PNG\r\n\x1a\n", int64(valomnia.MaxBodyBytes)))
 	mw.Close()
 	for _, tt := range []struct {
 		vendor, id, method, path, contentType string
@@ -288,7 +288,7 @@ func TestBodiesOverTheCapAnswerInTheVendorsForm(t *testing.T) {
 		// A servlet container drops the parameters of a form over its limit; a multipart
 		// resolver refuses the upload (valomnia package doc, check 6).
 		{specs.Valomnia, "missing-param", http.MethodPost, "/valomnia/api/v1.0/contacts/5", "application/x-www-form-urlencoded",
-			pad("firstName=", valomnia.MaxBodyBytes), nil},
+			pad("firstName=", int64(valomnia.MaxBodyBytes)), nil},
 		{specs.Valomnia, "exceeded-file-size", http.MethodPost, "/valomnia/api/v1.0/contacts/5", mw.FormDataContentType(),
 			mp.Bytes(), nil},
 		// ASP.NET binds a body it cannot read as null (which50 package doc).

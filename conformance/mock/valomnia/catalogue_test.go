@@ -304,7 +304,7 @@ func exchanges(t *testing.T, e *env) []mock.Exchange {
 	return log.Exchanges
 }
 
-func equalContacts(a, b valomnia.State) bool {
+func equalContacts(a, b State) bool {
 	if len(a.Contacts) != len(b.Contacts) {
 		return false
 	}
@@ -316,7 +316,7 @@ func equalContacts(a, b valomnia.State) bool {
 	return true
 }
 
-func sameContact(a, b valomnia.Contact) bool {
+func sameContact(a, b Contact) bool {
 	pa, pb := "", ""
 	if a.Photo != nil {
 		pa = "=" + *a.Photo

@@ -61,7 +61,7 @@ func (c *clock) Advance(d time.Duration) {
 // env is one mock server (the full pipeline, validation on) around one Valomnia backend.
 type env struct {
 	t       testing.TB
-	backend *valomnia.Backend
+	backend *mock.Engine
 	server  *mock.Server
 	srv     *httptest.Server
 	clock   *clock
@@ -143,7 +143,7 @@ func pooled(t testing.TB) *env {
 }
 
 // serve puts b behind a mock server with mopts.
-func serve(t testing.TB, b *valomnia.Backend, c *clock, mopts mock.Options) *env {
+func serve(t testing.TB, b *mock.Engine, c *clock, mopts mock.Options) *env {
 	t.Helper()
 	s, err := mock.New(mopts, b)
 	if err != nil {
@@ -248,11 +248,50 @@ func (e *env) client(opts ...apiclient.Option) *api.ContactsClient {
 	return c
 }
 
+// Contact is a stored contact as the admin state shows it (the spec's Contact and the mock's
+// private properties), with the few links the tests compare flattened.
+type Contact struct {
+	ID                                                                              int64
+	Reference                                                                       string
+	CustomerID                                                                      int64 `json:"-"`
+	Customer                                                                        struct{ ID int64 }
+	FirstName, LastName, Fonction, Country, City, PostalCode, Address, Email, Phone string
+	Phone2, Mobile, Fax, Comment                                                    string
+	IsDecisionMaker, FailSave                                                       bool
+	Photo                                                                           *string
+	DateCreated, LastUpdated                                                        time.Time
+}
+
+// State is the mock's admin state: the records, the organization and the open sessions.
+type State struct {
+	Contacts     []Contact
+	Customers    []map[string]any
+	Users        []map[string]any
+	OpenSessions int
+	raw          map[string]any
+}
+
 // state is the backend's store.
-func (e *env) state() valomnia.State { return e.backend.State().(valomnia.State) }
+func (e *env) state() State {
+	e.t.Helper()
+	b, err := json.Marshal(e.backend.State())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		e.t.Fatal(err)
+	}
+	for i := range s.Contacts {
+		s.Contacts[i].CustomerID, s.Contacts[i].Customer.ID = s.Contacts[i].Customer.ID, 0
+	}
+	json.Unmarshal(b, &s.raw)
+	delete(s.raw, "openSessions")
+	return s
+}
 
 // contact is contact id of the store.
-func (e *env) contact(id int64) valomnia.Contact {
+func (e *env) contact(id int64) Contact {
 	e.t.Helper()
 	for _, c := range e.state().Contacts {
 		if c.ID == id {
@@ -260,7 +299,7 @@ func (e *env) contact(id int64) valomnia.Contact {
 		}
 	}
 	e.t.Fatalf("no contact %d in the store", id)
-	return valomnia.Contact{}
+	return Contact{}
 }
 
 // catalogue is the spec's error catalogue, read the way the mock reads it.
@@ -419,4 +458,19 @@ func decodeJSON(t testing.TB, b []byte) map[string]any {
 		t.Fatalf("%q: %v", b, err)
 	}
 	return v
+}
+
+// handlerSession logs in through h, a mock's handler served alone (no shared server, no mount),
+// and returns the session's cookie.
+func handlerSession(t testing.TB, h http.Handler) *http.Cookie {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, "/j_spring_security_check", strings.NewReader("j_username=test%40example.com&j_password=test&ajax=true"))
+	req.Header.Set("Content-Type", formType)
+	h.ServeHTTP(rec, req)
+	cookies := rec.Result().Cookies()
+	if rec.Code != http.StatusFound || len(cookies) != 1 {
+		t.Fatalf("login through the handler alone: %d %s", rec.Code, rec.Body)
+	}
+	return cookies[0]
 }

@@ -104,6 +104,7 @@ func TestHostileMultipart(t *testing.T) {
 			rec := httptest.NewRecorder()
 			req := httptest.NewRequest(http.MethodPost, "/api/v1.0/contacts/5", strings.NewReader(tt.body))
 			req.Header.Set("Content-Type", ct)
+			req.AddCookie(handlerSession(t, off.Handler()))
 			off.Handler().ServeHTTP(rec, req)
 			if rec.Code != res.status || !bytes.Equal(rec.Body.Bytes(), res.body) {
 				t.Errorf("handler alone: %d %s\nwith the pipeline: %d %s", rec.Code, rec.Body, res.status, res.body)
@@ -188,6 +189,7 @@ func TestHostileFormParameterCount(t *testing.T) {
 			rec := httptest.NewRecorder()
 			req := httptest.NewRequest(http.MethodPost, "/api/v1.0/contacts/5", strings.NewReader(body))
 			req.Header.Set("Content-Type", formType)
+			req.AddCookie(handlerSession(t, off.Handler()))
 			off.Handler().ServeHTTP(rec, req)
 			if rec.Code != res.status || !bytes.Equal(rec.Body.Bytes(), res.body) {
 				t.Errorf("handler alone: %d %s\nwith the pipeline: %d %s", rec.Code, rec.Body, res.status, res.body)

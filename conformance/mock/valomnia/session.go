@@ -1,117 +1,84 @@
 package valomnia
 
 import (
-	"crypto/rand"
+	"bytes"
 	"crypto/subtle"
-	"encoding/hex"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
 	"strings"
-	"sync"
-	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/contactapis/contactapis/conformance/mock"
+	"github.com/contactapis/contactapis/specs"
 )
 
-// maxSessions bounds the open sessions, so that a client (or a fuzzer) logging in in a loop cannot
-// grow the mock without end; past it the session closest to expiry is dropped.
-const maxSessions = 10_000
+// The spec's sessionCookie scheme's cookie; where a login redirects (operation loginSuccess).
+const sessionCookie, tokenPath = "JSESSIONID", "/login/ajaxSuccess"
 
-// session is one logged-in session. Its token is the map key and never leaves the store except in
-// the login's Set-Cookie and the token page.
-type session struct {
-	user    string
-	expires time.Time
-}
-
-// sessions are the server-side sessions, keyed by their random opaque token. A session expires
-// after timeout without use (a servlet container's idle timeout): each request that presents it
-// pushes its expiry back.
-type sessions struct {
-	timeout time.Duration
-	now     func() time.Time
-
-	mu   sync.Mutex
-	open map[string]session
-}
-
-func newSessions(timeout time.Duration, now func() time.Time) *sessions {
-	return &sessions{timeout: timeout, now: now, open: map[string]session{}}
-}
-
-// start opens a session for user and returns its token: 16 random bytes in upper-case hex, the
-// shape of a servlet session id.
-func (s *sessions) start(user string) string {
-	b := make([]byte, 16)
-	rand.Read(b) // never fails (crypto/rand panics rather than return an error)
-	token := strings.ToUpper(hex.EncodeToString(b))
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.open) >= maxSessions {
-		s.evictLocked(now)
-	}
-	s.open[token] = session{user: user, expires: now.Add(s.timeout)}
-	return token
-}
-
-// evictLocked drops the expired sessions, or the one closest to expiry when none has.
-func (s *sessions) evictLocked(now time.Time) {
-	var oldest string
-	for token, ss := range s.open {
-		if !now.Before(ss.expires) {
-			delete(s.open, token)
-			continue
-		}
-		if oldest == "" || ss.expires.Before(s.open[oldest].expires) {
-			oldest = token
-		}
-	}
-	if len(s.open) >= maxSessions {
-		delete(s.open, oldest)
-	}
-}
-
-// use returns the user of the open session token names and extends it; an expired session is
-// closed.
-func (s *sessions) use(token string) (user string, ok bool) {
-	if token == "" {
-		return "", false
-	}
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ss, ok := s.open[token]
+// login opens a session for the configured user: 302 to the token page, with its cookie; else
+// (wrong credentials, no ajax=true, a body too large or not UTF-8, a form that does not parse, a
+// query field sent twice) the rule login. The fields are request parameters: a POST's form body
+// and query alike (the vendor's connector uses the query of a body-less POST), a GET's query.
+func (a *adapter) login(c *mock.Call) {
+	r, values := c.R, url.Values(nil)
+	query := r.URL.Query()
 	switch {
-	case !ok:
-		return "", false
-	case !now.Before(ss.expires):
-		delete(s.open, token)
-		return "", false
-	}
-	ss.expires = now.Add(s.timeout)
-	s.open[token] = ss
-	return ss.user, true
-}
-
-// count returns the number of sessions not yet expired.
-func (s *sessions) count() int {
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, ss := range s.open {
-		if now.Before(ss.expires) {
-			n++
+	case c.Refused != nil && c.Refused.Kind != mock.RejectInvalid:
+	case slices.ContainsFunc(c.Match.Route.Operation.Parameters, func(p *openapi3.ParameterRef) bool {
+		return p.Value.In == openapi3.ParameterInQuery && len(query[p.Value.Name]) > 1
+	}):
+	case r.Method == http.MethodGet:
+		values = query
+	default:
+		r2 := r.Clone(r.Context())
+		r2.Body, r2.Form, r2.PostForm = io.NopCloser(bytes.NewReader(c.Body)), nil, nil
+		if r2.ParseForm() == nil {
+			values = r2.Form
 		}
 	}
-	return n
+	// Compared in constant time: response times do not tell how much of a guess was right.
+	get, same := url.Values(values).Get, func(got, want string) bool { return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1 }
+	if get("ajax") != "true" || !same(get("j_username"), a.creds.User) || !same(get("j_password"), a.creds.Password.Reveal()) {
+		c.Refuse(mock.Problem{Cond: specs.Condition{On: specs.OnRule, Rule: ruleLogin}})
+		return
+	}
+	// Location is absolute, on the host the client called, as a servlet container writes it: the
+	// vendor's connector posts to Location as given, with no host to send a relative URL to.
+	// Mounted under a path (/valomnia in the shared server), redirect and cookie carry the mount.
+	prefix, scheme := mountPrefix(r), "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	c.W.Header().Set("Location", scheme+"://"+r.Host+prefix+tokenPath)
+	c.W.Header().Set("Set-Cookie", (&http.Cookie{Name: sessionCookie, Value: a.sessions.Start(a.creds.User), Path: prefix + "/", HttpOnly: true}).String())
+	c.W.WriteHeader(http.StatusFound)
 }
 
-func (s *sessions) clear() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	clear(s.open)
+// mountPrefix is the mount http.StripPrefix removed: what precedes the path the mock sees in
+// the path the client sent.
+func mountPrefix(r *http.Request) string {
+	sent, _, _ := strings.Cut(r.RequestURI, "?")
+	if p, ok := strings.CutSuffix(sent, r.URL.EscapedPath()); ok && strings.HasPrefix(p, "/") {
+		return strings.TrimSuffix(p, "/")
+	}
+	return ""
 }
 
-// sameSecret compares a credential in constant time, so that response times do not tell how much
-// of a guess was right.
-func sameSecret(got, want string) bool {
-	return subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+// token answers the session's token and its user; without an open session, or for any request
+// the pipeline refused, the operation's unauthenticated entry.
+func (a *adapter) token(c *mock.Call) {
+	cookie, err := c.R.Cookie(sessionCookie)
+	user, ok := "", false
+	if err == nil && c.Refused == nil {
+		user, ok = a.sessions.Use(cookie.Value)
+	}
+	if !ok {
+		c.Refuse(mock.Problem{Cond: specs.Condition{On: specs.OnUnauthenticated}})
+		return
+	}
+	c.Answer("", map[string]any{"token": cookie.Value, "success": true, "username": user, "user": map[string]any{
+		"email": a.creds.User, "firstName": a.creds.FirstName, "lastName": a.creds.LastName, "role": slices.Clone(a.creds.Roles)}})
 }

@@ -32,7 +32,7 @@ func TestConcurrentUpdatesAreWhole(t *testing.T) {
 			"&address=%[1]s&email=%[1]s%%40entity1.example&phone=%[1]s&phone2=%[1]s&mobile=%[1]s&fax=%[1]s", tag, customer)
 		return tag, body, customer
 	}
-	whole := func(c valomnia.Contact) bool {
+	whole := func(c Contact) bool {
 		tag := strings.TrimPrefix(c.FirstName, "F-")
 		var w, r int
 		if _, err := fmt.Sscanf(tag, "w%dr%d", &w, &r); err != nil {
@@ -51,7 +51,7 @@ func TestConcurrentUpdatesAreWhole(t *testing.T) {
 				_, body, _ := version(w, r)
 				for _, id := range contacts {
 					res := e.send(form("/api/v1.0/contacts/"+id, body, token))
-					var c valomnia.Contact
+					var c Contact
 					var answer struct {
 						FirstName, LastName, Fonction, City, PostalCode, Address, Email, Phone, Phone2, Mobile, Fax string
 						Customer                                                                                    struct{ ID int64 }
@@ -60,7 +60,7 @@ func TestConcurrentUpdatesAreWhole(t *testing.T) {
 						errs <- fmt.Errorf("contact %s: %d %s", id, res.status, res.body)
 						continue
 					}
-					c = valomnia.Contact{FirstName: answer.FirstName, LastName: answer.LastName, Fonction: answer.Fonction,
+					c = Contact{FirstName: answer.FirstName, LastName: answer.LastName, Fonction: answer.Fonction,
 						City: answer.City, PostalCode: answer.PostalCode, Address: answer.Address, Email: answer.Email,
 						Phone: answer.Phone, Phone2: answer.Phone2, Mobile: answer.Mobile, Fax: answer.Fax, CustomerID: answer.Customer.ID}
 					if !whole(c) {
@@ -100,20 +100,20 @@ func TestPrepareFixturesRefusesBadData(t *testing.T) {
 		change func(f map[string]any)
 		want   string
 	}{
-		{"unknown field", func(f map[string]any) { contact(f, 0)["nickname"] = "M" }, `unknown field "nickname"`},
+		{"unknown field", func(f map[string]any) { contact(f, 0)["nickname"] = "M" }, `contacts[0] (id 5): unknown property "nickname"`},
 		{"no organization name", func(f map[string]any) { f["organization"].(map[string]any)["name"] = "" }, "organization: name is empty"},
-		{"duplicate contact id", func(f map[string]any) { contact(f, 1)["id"] = 5 }, "contacts[1] (id 5): id given twice"},
-		{"duplicate contact reference", func(f map[string]any) { contact(f, 1)["reference"] = "CT-0005" }, `contacts[1] (id 6): reference "CT-0005" given twice`},
-		{"unknown customer", func(f map[string]any) { contact(f, 0)["customerId"] = 31888 }, "contacts[0] (id 5): customerId 31888 is not one of the customers"},
-		{"unknown user", func(f map[string]any) { contact(f, 0)["userId"] = 9 }, "contacts[0] (id 5): userId 9 is not one of the users"},
-		{"no first name", func(f map[string]any) { contact(f, 0)["firstName"] = "" }, "contacts[0] (id 5): firstName and lastName are required"},
-		{"bad email", func(f map[string]any) { contact(f, 0)["email"] = "x" }, `contacts[0] (id 5): email "x"`},
-		{"bad country", func(f map[string]any) { contact(f, 0)["country"] = "fr" }, `contacts[0] (id 5): country "fr"`},
-		{"bad date", func(f map[string]any) { contact(f, 0)["dateCreated"] = "yesterday" }, "cannot parse"},
-		{"updated before created", func(f map[string]any) { contact(f, 0)["lastUpdated"] = "2000-01-01T00:00:00Z" }, "contacts[0] (id 5): lastUpdated is before dateCreated"},
-		{"customer without reference", func(f map[string]any) { f["customers"].([]any)[0].(map[string]any)["reference"] = "" }, "customers[0] (id 3229): reference is empty"},
-		{"duplicate customer reference", func(f map[string]any) { f["customers"].([]any)[1].(map[string]any)["reference"] = "C0959" }, `customers[1] (id 4410): reference "C0959" given twice`},
-		{"zero user id", func(f map[string]any) { f["users"].([]any)[0].(map[string]any)["id"] = 0 }, "users[0] (id 0): id must be positive"},
+		{"duplicate contact id", func(f map[string]any) { contact(f, 1)["id"] = 5 }, "contacts[1] (id 5): id 5 given twice"},
+		{"duplicate contact reference", func(f map[string]any) { contact(f, 1)["reference"] = "CT-0005" }, `contact 6: reference "CT-0005" is contact 5's too`},
+		{"unknown customer", func(f map[string]any) { contact(f, 0)["customer"] = map[string]any{"id": 31888} }, "contact 5: customer 31888 is not one of the customers"},
+		{"unknown user", func(f map[string]any) { contact(f, 0)["user"] = map[string]any{"id": 9} }, "contact 5: user 9 is not one of the users"},
+		{"no first name", func(f map[string]any) { contact(f, 0)["firstName"] = "" }, "contact 5: firstName and lastName are required"},
+		{"bad email", func(f map[string]any) { contact(f, 0)["email"] = "x" }, `contact 5: email "x"`},
+		{"bad country", func(f map[string]any) { contact(f, 0)["country"] = "fr" }, `contact 5: country "fr"`},
+		{"bad date", func(f map[string]any) { contact(f, 0)["dateCreated"] = "yesterday" }, `contacts[0] (id 5): dateCreated: string doesn't match the format "date-time"`},
+		{"updated before created", func(f map[string]any) { contact(f, 0)["lastUpdated"] = "2000-01-01T00:00:00Z" }, "contact 5: lastUpdated is before dateCreated"},
+		{"customer without reference", func(f map[string]any) { f["customers"].([]any)[0].(map[string]any)["reference"] = "" }, "customer 3229: reference is empty"},
+		{"duplicate customer reference", func(f map[string]any) { f["customers"].([]any)[1].(map[string]any)["reference"] = "C0959" }, `customer 4410: reference "C0959" is customer 3229's too`},
+		{"zero user id", func(f map[string]any) { f["users"].([]any)[0].(map[string]any)["id"] = 0 }, "user 0: id must be positive"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,7 +193,7 @@ func TestStateIsDeterministic(t *testing.T) {
 	if s.OpenSessions != 1 || len(s.Contacts) != 4 || len(s.Customers) != 2 || len(s.Users) != 1 {
 		t.Errorf("state %+v", s)
 	}
-	back, _ := json.Marshal(s.Fixtures)
+	back, _ := json.Marshal(s.raw)
 	if _, err := e.backend.PrepareFixtures(back); err != nil {
 		t.Errorf("State does not load back as fixtures: %v", err)
 	}

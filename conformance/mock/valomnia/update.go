@@ -3,325 +3,255 @@ package valomnia
 import (
 	"errors"
 	"fmt"
-	"io"
 	"maps"
-	"mime/multipart"
+	"mime"
 	"net/http"
 	"net/mail"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
-	"github.com/oapi-codegen/runtime"
+	"github.com/getkin/kin-openapi/openapi3"
 
-	api "github.com/contactapis/contactapis/gen/valomnia"
+	"github.com/contactapis/contactapis/conformance/mock"
+	"github.com/contactapis/contactapis/specs"
 )
 
-// Wire names the checks refer to (properties of the spec's ContactUpdate and
-// ContactUpdateMultipart, and the path parameter).
-const (
-	paramID            = "id"
-	paramCustomerID    = "customerId"
-	paramUseExternalID = "useExternalId"
-	paramImageFile     = "imageFile"
-)
-
-// MaxImageBytes is the largest photo the mock accepts. The page's limit is "2Mo" and the spec
-// (imageFile x-assumed) leaves open whether that is 2,000,000 or 2,097,152 bytes; the mock takes
-// the smaller, as the typed client does (gen/valomnia.MaxImageBytes), so that whatever passes here
-// passes either reading.
-const MaxImageBytes = 2_000_000
-
-// MaxTextLength is the longest text (in characters) a contact field stores. Longer values answer
-// save-failed: Valomnia runs on Grails (its login is the spring-security-core plugin's), whose
-// ORM maps a String property to a 255-character column unless told otherwise, so saving a longer
-// value fails. Assumed; the page gives no length.
-const MaxTextLength = 255
-
-// imageTypes are the photo formats the page accepts, as http.DetectContentType names them.
-var imageTypes = map[string]string{"image/jpeg": ".jpg", "image/gif": ".gif", "image/png": ".png", "image/bmp": ".bmp"}
-
-// updateInput is an update as read from the wire, whichever media type carried it.
-type updateInput struct {
-	id     string
-	fields api.ContactUpdate
-	// badBool is set when useExternalId was sent but is not a boolean.
-	badBool bool
-	// nonUTF8 names the first parameter (body, then query) whose name or a value is not UTF-8.
-	nonUTF8 string
-	image   *imagePart
-	// unreadable is set when the body could not be read to its end (a malformed form, a truncated
-	// multipart body): the vendor then has no parameters at all.
-	unreadable bool
+// adapter is Valomnia's rules over the engine. Of the spec it reads the update's request schemas
+// and the Contact schema (which parameters a contact stores): no field list of its own.
+type adapter struct {
+	creds    Credentials
+	now      func() time.Time
+	apiPath  string
+	sessions *mock.Sessions
+	forms    map[string]form // the update's request schemas by media type
+	other    string          // the one a body in another media type is judged by (it has no parameters)
+	contact  *openapi3.Schema
 }
 
-// imagePart is the photo of a multipart update.
-type imagePart struct {
-	fileName string
-	data     []byte // at most MaxImageBytes+1 bytes
-	tooLarge bool
+// form is a request schema's parameters, through allOf.
+type form struct {
+	props    map[string]*openapi3.Schema
+	required []string // in the spec's order: missing-param names the first one missing
+	file     string   // the binary property: the photo
 }
 
-// fieldsFromValues binds parameters read from the wire (a multipart body's fields, or a form the
-// generated binding refused) the way the generated form binding does: first value wins, unknown
-// names ignored. useExternalId is parsed here, so that a value that is not a boolean is reported
-// as the vendor does rather than failing the whole binding.
-func fieldsFromValues(values url.Values) (fields api.ContactUpdate, badBool bool) {
-	rest := maps.Clone(values)
-	delete(rest, paramUseExternalID)
-	if raw := values[paramUseExternalID]; len(raw) > 0 {
-		// strconv.ParseBool is what the generated binding and kin-openapi accept ("1", "True", ...).
-		if b, err := strconv.ParseBool(raw[0]); err == nil {
-			fields.UseExternalID = &b
-		} else {
-			badBool = true
+func newAdapter(doc *openapi3.T, opts Options) (*adapter, error) {
+	a := &adapter{creds: opts.Credentials, now: opts.Now, apiPath: APIPath, forms: map[string]form{},
+		sessions: mock.NewSessions(opts.SessionTimeout, opts.Now)}
+	if m, _, err := specs.ReadMock(doc); err == nil && m.APIPath != nil {
+		a.apiPath = *m.APIPath
+	}
+	op, contact := doc.Paths.Find("/contacts/{id}"), doc.Components.Schemas["Contact"]
+	if op == nil || op.Post == nil || op.Post.RequestBody == nil || len(op.Post.RequestBody.Value.Content) == 0 || contact == nil {
+		return nil, errors.New("the spec has no update of /contacts/{id} or no Contact")
+	}
+	a.contact = contact.Value
+	for mt, media := range op.Post.RequestBody.Value.Content {
+		f := form{props: map[string]*openapi3.Schema{}}
+		f.flatten(media.Schema.Value)
+		if len(f.required) == 0 {
+			return nil, fmt.Errorf("the %s update requires nothing; missing-param names a required field", mt)
+		}
+		a.forms[mt] = f
+		if a.other == "" || mt < a.other {
+			a.other = mt
 		}
 	}
-	// Every other property is a string, which binding cannot refuse.
-	_ = runtime.BindForm(&fields, rest, nil, nil)
-	return fields, badBool
+	return a, nil
 }
 
-// readMultipart reads a multipart update: the part named imageFile is the photo (whatever its
-// declared type; its format is judged from its bytes), every other named part a field. An empty
-// photo part is no photo, as browsers send one when no file was chosen; of several photo parts the
-// first non-empty one counts.
-func readMultipart(mr *multipart.Reader) (values url.Values, img *imagePart, nonUTF8 string, err error) {
-	values = url.Values{}
-	for {
-		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return values, img, nonUTF8, nil
+func (f *form) flatten(s *openapi3.Schema) {
+	for _, sub := range s.AllOf {
+		f.flatten(sub.Value)
+	}
+	for name, p := range s.Properties {
+		if f.props[name] = p.Value; p.Value.Format == "binary" {
+			f.file = name
 		}
-		if err != nil {
-			return values, img, nonUTF8, err
-		}
-		name := p.FormName()
-		if nonUTF8 == "" && !utf8.ValidString(name) {
-			nonUTF8 = printable(name)
-		}
-		switch {
-		case name == paramImageFile:
-			data, err := io.ReadAll(io.LimitReader(p, MaxImageBytes+1))
-			if err == nil && len(data) > MaxImageBytes {
-				_, err = io.Copy(io.Discard, p) // to the next part, so a truncated body is still seen
-			}
-			if err != nil {
-				return values, img, nonUTF8, err
-			}
-			if img == nil && len(data) > 0 {
-				img = &imagePart{fileName: p.FileName(), data: data, tooLarge: len(data) > MaxImageBytes}
-			}
-		case name != "":
-			data, err := io.ReadAll(p)
-			if err != nil {
-				return values, img, nonUTF8, err
-			}
-			if nonUTF8 == "" && !utf8.Valid(data) {
-				nonUTF8 = printable(name)
-			}
-			values.Add(name, string(data))
-		default:
-			if _, err := io.Copy(io.Discard, p); err != nil {
-				return values, img, nonUTF8, err
-			}
+	}
+	for _, name := range s.Required {
+		if !slices.Contains(f.required, name) {
+			f.required = append(f.required, name)
 		}
 	}
 }
 
-// firstNonUTF8 returns the name of the first parameter of a query or form (in wire order) whose
-// name or value is not UTF-8 once decoded, made printable; pairs that do not decode are skipped.
-func firstNonUTF8(query string) string {
-	for query != "" {
-		var pair string
-		pair, query, _ = strings.Cut(query, "&")
-		rawName, rawValue, _ := strings.Cut(pair, "=")
-		n, err1 := url.QueryUnescape(rawName)
-		v, err2 := url.QueryUnescape(rawValue)
-		if err1 == nil && err2 == nil && (!utf8.ValidString(n) || !utf8.ValidString(v)) {
-			return printable(n)
-		}
+func rule(name string, args ...string) *mock.Problem {
+	p := mock.Problem{Cond: specs.Condition{On: specs.OnRule, Rule: name}, Args: map[string]string{}}
+	for i := 0; i+1 < len(args); i += 2 {
+		p.Args[args[i]] = args[i+1]
 	}
-	return ""
+	return &p
 }
 
-// printable is a parameter name as a message can carry it.
-func printable(name string) string { return strings.ToValidUTF8(name, "\uFFFD") }
-
-// plan is an update that passed every check but saving.
-type plan struct {
-	contact, customer key
-	change            change
+// update applies an update the page's rules accept and answers the contact.
+func (a *adapter) update(c *mock.Call) {
+	key, next, p := a.judge(c)
+	if p != nil {
+		c.Refuse(*p)
+		return
+	}
+	c.Put(contacts, key, next)
+	c.Answer(contacts, next)
 }
 
-// check judges an update in the mock's order (see the package doc): what was sent and in which
-// type, then which records it names, then the values, then the photo, then what storage accepts.
-func (b *Backend) check(in updateInput) (plan, *vendorError) {
-	if in.unreadable {
-		return plan{}, refuse(idMissingParam, "param", b.required[0])
-	}
-	f := in.fields
-	for _, name := range b.required {
-		if requiredValue(f, name) == "" {
-			return plan{}, refuse(idMissingParam, "param", name)
-		}
-	}
-	if in.badBool {
-		return plan{}, refuse(idInvalidParamType, "param", paramUseExternalID)
-	}
-	external := f.UseExternalID != nil && *f.UseExternalID
-	contact, ok := parseKey(in.id, external)
+// judge checks an update in the order of the package documentation and returns the contact as
+// it would be stored, or the first refusal.
+func (a *adapter) judge(c *mock.Call) (string, map[string]any, *mock.Problem) {
+	r := c.R
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	f, ok := a.forms[mt]
 	if !ok {
-		return plan{}, refuse(idInvalidParamType, "param", paramID)
+		f = a.forms[a.other]
 	}
-	customer, ok := parseKey(f.CustomerID, external)
-	if !ok {
-		return plan{}, refuse(idInvalidParamType, "param", paramCustomerID)
-	}
-	if in.nonUTF8 != "" {
-		return plan{}, refuse(idInvalidParamType, "param", in.nonUTF8)
-	}
-	texts := textFields(f)
-	if err := b.store.resolve(contact, customer); err != nil {
-		return plan{}, b.storeError(err, contact, customer)
-	}
-	if f.Email != nil && *f.Email != "" && !validEmail(*f.Email) {
-		return plan{}, refuse(idEmailValidation)
-	}
-	if f.Country != nil && *f.Country != "" && !validCountry(*f.Country) {
-		return plan{}, refuse(idCountryError)
-	}
-	ch := change{firstName: f.FirstName, lastName: f.LastName, optional: map[string]*string{}}
-	if in.image != nil {
-		if in.image.tooLarge {
-			return plan{}, refuse(idExceededFileSize)
-		}
-		contentType := http.DetectContentType(in.image.data)
-		ext, ok := imageTypes[contentType]
-		if !ok {
-			return plan{}, refuse(idUnsupportedFileType)
-		}
-		ch.photo = &photoUpload{fileName: photoFileName(in.image.fileName, ext), size: len(in.image.data)}
-	}
-	for _, t := range texts {
-		if utf8.RuneCountInString(t.value) > MaxTextLength {
-			return plan{}, refuse(idSaveFailed)
-		}
-		if t.optional {
-			ch.optional[t.name] = t.ptr
-		}
-	}
-	return plan{contact: contact, customer: customer, change: ch}, nil
-}
-
-// storeError maps the store's sentinels to their catalogue entries.
-func (b *Backend) storeError(err error, contact, customer key) *vendorError {
+	p := mock.ReadParams(r, c.Body, f.file, MaxImageBytes+1)
+	tooLarge := c.Refused != nil && c.Refused.Kind == mock.RejectTooLarge
 	switch {
-	case errors.Is(err, ErrContactNotFound):
-		return refuse(idNotFoundContact, "id", contact.String())
-	case errors.Is(err, ErrCustomerNotFound):
-		return refuse(idNotFoundCustomer, "id", customer.String())
-	case errors.Is(err, ErrSaveFailed):
-		return refuse(idSaveFailed)
+	case path.Clean("/"+r.URL.Path) != r.URL.Path: // a dot segment: the container resolves it
+		return "", nil, &mock.Problem{Cond: specs.Condition{On: specs.OnNoRoute}}
+	case tooLarge && mt == "multipart/form-data": // Spring's multipart resolver refuses it first
+		return "", nil, rule(ruleFileSize)
+	case tooLarge, p.Unreadable: // a container drops the parameters of a form it cannot read
+		return "", nil, rule(ruleMissing, "param", f.required[0])
 	}
-	b.logger.Error("valomnia mock: unexpected store error", "error", err)
-	return refuse(idServerError)
-}
-
-// parseKey reads a path id or customerId: the caller's reference as sent when external, else a
-// Long as Java parses one (an optional sign, decimal digits, 64 bits).
-func parseKey(s string, external bool) (key, bool) {
-	if external {
-		return key{external: true, ref: s}, utf8.ValidString(s)
-	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	return key{id: id}, err == nil
-}
-
-// requiredValue returns the value of a required property; New checks that the spec requires no
-// property this does not know.
-func requiredValue(f api.ContactUpdate, name string) string {
-	switch name {
-	case "firstName":
-		return f.FirstName
-	case "lastName":
-		return f.LastName
-	case paramCustomerID:
-		return f.CustomerID
-	}
-	return "\x00unknown"
-}
-
-// knownRequired are the required properties requiredValue knows.
-var knownRequired = []string{"firstName", "lastName", paramCustomerID}
-
-// textField is one text property of an update that was sent.
-type textField struct {
-	name     string
-	value    string
-	ptr      *string
-	optional bool
-}
-
-// textFields lists the text properties sent, in the page's table order.
-func textFields(f api.ContactUpdate) []textField {
-	out := []textField{{name: "firstName", value: f.FirstName}, {name: "lastName", value: f.LastName},
-		{name: paramCustomerID, value: f.CustomerID}}
-	for _, o := range []struct {
-		name string
-		ptr  *string
-	}{{"fonction", f.Fonction}, {"country", f.Country}, {"city", f.City}, {"postalCode", f.PostalCode},
-		{"address", f.Address}, {"email", f.Email}, {"phone", f.Phone}, {"phone2", f.Phone2},
-		{"mobile", f.Mobile}, {"fax", f.Fax}} {
-		if o.ptr != nil {
-			out = append(out, textField{name: o.name, value: *o.ptr, ptr: o.ptr, optional: true})
+	for _, name := range f.required {
+		if v, _ := p.First(name); v == "" {
+			return "", nil, rule(ruleMissing, "param", name)
 		}
 	}
-	return out
+	// The values in the spec's types, booleans first (useExternalId decides how ids read).
+	sent := map[string]any{}
+	for _, name := range slices.Sorted(maps.Keys(f.props)) {
+		if v, ok := p.First(name); ok && name != f.file {
+			sent[name] = v
+			if f.props[name].Type.Is(openapi3.TypeBoolean) {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return "", nil, rule(ruleType, "param", name)
+				}
+				sent[name] = b
+			}
+		}
+	}
+	external, _ := sent[externalIDParam].(bool)
+	id := c.Match.PathParams[paramID]
+	if unescaped, err := url.PathUnescape(id); err == nil {
+		id = unescaped
+	}
+	contact, customer := key(id, external), key(fmt.Sprint(sent[customerIDParam]), external)
+	switch {
+	case contact == nil:
+		return "", nil, rule(ruleType, "param", paramID)
+	case customer == nil:
+		return "", nil, rule(ruleType, "param", customerIDParam)
+	case p.NonUTF8 != "":
+		return "", nil, rule(ruleType, "param", p.NonUTF8)
+	}
+	// What the spec constrains beyond the page's checks (a property added with a maxLength).
+	for _, name := range slices.Sorted(maps.Keys(sent)) {
+		if f.props[name].VisitJSON(sent[name]) != nil {
+			return "", nil, rule(ruleType, "param", name)
+		}
+	}
+	ckey, stored := find(c, contacts, contact)
+	_, cust := find(c, customers, customer)
+	email, _ := sent["email"].(string)
+	code, _ := sent["country"].(string)
+	ext, image := imageTypes[http.DetectContentType(p.File)]
+	switch {
+	case stored == nil:
+		return "", nil, &mock.Problem{Cond: specs.Condition{On: specs.OnNotFound, In: "path", Param: paramID}, Args: map[string]string{"id": fmt.Sprint(contact)}}
+	case cust == nil:
+		return "", nil, &mock.Problem{Cond: specs.Condition{On: specs.OnNotFound, In: "body", Field: customerIDParam}, Args: map[string]string{"id": fmt.Sprint(customer)}}
+	case email != "" && !validEmail(email):
+		return "", nil, rule(ruleEmail)
+	case code != "" && !validCountry(code):
+		return "", nil, rule(ruleCountry)
+	case len(p.File) > MaxImageBytes:
+		return "", nil, rule(ruleFileSize)
+	case p.File != nil && !image:
+		return "", nil, rule(ruleFileType)
+	}
+	next := maps.Clone(stored)
+	for name, v := range sent {
+		if s, ok := v.(string); ok && utf8.RuneCountInString(s) > MaxTextLength {
+			return "", nil, rule(ruleSave)
+		}
+		if ps := a.contact.Properties[name]; ps != nil && ps.Value.VisitJSON(v) == nil {
+			next[name] = v
+		}
+	}
+	if stored["failSave"] == true {
+		return "", nil, rule(ruleSave)
+	}
+	if p.File != nil {
+		// The page's link "<folder><epoch ms>_<n>_<file name>"; n, unexplained, is the size here.
+		org, _ := c.Extra().(*organization) // always set: the fixtures hook returns one
+		next[photoProp] = fmt.Sprintf("%s%d_%d_%s", org.PhotoBaseURL, a.now().UnixMilli(), len(p.File), photoFileName(p.FileName, ext))
+	}
+	next["customer"], next["customerReference"] = maps.Clone(cust), cust[referenceProp]
+	next["lastUpdated"] = a.now().UTC().Truncate(time.Second).Format(time.RFC3339)
+	return ckey, next, nil
 }
 
-// validEmail is the mock's reading of "incorrect Email format" (the page names the error, not the
-// rule): a bare address as net/mail parses it (no display name, angle brackets or comment), whose
-// domain has a dot between non-empty labels and is not an address literal. Grails' email
-// constraint (Apache Commons Validator) refuses dotless domains such as "localhost" too.
+// key reads a path id or customerId: the caller's reference when external, else a Long as Java
+// parses one (an optional sign, decimal digits, 64 bits); nil when it is neither.
+func key(s string, external bool) any {
+	if id, err := strconv.ParseInt(s, 10, 64); !external && err == nil {
+		return id
+	} else if external && utf8.ValidString(s) {
+		return s
+	}
+	return nil
+}
+
+// find returns the record of coll a key names: by id, or by reference (a string).
+func find(c *mock.Call, coll string, key any) (string, map[string]any) {
+	k := fmt.Sprint(key)
+	if ref, ok := key.(string); ok {
+		if keys := c.Find(coll, referenceProp, ref); len(keys) > 0 {
+			k = keys[0]
+		} else {
+			return "", nil
+		}
+	}
+	return k, c.Record(coll, k)
+}
+
+// validEmail reads "incorrect Email format" (the page names no rule) as a bare address net/mail
+// parses, no display name or comment, whose domain has a dot between non-empty labels and is no
+// literal: Grails' email constraint refuses dotless domains such as "localhost" too.
 func validEmail(s string) bool {
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Name != "" || a.Address != s {
 		return false
 	}
-	at := strings.LastIndexByte(s, '@')
-	domain := s[at+1:]
-	if strings.HasPrefix(domain, "[") {
-		return false
-	}
+	domain := s[strings.LastIndexByte(s, '@')+1:]
 	labels := strings.Split(domain, ".")
-	return len(labels) >= 2 && !slices.Contains(labels, "")
+	return !strings.HasPrefix(domain, "[") && len(labels) >= 2 && !slices.Contains(labels, "")
 }
 
-// photoUpload is a photo that passed the checks; the store makes its link.
-type photoUpload struct {
-	fileName string
-	size     int
-}
+// imageTypes are the photo formats the page accepts, as http.DetectContentType names them.
+var imageTypes = map[string]string{"image/jpeg": ".jpg", "image/gif": ".gif", "image/png": ".png", "image/bmp": ".bmp"}
 
-// photoFileName makes the uploaded file name safe for a link: letters, digits, dot, dash and
-// underscore kept, anything else an underscore, at most 100 characters; a photo sent without a
-// name is called "photo" with the extension of its detected format.
+// photoFileName makes an uploaded file name safe for a link: letters, digits, dot, dash and
+// underscore kept, anything else an underscore, at most 100 characters; none at all is "photo"
+// with the extension of the detected format.
 func photoFileName(name, ext string) string {
-	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
-		name = name[i+1:]
-	}
+	name = name[strings.LastIndexAny(name, `/\`)+1:]
 	var b strings.Builder
 	for _, r := range name {
 		if b.Len() >= 100 {
 			break
 		}
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' {
 			b.WriteRune(r)
-		default:
+		} else {
 			b.WriteByte('_')
 		}
 	}
@@ -329,12 +259,4 @@ func photoFileName(name, ext string) string {
 		return s
 	}
 	return "photo" + ext
-}
-
-// photoLink is the page's photo URL shape: the tenant's photo folder, then the upload time in epoch
-// milliseconds, a number and the file name
-// ("BASE_URL/entity1-1450169988465/photoContact/1471508040029_2938_marie_schrader.png"). What the
-// page's 2938 counts is not said; the mock puts the photo's size in bytes there.
-func photoLink(base string, millis int64, p *photoUpload) string {
-	return fmt.Sprintf("%s%d_%d_%s", base, millis, p.size, p.fileName)
 }

@@ -410,7 +410,7 @@ func TestUpdateKeepsWhatWasNotSent(t *testing.T) {
 func TestFormAndMultipartAgree(t *testing.T) {
 	body := "firstName=Marie&lastName=Schrader&customerId=3229&fonction=Buyer&country=FR&city=Paris&postalCode=75001&address=1+rue+de+Rivoli&email=marie%40entity1.example&phone=0102030405&phone2=0102030406&mobile=0602030405&fax=&useExternalId=false"
 	var answers [2][]byte
-	var stored [2]valomnia.Contact
+	var stored [2]Contact
 	for i, multi := range []bool{false, true} {
 		e := newEnv(t, valomnia.Options{})
 		r := form("/api/v1.0/contacts/5", body, e.login())
@@ -551,6 +551,7 @@ func TestValidationOffAnswersTheSame(t *testing.T) {
 			if b.contentType != "" {
 				req.Header.Set("Content-Type", b.contentType)
 			}
+			req.AddCookie(handlerSession(t, off.Handler()))
 			off.Handler().ServeHTTP(rec, req)
 			if rec.Code != withPipeline.status || !bytes.Equal(rec.Body.Bytes(), withPipeline.body) {
 				t.Errorf("without validation %d %s\nwith validation    %d %s", rec.Code, rec.Body, withPipeline.status, withPipeline.body)
@@ -584,6 +585,7 @@ func TestDotSegmentIDs(t *testing.T) {
 		req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(marieForm("", "")))
 		req.URL.Path, req.RequestURI = path, path
 		req.Header.Set("Content-Type", formType)
+		req.AddCookie(handlerSession(t, b.Handler()))
 		b.Handler().ServeHTTP(rec, req)
 		wantError(t, result{status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()}, "route-not-found", map[string]string{"path": path})
 	}

@@ -1,0 +1,136 @@
+package mock
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/contactapis/contactapis/conformance/contract"
+)
+
+// Params are a request's parameters as a servlet container reads them, for vendors whose page
+// reads "request parameters" (Valomnia): a URL-encoded form's, or a multipart body's named parts,
+// then the query's, whatever the media type carrying the body. A parameter's first value wins.
+type Params struct {
+	Values url.Values
+	// File is the first non-empty part named as the file property (at most FileLimit bytes
+	// kept), and FileName its file name. An empty file part is no file, as browsers send one
+	// when no file was chosen.
+	File     []byte
+	FileName string
+	// NonUTF8 names (made printable) the first parameter, body then query, whose name or a
+	// value is not UTF-8.
+	NonUTF8 string
+	// Unreadable: the body cannot be read to its end (a malformed form, a truncated multipart
+	// body or one beyond contract.CheckMultipart's framing limits, another media type), so the
+	// request has no parameters at all.
+	Unreadable bool
+}
+
+// ReadParams reads r's parameters from body: a form and its query as net/http parses them (a
+// malformed pair makes the whole form unreadable); a multipart body part by part, the part named
+// file (its declared type aside) as the file, at most fileLimit bytes of it, then the query's
+// pairs that decode.
+func ReadParams(r *http.Request, body []byte, file string, fileLimit int64) Params {
+	var p Params
+	mt, mtParams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/x-www-form-urlencoded":
+		p.NonUTF8 = firstNonUTF8(string(body) + "&" + r.URL.RawQuery)
+		r2 := r.Clone(r.Context())
+		r2.Method, r2.Body, r2.Form, r2.PostForm = http.MethodPost, io.NopCloser(bytes.NewReader(body)), nil, nil
+		r2.Header.Set("Content-Type", mt)
+		p.Unreadable = r2.ParseForm() != nil
+		p.Values = r2.Form
+	case "multipart/form-data":
+		p.Values = url.Values{}
+		if contract.CheckMultipart(body, mtParams["boundary"]) != nil ||
+			p.readParts(multipart.NewReader(bytes.NewReader(body), mtParams["boundary"]), file, fileLimit) != nil {
+			p.Unreadable = true
+			return p
+		}
+		query, _ := url.ParseQuery(r.URL.RawQuery) // the pairs that decode, as a container keeps them
+		for name, vs := range query {
+			p.Values[name] = append(p.Values[name], vs...)
+		}
+		if p.NonUTF8 == "" {
+			p.NonUTF8 = firstNonUTF8(r.URL.RawQuery)
+		}
+	default:
+		p.Unreadable = true
+	}
+	return p
+}
+
+// First is the first value of parameter name.
+func (p Params) First(name string) (string, bool) {
+	vs := p.Values[name]
+	if len(vs) == 0 {
+		return "", false
+	}
+	return vs[0], true
+}
+
+func (p *Params) readParts(mr *multipart.Reader, file string, fileLimit int64) error {
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		name := part.FormName()
+		isFile := file != "" && name == file
+		if p.NonUTF8 == "" && !utf8.ValidString(name) {
+			p.NonUTF8 = printable(name)
+		}
+		var data []byte
+		if isFile {
+			// The rest is read and thrown away, so that a truncated body is still seen.
+			if data, err = io.ReadAll(io.LimitReader(part, fileLimit)); err == nil {
+				_, err = io.Copy(io.Discard, part)
+			}
+		} else {
+			data, err = io.ReadAll(part)
+		}
+		switch {
+		case err != nil:
+			return err
+		case isFile:
+			if p.File == nil && len(data) > 0 {
+				p.File, p.FileName = data, part.FileName()
+			}
+		case name != "":
+			if p.NonUTF8 == "" && !utf8.Valid(data) {
+				p.NonUTF8 = printable(name)
+			}
+			p.Values.Add(name, string(data))
+		}
+	}
+}
+
+// firstNonUTF8 returns the name of the first parameter of a query or form (in wire order) whose
+// name or value is not UTF-8 once decoded, made printable; pairs that do not decode are skipped.
+func firstNonUTF8(query string) string {
+	for query != "" {
+		var pair string
+		pair, query, _ = strings.Cut(query, "&")
+		rawName, rawValue, _ := strings.Cut(pair, "=")
+		n, err1 := url.QueryUnescape(rawName)
+		v, err2 := url.QueryUnescape(rawValue)
+		if err1 == nil && err2 == nil && (!utf8.ValidString(n) || !utf8.ValidString(v)) {
+			return printable(n)
+		}
+	}
+	return ""
+}
+
+// printable is a parameter name as a message can carry it.
+func printable(name string) string { return strings.ToValidUTF8(name, "\uFFFD") }
