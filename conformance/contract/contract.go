@@ -466,7 +466,7 @@ func decodeBody(in *openapi3filter.RequestValidationInput, rb *openapi3.RequestB
 	case opts.StrictJSON && (mt == "application/json" || strings.HasSuffix(mt, "+json")):
 		b.Value, err = decodeStrictJSON(body) // a cut body is malformed whatever this says (the engine adds it)
 	case isXMLMediaType(mt):
-		b.Value, b.root, err = decodeXML(src, media.Schema)
+		b.Value, b.root, err = decodeXML(body, opts.Truncated, media.Schema)
 	default:
 		b.Value, err = decoder(src, header, media.Schema, func(name string) *openapi3.Encoding { return media.Encoding[name] })
 	}

@@ -55,7 +55,7 @@ type element struct {
 	name      xml.Name
 	attrs     []xml.Attr
 	children  []*element
-	text      strings.Builder
+	text      string // its character data, every run of it joined
 	line, col int
 }
 
@@ -72,6 +72,7 @@ func ParseXML(r io.Reader) (*element, error) {
 	dec.CharsetReader = charsetReader
 	var root *element
 	var stack []*element
+	var texts [][]byte // the text of each element on the stack
 	count := 0
 	stopped := func(err error) error {
 		return &XMLPositionError{Err: err, Line: cr.line, Column: cr.column()}
@@ -119,11 +120,14 @@ func ParseXML(r io.Reader) (*element, error) {
 				parent.children = append(parent.children, e)
 			}
 			stack = append(stack, e)
+			texts = append(texts, nil)
 		case xml.EndElement:
-			stack = stack[:len(stack)-1]
+			top := len(stack) - 1
+			stack[top].text = string(texts[top])
+			stack, texts = stack[:top], texts[:top]
 		case xml.CharData:
 			if len(stack) > 0 {
-				stack[len(stack)-1].text.Write(t)
+				texts[len(texts)-1] = append(texts[len(texts)-1], t...)
 			} else if strings.TrimSpace(string(t)) != "" {
 				return nil, &XMLSyntaxError{Msg: "text outside the root element", Line: cr.line, Column: cr.column()}
 			}
@@ -243,7 +247,7 @@ func XMLDecoder(body io.Reader, _ http.Header, schema *openapi3.SchemaRef, _ ope
 // drift detection see them.
 func FromXML(root *element, schema *openapi3.SchemaRef) (any, error) {
 	if schema == nil || schema.Value == nil {
-		return strings.TrimSpace(root.text.String()), nil
+		return strings.TrimSpace(root.text), nil
 	}
 	if want := xmlRootName(schema.Value); want != "" && root.name.Local != want {
 		return nil, &XMLPositionError{Err: fmt.Errorf("root element is <%s>, the schema's is <%s>", root.name.Local, want), Line: root.line, Column: root.col}
@@ -274,7 +278,7 @@ func convert(e *element, s *openapi3.Schema) any {
 	case isObject(s):
 		return convertObject(e, s)
 	default:
-		return scalar(e.text.String(), s)
+		return scalar(e.text, s)
 	}
 }
 
@@ -283,7 +287,7 @@ func convertRef(e *element, ref *openapi3.SchemaRef) any {
 		if len(e.children) > 0 {
 			return convertObject(e, &openapi3.Schema{})
 		}
-		return e.text.String()
+		return e.text
 	}
 	return convert(e, ref.Value)
 }
@@ -374,7 +378,7 @@ func convertObject(e *element, s *openapi3.Schema) any {
 				}
 			}
 		case p.text:
-			out[p.name] = scalar(e.text.String(), p.schema)
+			out[p.name] = scalar(e.text, p.schema)
 		default:
 			var matches []*element
 			for _, c := range e.children {
@@ -414,7 +418,7 @@ func convertObject(e *element, s *openapi3.Schema) any {
 		if claimed[c] {
 			continue
 		}
-		var v any = c.text.String()
+		var v any = c.text
 		if len(c.children) > 0 {
 			v = convertObject(c, &openapi3.Schema{})
 		}
@@ -466,7 +470,7 @@ func keyValuePairs(e *element) (map[string]any, bool) {
 		if key == nil {
 			return nil, false
 		}
-		out[key.text.String()] = value
+		out[key.text] = value
 	}
 	return out, true
 }
