@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -365,38 +366,51 @@ func allProperties(s *openapi3.Schema) openapi3.Schemas {
 
 func convertObject(e *element, s *openapi3.Schema) any {
 	props := cachedProperties(s)
-	out := map[string]any{}
-	claimed := map[*element]bool{}
-	claimedAttr := map[string]bool{}
+	out := make(map[string]any, len(e.children)+len(e.attrs))
+	// claimed[i]: e.children[i] is a declared property's; claimedAttr: attribute names likewise.
+	claimed := make([]bool, len(e.children))
+	var claimedAttr []string
 	for _, p := range props {
 		switch {
 		case p.attr:
 			for _, a := range e.attrs {
 				if a.Name.Local == p.xmlName {
 					out[p.name] = scalar(a.Value, p.schema)
-					claimedAttr[a.Name.Local] = true
+					claimedAttr = append(claimedAttr, a.Name.Local)
 				}
 			}
 		case p.text:
 			out[p.name] = scalar(e.text, p.schema)
 		default:
-			var matches []*element
-			for _, c := range e.children {
+			var first *element
+			var matches []*element // when there are several
+			for i, c := range e.children {
 				if c.name.Local == p.xmlName {
-					matches = append(matches, c)
-					claimed[c] = true
+					if first == nil {
+						first = c
+					} else {
+						if matches == nil {
+							matches = []*element{first}
+						}
+						matches = append(matches, c)
+					}
+					claimed[i] = true
 				}
 			}
 			switch {
-			case len(matches) == 0:
+			case first == nil:
 			case unwrap(p.schema).Type.Is("array"):
+				if matches == nil {
+					out[p.name] = []any{convertRef(first, unwrap(p.schema).Items)}
+					break
+				}
 				items := make([]any, 0, len(matches))
 				for _, m := range matches {
 					items = append(items, convertRef(m, unwrap(p.schema).Items))
 				}
 				out[p.name] = items
-			case len(matches) == 1:
-				out[p.name] = convert(matches[0], p.schema)
+			case matches == nil:
+				out[p.name] = convert(first, p.schema)
 			default:
 				// A single-valued property sent several times: keep them all, so validation
 				// reports the type mismatch instead of one value winning silently.
@@ -414,8 +428,8 @@ func convertObject(e *element, s *openapi3.Schema) any {
 		}
 	}
 	// Undeclared elements and attributes stay visible under their own names.
-	for _, c := range e.children {
-		if claimed[c] {
+	for i, c := range e.children {
+		if claimed[i] {
 			continue
 		}
 		var v any = c.text
@@ -433,7 +447,7 @@ func convertObject(e *element, s *openapi3.Schema) any {
 		}
 	}
 	for _, a := range e.attrs {
-		if claimedAttr[a.Name.Local] || a.Name.Space == "xmlns" || a.Name.Local == "xmlns" || a.Name.Space == xsiNamespace {
+		if slices.Contains(claimedAttr, a.Name.Local) || a.Name.Space == "xmlns" || a.Name.Local == "xmlns" || a.Name.Space == xsiNamespace {
 			continue
 		}
 		out[a.Name.Local] = a.Value

@@ -181,6 +181,9 @@ type Engine struct {
 	// stored are each collection's record properties: its schema's, less what batches only
 	// send (aliases, the rename property).
 	stored map[string]map[string]bool
+	// aliases are each collection's alias properties (x-mock-alias) naming a property of its
+	// schema, sorted: the order in which a batch item's aliases apply.
+	aliases map[string][]string
 
 	mu       sync.Mutex
 	fixtures state // what Reset restores
@@ -224,7 +227,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		}
 	}
 	e := &Engine{vendor: cfg.Vendor, doc: doc, adapter: cfg.Adapter, creds: cfg.Credentials, logger: cfg.Logger, ops: map[string]specs.MockOperation{},
-		entryIndex: map[string]int{}, stored: map[string]map[string]bool{}}
+		entryIndex: map[string]int{}, stored: map[string]map[string]bool{}, aliases: map[string][]string{}}
 	if e.logger == nil {
 		e.logger = slog.New(slog.DiscardHandler)
 	}
@@ -246,11 +249,16 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	}
 	for name, coll := range conf.Collections {
 		e.stored[name] = map[string]bool{}
-		for prop, ps := range e.schema(coll.Schema).Properties {
+		s := e.schema(coll.Schema)
+		for prop, ps := range s.Properties {
 			if _, alias := ps.Value.Extensions[specs.ExtMockAlias]; !alias {
 				e.stored[name][prop] = true
 			}
+			if alias, ok := ps.Value.Extensions[specs.ExtMockAlias].(string); ok && s.Properties[alias] != nil {
+				e.aliases[name] = append(e.aliases[name], prop)
+			}
 		}
+		slices.Sort(e.aliases[name])
 	}
 	for _, op := range specs.Operations(doc) {
 		mo, err := specs.ReadMockOperation(op.Operation)
