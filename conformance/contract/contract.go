@@ -520,7 +520,7 @@ func visitBody(s *openapi3.Schema, value any) openapi3.MultiError {
 		return errs
 	}
 	for name, v := range obj {
-		if ps := s.Properties[name]; ps != nil && ps.Value != nil && !surelyValid(ps.Value, v) {
+		if ps := s.Properties[name]; ps != nil && ps.Value != nil && !surelyValidTree(ps.Value, v, 0) {
 			if err := ps.Value.VisitJSON(v, openapi3.VisitAsRequest(), openapi3.MultiErrors()); err != nil {
 				errs = append(errs, &PropertyError{Property: name, Err: err})
 			}

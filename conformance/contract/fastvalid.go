@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"sync"
@@ -71,4 +72,104 @@ func simpleScalar(s *openapi3.Schema) bool {
 	}
 	simpleScalars.Store(s, simple)
 	return simple
+}
+
+// surelyValidTree is surelyValid for a value with structure: an object of a plain object schema
+// (see plainObject), an array whose schema says no more than its items and a least length, or a
+// value of a schema that is one allOf member and notes, is taken apart and each part judged on its
+// own, which is what kin-openapi's visit of such a schema does; a scalar part is judged by
+// surelyValid, else by kin-openapi itself. So a valid contact list is judged without kin-openapi's
+// object visit, which sorts the property names of every object on every call. false (anything
+// invalid, or a schema of another kind) sends the whole value to kin-openapi, whose errors stay the
+// reference.
+func surelyValidTree(s *openapi3.Schema, v any, depth int) bool {
+	if depth > maxFastDepth {
+		return false
+	}
+	for shapeOf(s) == shapeWrapper {
+		if v == nil {
+			return false // null against a wrapper: its nullability is kin-openapi's to judge
+		}
+		s = s.AllOf[0].Value
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if shapeOf(s) != shapeObject {
+			return false
+		}
+		for name, pv := range x {
+			if ps := s.Properties[name]; ps != nil && !surelyValidTree(ps.Value, pv, depth+1) {
+				return false
+			}
+		}
+		for _, name := range s.Required {
+			if _, ok := x[name]; !ok {
+				return false
+			}
+		}
+		return true
+	case []any:
+		if shapeOf(s) != shapeArray || uint64(len(x)) < s.MinItems {
+			return false
+		}
+		for _, item := range x {
+			if !surelyValidTree(s.Items.Value, item, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	if surelyValid(s, v) {
+		return true
+	}
+	return s.VisitJSON(v, openapi3.VisitAsRequest(), openapi3.MultiErrors()) == nil
+}
+
+// shape is how surelyValidTree takes a schema apart.
+type shape int
+
+const (
+	shapeOther   shape = iota
+	shapeWrapper       // allOf with one member, and nothing else that validates
+	shapeObject        // a plain object (plainObject) whose properties and notes are all it says
+	shapeArray         // type array, items, maybe minItems, and nothing else that validates
+)
+
+var shapes sync.Map // *openapi3.Schema -> shape
+
+// shapeOf classifies s by clearing what surelyValidTree reads and what does not validate (notes,
+// examples, defaults, XML names) from a copy: if nothing is left, no keyword it does not know
+// (a bound, a pattern, a keyword of a later kin-openapi) is set.
+func shapeOf(s *openapi3.Schema) shape {
+	if v, ok := shapes.Load(s); ok {
+		return v.(shape)
+	}
+	c := *s
+	c.Extensions, c.Origin, c.Title, c.Description, c.Default, c.Example, c.Examples = nil, nil, "", "", nil, nil, nil
+	c.ExternalDocs, c.XML, c.Deprecated, c.Comment = nil, nil, false, ""
+	sh := shapeOther
+	switch {
+	case len(s.AllOf) == 1 && s.AllOf[0].Value != nil && s.Type == nil:
+		c.AllOf = nil
+		sh = shapeWrapper
+	case s.Type.Is(openapi3.TypeObject) && len(s.Type.Slice()) == 1 && plainObject(s):
+		c.Type, c.Properties, c.Required, c.Nullable = nil, nil, nil, false
+		if s.AdditionalProperties.Schema == nil && (s.AdditionalProperties.Has == nil || *s.AdditionalProperties.Has) {
+			c.AdditionalProperties = openapi3.AdditionalProperties{}
+		}
+		sh = shapeObject
+		for _, p := range s.Properties {
+			if p == nil || p.Value == nil {
+				sh = shapeOther
+			}
+		}
+	case s.Type.Is(openapi3.TypeArray) && len(s.Type.Slice()) == 1 && s.Items != nil && s.Items.Value != nil:
+		c.Type, c.Items, c.MinItems, c.Nullable = nil, nil, 0, false
+		sh = shapeArray
+	}
+	if sh != shapeOther && !reflect.DeepEqual(c, openapi3.Schema{}) {
+		sh = shapeOther
+	}
+	shapes.Store(s, sh)
+	return sh
 }
