@@ -353,6 +353,9 @@ func jsonDecoder(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi
 	return value, nil
 }
 
+// jsonDecoderTypes are the media types register gives jsonDecoder.
+var jsonDecoderTypes = map[string]bool{"application/json": true, "text/json": true, "application/csp-report": true}
+
 // register installs the body decoders and formats kin-openapi lacks. Its registries are
 // process-wide, so this happens once, whichever vendor is validated first.
 func register() {
@@ -363,9 +366,9 @@ func register() {
 		// Which50 documents text/json and application/csp-report as JSON (ASP.NET formatters).
 		// All three use jsonDecoder, not kin-openapi's own, whose behaviour depends on the Go
 		// that builds it.
-		openapi3filter.RegisterBodyDecoder("application/json", jsonDecoder)
-		openapi3filter.RegisterBodyDecoder("text/json", jsonDecoder)
-		openapi3filter.RegisterBodyDecoder("application/csp-report", jsonDecoder)
+		for mt := range jsonDecoderTypes {
+			openapi3filter.RegisterBodyDecoder(mt, jsonDecoder)
+		}
 		// kin-openapi's date pattern takes 2001-02-30; a calendar date must exist.
 		openapi3.DefineStringFormatValidator("date", openapi3.NewCallbackValidator(func(s string) error {
 			if _, err := time.Parse(time.DateOnly, s); err != nil {
@@ -467,6 +470,13 @@ func decodeBody(in *openapi3filter.RequestValidationInput, rb *openapi3.RequestB
 		b.Value, err = decodeStrictJSON(body) // a cut body is malformed whatever this says (the engine adds it)
 	case isXMLMediaType(mt):
 		b.Value, b.root, err = decodeXML(body, opts.Truncated, media.Schema)
+	case jsonDecoderTypes[mt] && !opts.Truncated:
+		// jsonDecoder's reading of a whole body, which decodeJSONFast gives for plain documents
+		// (one value, nothing after it) without encoding/json's reflection.
+		var ok bool
+		if b.Value, ok = decodeJSONFast(body); !ok {
+			b.Value, err = decoder(src, header, media.Schema, nil)
+		}
 	default:
 		b.Value, err = decoder(src, header, media.Schema, func(name string) *openapi3.Encoding { return media.Encoding[name] })
 	}
