@@ -27,6 +27,14 @@ func decodeJSONFast(data []byte) (v any, ok bool) {
 type fastDecoder struct {
 	data []byte
 	pos  int
+	// members holds the members of the objects being read, innermost last: an object's map is
+	// made once its size is known, instead of growing member by member.
+	members []member
+}
+
+type member struct {
+	name  string
+	value any
 }
 
 // maxFastDepth bounds nesting; deeper documents go to encoding/json.
@@ -76,12 +84,12 @@ func (d *fastDecoder) literal(word string) bool {
 
 func (d *fastDecoder) object(depth int) (any, bool) {
 	d.pos++ // {
-	obj := map[string]any{}
 	d.space()
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
-		return obj, true
+		return map[string]any{}, true
 	}
+	start := len(d.members) // on failure the decoder is dropped, members and all
 	for {
 		d.space()
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
@@ -101,7 +109,7 @@ func (d *fastDecoder) object(depth int) (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		obj[k.(string)] = v // a repeated name keeps its last value, as encoding/json does
+		d.members = append(d.members, member{k.(string), v})
 		d.space()
 		if d.pos >= len(d.data) {
 			return nil, false
@@ -111,6 +119,12 @@ func (d *fastDecoder) object(depth int) (any, bool) {
 			d.pos++
 		case '}':
 			d.pos++
+			obj := make(map[string]any, len(d.members)-start)
+			for _, m := range d.members[start:] {
+				obj[m.name] = m.value // a repeated name keeps its last value, as encoding/json does
+			}
+			clear(d.members[start:])
+			d.members = d.members[:start]
 			return obj, true
 		default:
 			return nil, false

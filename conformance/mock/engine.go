@@ -508,7 +508,7 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 	// properties of the body are ignored, as kin-openapi's validation ignores them.
 	body, _ := decoded.Value.(map[string]any)
 	reqSchema := requestSchema(m.Route.Operation, r.Header.Get("Content-Type"))
-	changes := map[string]any{}
+	changes := make(map[string]any, len(body))
 	for name, v := range body {
 		if s := recordSchema.Properties[name]; s != nil && s.Value != nil && reqSchema != nil && reqSchema.Properties[name] != nil {
 			changes[name] = canonical(s.Value, v)
