@@ -587,28 +587,40 @@ func inexactIntegers(s *openapi3.Schema, value any) []error {
 	}
 	var out []error
 	for name, v := range obj {
+		var items []any
+		switch x := v.(type) {
+		case json.Number:
+		case []any:
+			items = x
+		default:
+			continue // only numbers, alone or in arrays, can be inexact
+		}
 		ps := s.Properties[name]
 		if ps == nil || ps.Value == nil {
 			continue
 		}
-		check := func(schema *openapi3.Schema, v any) {
-			n, ok := v.(json.Number)
-			if !ok || !schema.Type.Is(openapi3.TypeInteger) {
-				return
-			}
-			if _, err := n.Int64(); err == nil || !strings.ContainsAny(string(n), ".eE") {
-				return
-			}
-			if f, err := n.Float64(); err == nil && (f >= 1<<53 || f <= -(1<<53)) {
-				out = append(out, &InexactIntegerError{Property: name, Value: string(n)})
-			}
-		}
-		check(ps.Value, v)
-		if items, ok := v.([]any); ok && ps.Value.Items != nil && ps.Value.Items.Value != nil {
+		out = appendInexact(out, name, ps.Value, v)
+		if items != nil && ps.Value.Items != nil && ps.Value.Items.Value != nil {
 			for _, item := range items {
-				check(ps.Value.Items.Value, item)
+				out = appendInexact(out, name, ps.Value.Items.Value, item)
 			}
 		}
+	}
+	return out
+}
+
+// appendInexact appends an InexactIntegerError for v, a value of property name, when schema
+// declares an integer and v is a number past 2^53 not written in plain digits.
+func appendInexact(out []error, name string, schema *openapi3.Schema, v any) []error {
+	n, ok := v.(json.Number)
+	if !ok || !schema.Type.Is(openapi3.TypeInteger) {
+		return out
+	}
+	if _, err := n.Int64(); err == nil || !strings.ContainsAny(string(n), ".eE") {
+		return out
+	}
+	if f, err := n.Float64(); err == nil && (f >= 1<<53 || f <= -(1<<53)) {
+		out = append(out, &InexactIntegerError{Property: name, Value: string(n)})
 	}
 	return out
 }

@@ -508,10 +508,11 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 	// properties of the body are ignored, as kin-openapi's validation ignores them.
 	body, _ := decoded.Value.(map[string]any)
 	reqSchema := requestSchema(m.Route.Operation, r.Header.Get("Content-Type"))
+	plan := updatePlanOf(recordSchema, reqSchema)
 	changes := make(map[string]any, len(body))
 	for name, v := range body {
-		if s := recordSchema.Properties[name]; s != nil && s.Value != nil && reqSchema != nil && reqSchema.Properties[name] != nil {
-			changes[name] = canonical(s.Value, v)
+		if p, ok := plan[name]; ok {
+			changes[name] = canonical(p.record, v)
 		}
 	}
 	key := e.recordKey(m, op)
@@ -538,6 +539,9 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 	// go out without validating it again: a change the request schema takes but the record's
 	// refuses is a contradiction in the spec.
 	for name, v := range u.Changes {
+		if p, ok := plan[name]; ok && p.implied {
+			continue // validated with the request
+		}
 		rs := recordSchema.Properties[name].Value
 		if impliedBy(rs, reqSchema.Properties[name].Value) {
 			continue // validated with the request
