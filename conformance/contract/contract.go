@@ -344,6 +344,18 @@ var registerOnce sync.Once
 // instead, and the same request ({"mobile":"1","mobile":"2"}) would turn from an update into the
 // mock's malformed-body answer with the toolchain, not the spec, deciding.
 func jsonDecoder(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+	// The whole body is read first, so that a plain one is decoded without encoding/json's
+	// reflection (decodeJSONFast reads it as json.Decoder does); a body whose reading fails is
+	// given to json.Decoder as it was read, failure included, so the error is the one it gives.
+	data, err := io.ReadAll(body)
+	if err == nil {
+		if v, ok := decodeJSONFast(data); ok {
+			return v, nil
+		}
+		body = bytes.NewReader(data)
+	} else {
+		body = io.MultiReader(bytes.NewReader(data), errorReader{err})
+	}
 	var value any
 	dec := json.NewDecoder(body)
 	dec.UseNumber()
@@ -355,6 +367,11 @@ func jsonDecoder(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi
 
 // jsonDecoderTypes are the media types register gives jsonDecoder.
 var jsonDecoderTypes = map[string]bool{"application/json": true, "text/json": true, "application/csp-report": true}
+
+// errorReader fails every read with err.
+type errorReader struct{ err error }
+
+func (e errorReader) Read([]byte) (int, error) { return 0, e.err }
 
 // register installs the body decoders and formats kin-openapi lacks. Its registries are
 // process-wide, so this happens once, whichever vendor is validated first.
