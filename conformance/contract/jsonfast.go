@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -14,9 +15,15 @@ import (
 // reference: this only saves encoding/json's reflection on the common path, which was the largest
 // single cost of serving an update. FuzzDecodeJSONFast holds it to encoding/json's results.
 func decodeJSONFast(data []byte) (v any, ok bool) {
-	// Room for the members of a contact's objects without growing; more spills to the heap.
-	var members [32]member
-	d := fastDecoder{data: data, members: members[:0]}
+	buf := memberBufs.Get().(*[]member)
+	d := fastDecoder{data: data, members: (*buf)[:0]}
+	defer func() {
+		if cap(d.members) <= maxPooledMembers {
+			clear(d.members[:cap(d.members)]) // the values are the caller's now
+			*buf = d.members[:0]
+			memberBufs.Put(buf)
+		}
+	}()
 	d.space()
 	v, ok = d.value(0)
 	if !ok {
@@ -25,6 +32,13 @@ func decodeJSONFast(data []byte) (v any, ok bool) {
 	d.space()
 	return v, d.pos == len(d.data)
 }
+
+// memberBufs are fastDecoder.members buffers, room for the objects of a body being read: one per
+// decode, as a fresh one (or its growth) was most of what decoding allocated besides the value.
+var memberBufs = sync.Pool{New: func() any { b := make([]member, 0, 32); return &b }}
+
+// maxPooledMembers keeps the buffer of an exceptional body out of the pool.
+const maxPooledMembers = 1024
 
 type fastDecoder struct {
 	data []byte

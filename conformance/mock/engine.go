@@ -646,12 +646,20 @@ func (e *Engine) answerRecord(w http.ResponseWriter, r *http.Request, m *contrac
 	if s.Value == recordSchema {
 		vouchForAnswer(r.Context())
 	}
-	body := appendRecord(make([]byte, 0, 1024), s.Value, rec)
+	buf := answerBufs.Get().(*[]byte)
+	body := appendRecord((*buf)[:0], s.Value, rec)
 	w.Header().Set("Content-Type", mt)
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	w.Write(body)
+	w.Write(body) // a ResponseWriter does not keep the slice it is given
+	if cap(body) <= maxPooledBuffer {
+		*buf = body[:0]
+		answerBufs.Put(buf)
+	}
 }
+
+// answerBufs are buffers for rendering answers, each written out before it is put back.
+var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 func successResponse(op *openapi3.Operation) (int, *openapi3.Response) {
 	for code := 200; code < 300; code++ {
