@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -15,7 +16,7 @@ import (
 // property schema of every vendor's specs and values of every JSON kind, valid and not.
 func TestSurelyValidNeverOverrules(t *testing.T) {
 	register()
-	values := []any{nil, "", "x", "2001-08-01", "2001-02-30", "AUSTRALIA", "Atlantis", "Male", "male", true, false,
+	values := []any{nil, "", "x", "é", strings.Repeat("x", 255), strings.Repeat("é", 256), strings.Repeat("x", 256), "2001-08-01", "2001-02-30", "AUSTRALIA", "Atlantis", "Male", "male", true, false,
 		json.Number("0"), json.Number("1.5"), json.Number("1e3"), json.Number("9223372036854775808"), json.Number("2147483648"),
 		json.Number("-1"), []any{}, map[string]any{}}
 	checked := 0
@@ -138,5 +139,30 @@ func TestSurelyValidTreeTakesThePagesUpdate(t *testing.T) {
 	delete(contact, "contact_id")
 	if surelyValidTree(schema.Value.Properties["contact"].Value, v.(map[string]any)["contact"], 0) {
 		t.Error("a contact without contact_id is judged surely valid")
+	}
+}
+
+// String length bounds are judged as kin-openapi judges them, in characters, at both ends.
+func TestSurelyValidStringLengths(t *testing.T) {
+	three := uint64(3)
+	schemas := []*openapi3.Schema{
+		{Type: &openapi3.Types{openapi3.TypeString}, MinLength: 2},
+		{Type: &openapi3.Types{openapi3.TypeString}, MaxLength: &three},
+		{Type: &openapi3.Types{openapi3.TypeString}, MinLength: 2, MaxLength: &three},
+	}
+	agreed := 0
+	for _, s := range schemas {
+		for _, v := range []string{"", "a", "ab", "abc", "abcd", "é", "éé", "ééé", "éééé", "😀😀", "😀😀😀😀"} {
+			kin := s.VisitJSON(v, openapi3.VisitAsRequest()) == nil
+			if got := surelyValid(s, v); got != kin {
+				t.Errorf("minLength %d maxLength %v, %q: surelyValid %v, kin-openapi %v", s.MinLength, s.MaxLength, v, got, kin)
+			}
+			if kin {
+				agreed++
+			}
+		}
+	}
+	if agreed == 0 {
+		t.Fatal("no value was valid")
 	}
 }
