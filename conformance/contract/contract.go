@@ -41,6 +41,7 @@ type Validator struct {
 	router    routers.Router
 	catalogue specs.Catalogue
 	reqOpts   *openapi3filter.Options
+	bodyOpts  *openapi3filter.Options // reqOpts for validateBody (setBodyOpts)
 	respOpts  *openapi3filter.Options
 }
 
@@ -84,7 +85,17 @@ func New(vendor, basePath string) (*Validator, error) {
 		MultiError:            true,
 		IncludeResponseStatus: true,
 	}
+	v.setBodyOpts()
 	return v, nil
+}
+
+// setBodyOpts derives validateBody's options from reqOpts: the body is decoded apart, and its
+// callers are servers, which have judged the credentials themselves before.
+func (v *Validator) setBodyOpts() {
+	opts := *v.reqOpts
+	opts.ExcludeRequestBody = true
+	opts.AuthenticationFunc = openapi3filter.NoopAuthenticationFunc
+	v.bodyOpts = &opts
 }
 
 // compiled is what New derives from a spec for one base path: the rebased document, its routing
@@ -407,15 +418,11 @@ func register() {
 var ErrTrailingData = errors.New("data after the JSON value")
 
 func (v *Validator) validateBody(ctx context.Context, m *Match, r *http.Request, body []byte, opts DecodeOptions) (Body, error) {
-	ropts := *v.reqOpts
-	ropts.ExcludeRequestBody = true
-	// Its callers are servers, which have judged the credentials themselves before.
-	ropts.AuthenticationFunc = openapi3filter.NoopAuthenticationFunc
 	// A shallow copy: only the body differs, and cloning the headers cost as much as validating
 	// the parameters.
 	req := r.WithContext(ctx)
 	req.Body, req.ContentLength = http.NoBody, int64(len(body))
-	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: m.PathParams, Route: m.Route, Options: &ropts}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: m.PathParams, Route: m.Route, Options: v.bodyOpts}
 	var multi openapi3.MultiError
 	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 		if !errors.As(err, &multi) {
@@ -678,5 +685,6 @@ func NewForDoc(vendor string, doc *openapi3.T, basePath string) (*Validator, err
 	v := &Validator{vendor: vendor, doc: doc, router: router, catalogue: cat}
 	v.reqOpts = &openapi3filter.Options{MultiError: true, RejectWhenRequestBodyNotSpecified: true, AuthenticationFunc: v.credentialPresent}
 	v.respOpts = &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true}
+	v.setBodyOpts()
 	return v, nil
 }
