@@ -358,7 +358,17 @@ func jsonDecoder(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi
 	// The whole body is read first, so that a plain one is decoded without encoding/json's
 	// reflection (decodeJSONFast reads it as json.Decoder does); a body whose reading fails is
 	// given to json.Decoder as it was read, failure included, so the error is the one it gives.
-	data, err := io.ReadAll(body)
+	var data []byte
+	var err error
+	switch b := body.(type) {
+	case *bytes.Buffer: // kin-openapi's answers: the bytes are there, read by no one else
+		data = b.Bytes()
+	case *bytes.Reader: // kin-openapi's requests: the length is known
+		data = make([]byte, b.Len())
+		_, err = io.ReadFull(b, data)
+	default:
+		data, err = io.ReadAll(body)
+	}
 	if err == nil {
 		if v, ok := decodeJSONFast(data); ok {
 			return v, nil
