@@ -105,11 +105,22 @@ func isXMLMediaType(mt string) bool {
 	return mt == "application/xml" || mt == "text/xml"
 }
 
-// decodeXML is XMLDecoder keeping the parsed document.
-func decodeXML(r io.Reader, schema *openapi3.SchemaRef) (any, *element, error) {
-	root, err := ParseXML(r)
-	if err != nil {
-		return nil, nil, err
+// decodeXML is XMLDecoder keeping the parsed document. A whole body (not cut at a cap) is parsed
+// by parseXMLFast when it can.
+func decodeXML(body []byte, truncated bool, schema *openapi3.SchemaRef) (any, *element, error) {
+	root, ok := (*element)(nil), false
+	if !truncated {
+		root, ok = parseXMLFast(body)
+	}
+	if !ok {
+		var src io.Reader = bytes.NewReader(body)
+		if truncated {
+			src = &cutReader{r: bytes.NewReader(body)}
+		}
+		var err error
+		if root, err = ParseXML(src); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := checkDictionaries(root); err != nil {
 		return nil, root, err

@@ -42,6 +42,7 @@ type Validator struct {
 	router    routers.Router
 	catalogue specs.Catalogue
 	reqOpts   *openapi3filter.Options
+	bodyOpts  *openapi3filter.Options // reqOpts for validateBody (setBodyOpts)
 	respOpts  *openapi3filter.Options
 }
 
@@ -85,7 +86,17 @@ func New(vendor, basePath string) (*Validator, error) {
 		MultiError:            true,
 		IncludeResponseStatus: true,
 	}
+	v.setBodyOpts()
 	return v, nil
+}
+
+// setBodyOpts derives validateBody's options from reqOpts: the body is decoded apart, and its
+// callers are servers, which have judged the credentials themselves before.
+func (v *Validator) setBodyOpts() {
+	opts := *v.reqOpts
+	opts.ExcludeRequestBody = true
+	opts.AuthenticationFunc = openapi3filter.NoopAuthenticationFunc
+	v.bodyOpts = &opts
 }
 
 // compiled is what New derives from a spec for one base path: the rebased document, its routing
@@ -417,6 +428,28 @@ var registerOnce sync.Once
 // instead, and the same request ({"mobile":"1","mobile":"2"}) would turn from an update into the
 // mock's malformed-body answer with the toolchain, not the spec, deciding.
 func jsonDecoder(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi3filter.EncodingFn) (any, error) {
+	// The whole body is read first, so that a plain one is decoded without encoding/json's
+	// reflection (decodeJSONFast reads it as json.Decoder does); a body whose reading fails is
+	// given to json.Decoder as it was read, failure included, so the error is the one it gives.
+	var data []byte
+	var err error
+	switch b := body.(type) {
+	case *bytes.Buffer: // kin-openapi's answers: the bytes are there, read by no one else
+		data = b.Bytes()
+	case *bytes.Reader: // kin-openapi's requests: the length is known
+		data = make([]byte, b.Len())
+		_, err = io.ReadFull(b, data)
+	default:
+		data, err = io.ReadAll(body)
+	}
+	if err == nil {
+		if v, ok := decodeJSONFast(data); ok {
+			return v, nil
+		}
+		body = bytes.NewReader(data)
+	} else {
+		body = io.MultiReader(bytes.NewReader(data), errorReader{err})
+	}
 	var value any
 	dec := json.NewDecoder(body)
 	dec.UseNumber()
@@ -425,6 +458,14 @@ func jsonDecoder(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi
 	}
 	return value, nil
 }
+
+// jsonDecoderTypes are the media types register gives jsonDecoder.
+var jsonDecoderTypes = map[string]bool{"application/json": true, "text/json": true, "application/csp-report": true}
+
+// errorReader fails every read with err.
+type errorReader struct{ err error }
+
+func (e errorReader) Read([]byte) (int, error) { return 0, e.err }
 
 // register installs the body decoders and formats kin-openapi lacks. Its registries are
 // process-wide, so this happens once, whichever vendor is validated first.
@@ -436,9 +477,9 @@ func register() {
 		// Which50 documents text/json and application/csp-report as JSON (ASP.NET formatters).
 		// All three use jsonDecoder, not kin-openapi's own, whose behaviour depends on the Go
 		// that builds it.
-		openapi3filter.RegisterBodyDecoder("application/json", jsonDecoder)
-		openapi3filter.RegisterBodyDecoder("text/json", jsonDecoder)
-		openapi3filter.RegisterBodyDecoder("application/csp-report", jsonDecoder)
+		for mt := range jsonDecoderTypes {
+			openapi3filter.RegisterBodyDecoder(mt, jsonDecoder)
+		}
 		// kin-openapi's date pattern takes 2001-02-30; a calendar date must exist.
 		openapi3.DefineStringFormatValidator("date", openapi3.NewCallbackValidator(func(s string) error {
 			if _, err := time.Parse(time.DateOnly, s); err != nil {
@@ -460,15 +501,11 @@ func register() {
 var ErrTrailingData = errors.New("data after the JSON value")
 
 func (v *Validator) validateBody(ctx context.Context, m *Match, r *http.Request, body []byte, opts DecodeOptions) (Body, error) {
-	ropts := *v.reqOpts
-	ropts.ExcludeRequestBody = true
-	// Its callers are servers, which have judged the credentials themselves before.
-	ropts.AuthenticationFunc = openapi3filter.NoopAuthenticationFunc
 	// A shallow copy: only the body differs, and cloning the headers cost as much as validating
 	// the parameters.
 	req := r.WithContext(ctx)
 	req.Body, req.ContentLength = http.NoBody, int64(len(body))
-	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: m.PathParams, Route: m.Route, Options: &ropts}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: m.PathParams, Route: m.Route, Options: v.bodyOpts}
 	var multi openapi3.MultiError
 	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
 		if !errors.As(err, &multi) {
@@ -539,7 +576,14 @@ func decodeBody(in *openapi3filter.RequestValidationInput, rb *openapi3.RequestB
 	case opts.StrictJSON && (mt == "application/json" || strings.HasSuffix(mt, "+json")):
 		b.Value, err = decodeStrictJSON(body) // a cut body is malformed whatever this says (the engine adds it)
 	case isXMLMediaType(mt):
-		b.Value, b.root, err = decodeXML(src, media.Schema)
+		b.Value, b.root, err = decodeXML(body, opts.Truncated, media.Schema)
+	case jsonDecoderTypes[mt] && !opts.Truncated:
+		// jsonDecoder's reading of a whole body, which decodeJSONFast gives for plain documents
+		// (one value, nothing after it) without encoding/json's reflection.
+		var ok bool
+		if b.Value, ok = decodeJSONFast(body); !ok {
+			b.Value, err = decoder(src, header, media.Schema, nil)
+		}
 	default:
 		b.Value, err = decoder(src, header, media.Schema, func(name string) *openapi3.Encoding { return media.Encoding[name] })
 	}
@@ -593,7 +637,7 @@ func visitBody(s *openapi3.Schema, value any) openapi3.MultiError {
 		return errs
 	}
 	for name, v := range obj {
-		if ps := s.Properties[name]; ps != nil && ps.Value != nil && !surelyValid(ps.Value, v) {
+		if ps := s.Properties[name]; ps != nil && ps.Value != nil && !surelyValidTree(ps.Value, v, 0) {
 			if err := ps.Value.VisitJSON(v, openapi3.VisitAsRequest(), openapi3.MultiErrors()); err != nil {
 				errs = append(errs, &PropertyError{Property: name, Err: err})
 			}
@@ -650,28 +694,40 @@ func inexactIntegers(s *openapi3.Schema, value any) []error {
 	}
 	var out []error
 	for name, v := range obj {
+		var items []any
+		switch x := v.(type) {
+		case json.Number:
+		case []any:
+			items = x
+		default:
+			continue // only numbers, alone or in arrays, can be inexact
+		}
 		ps := s.Properties[name]
 		if ps == nil || ps.Value == nil {
 			continue
 		}
-		check := func(schema *openapi3.Schema, v any) {
-			n, ok := v.(json.Number)
-			if !ok || !schema.Type.Is(openapi3.TypeInteger) {
-				return
-			}
-			if _, err := n.Int64(); err == nil || !strings.ContainsAny(string(n), ".eE") {
-				return
-			}
-			if f, err := n.Float64(); err == nil && (f >= 1<<53 || f <= -(1<<53)) {
-				out = append(out, &InexactIntegerError{Property: name, Value: string(n)})
-			}
-		}
-		check(ps.Value, v)
-		if items, ok := v.([]any); ok && ps.Value.Items != nil && ps.Value.Items.Value != nil {
+		out = appendInexact(out, name, ps.Value, v)
+		if items != nil && ps.Value.Items != nil && ps.Value.Items.Value != nil {
 			for _, item := range items {
-				check(ps.Value.Items.Value, item)
+				out = appendInexact(out, name, ps.Value.Items.Value, item)
 			}
 		}
+	}
+	return out
+}
+
+// appendInexact appends an InexactIntegerError for v, a value of property name, when schema
+// declares an integer and v is a number past 2^53 not written in plain digits.
+func appendInexact(out []error, name string, schema *openapi3.Schema, v any) []error {
+	n, ok := v.(json.Number)
+	if !ok || !schema.Type.Is(openapi3.TypeInteger) {
+		return out
+	}
+	if _, err := n.Int64(); err == nil || !strings.ContainsAny(string(n), ".eE") {
+		return out
+	}
+	if f, err := n.Float64(); err == nil && (f >= 1<<53 || f <= -(1<<53)) {
+		out = append(out, &InexactIntegerError{Property: name, Value: string(n)})
 	}
 	return out
 }
@@ -712,5 +768,6 @@ func NewForDoc(vendor string, doc *openapi3.T, basePath string) (*Validator, err
 	v := &Validator{vendor: vendor, doc: doc, router: router, catalogue: cat}
 	v.reqOpts = &openapi3filter.Options{MultiError: true, RejectWhenRequestBodyNotSpecified: true, AuthenticationFunc: v.credentialPresent}
 	v.respOpts = &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true}
+	v.setBodyOpts()
 	return v, nil
 }

@@ -3,15 +3,17 @@ package contract
 import (
 	"encoding/json"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // surelyValid reports whether v is valid against s when s is a simple scalar schema (a type, maybe
-// nullable, an enum, a format kin-openapi knows, nothing else) and v is clearly valid: a null
+// nullable, an enum, a format kin-openapi knows, string length bounds, nothing else) and v is clearly valid: a null
 // where s is nullable, or a value of s's type in its enum, passing its format. Any other schema
 // or value, and every invalid one, gets false, and kin-openapi then judges it and says why: this
 // only spares it the valid values of flat bodies, where its per-call set-up dominated.
@@ -30,6 +32,13 @@ func surelyValid(s *openapi3.Schema, v any) bool {
 		if !s.Type.Is(openapi3.TypeString) {
 			return false
 		}
+		if s.MinLength != 0 || s.MaxLength != nil {
+			// kin-openapi counts the runes (its UTF-16 count meets no surrogate in a Go string).
+			n := uint64(utf8.RuneCountInString(x))
+			if n < s.MinLength || s.MaxLength != nil && n > *s.MaxLength {
+				return false
+			}
+		}
 		if s.Format != "" {
 			f, ok := openapi3.SchemaStringFormats[s.Format]
 			return ok && f.Validate(x) == nil
@@ -47,17 +56,31 @@ func surelyValid(s *openapi3.Schema, v any) bool {
 	return false
 }
 
-var simpleScalars sync.Map // *openapi3.Schema -> bool
+// schemaFacts are what surelyValid and surelyValidTree know of a schema, found once.
+type schemaFacts struct {
+	simple bool // simpleScalar
+	shape  shape
+}
 
-// simpleScalar reports whether s constrains a value only by type, nullability, enum and format.
-func simpleScalar(s *openapi3.Schema) bool {
-	if v, ok := simpleScalars.Load(s); ok {
-		return v.(bool)
+var facts sync.Map // *openapi3.Schema -> schemaFacts
+
+func factsOf(s *openapi3.Schema) schemaFacts {
+	if v, ok := facts.Load(s); ok {
+		return v.(schemaFacts)
 	}
+	f := schemaFacts{simple: isSimpleScalar(s), shape: shapeOfSchema(s)}
+	facts.Store(s, f)
+	return f
+}
+
+// simpleScalar reports whether s constrains a value only by type, nullability, enum, format and
+// string length.
+func simpleScalar(s *openapi3.Schema) bool { return factsOf(s).simple }
+
+func isSimpleScalar(s *openapi3.Schema) bool {
 	t := s.Type.Slice()
 	simple := len(t) == 1 && (t[0] == openapi3.TypeString || t[0] == openapi3.TypeBoolean || t[0] == openapi3.TypeInteger) &&
-		len(s.AllOf)+len(s.AnyOf)+len(s.OneOf) == 0 && s.Not == nil && s.Pattern == "" && s.MinLength == 0 &&
-		s.MaxLength == nil && s.Min == nil && s.Max == nil && s.MultipleOf == nil && !s.ReadOnly && !s.WriteOnly
+		len(s.AllOf)+len(s.AnyOf)+len(s.OneOf) == 0 && s.Not == nil && s.Pattern == "" && s.Min == nil && s.Max == nil && s.MultipleOf == nil && !s.ReadOnly && !s.WriteOnly
 	if simple {
 		// Enum members are compared as decoded values; integers come as json.Number, which an
 		// enum of numbers would not equal, so only string and boolean enums are simple.
@@ -69,6 +92,101 @@ func simpleScalar(s *openapi3.Schema) bool {
 			}
 		}
 	}
-	simpleScalars.Store(s, simple)
 	return simple
+}
+
+// surelyValidTree is surelyValid for a value with structure: an object of a plain object schema
+// (see plainObject), an array whose schema says no more than its items and a least length, or a
+// value of a schema that is one allOf member and notes, is taken apart and each part judged on its
+// own, which is what kin-openapi's visit of such a schema does; a scalar part is judged by
+// surelyValid, else by kin-openapi itself. So a valid contact list is judged without kin-openapi's
+// object visit, which sorts the property names of every object on every call. false (anything
+// invalid, or a schema of another kind) sends the whole value to kin-openapi, whose errors stay the
+// reference.
+func surelyValidTree(s *openapi3.Schema, v any, depth int) bool {
+	if depth > maxFastDepth {
+		return false
+	}
+	f := factsOf(s)
+	for f.shape == shapeWrapper {
+		if v == nil {
+			return false // null against a wrapper: its nullability is kin-openapi's to judge
+		}
+		s = s.AllOf[0].Value
+		f = factsOf(s)
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if f.shape != shapeObject {
+			return false
+		}
+		for name, pv := range x {
+			if ps := s.Properties[name]; ps != nil && !surelyValidTree(ps.Value, pv, depth+1) {
+				return false
+			}
+		}
+		for _, name := range s.Required {
+			if _, ok := x[name]; !ok {
+				return false
+			}
+		}
+		return true
+	case []any:
+		if f.shape != shapeArray || uint64(len(x)) < s.MinItems {
+			return false
+		}
+		for _, item := range x {
+			if !surelyValidTree(s.Items.Value, item, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	if f.simple && surelyValid(s, v) {
+		return true
+	}
+	return s.VisitJSON(v, openapi3.VisitAsRequest(), openapi3.MultiErrors()) == nil
+}
+
+// shape is how surelyValidTree takes a schema apart.
+type shape int
+
+const (
+	shapeOther   shape = iota
+	shapeWrapper       // allOf with one member, and nothing else that validates
+	shapeObject        // a plain object (plainObject) whose properties and notes are all it says
+	shapeArray         // type array, items, maybe minItems, and nothing else that validates
+)
+
+// shapeOfSchema classifies s by clearing what surelyValidTree reads and what does not validate (notes,
+// examples, defaults, XML names) from a copy: if nothing is left, no keyword it does not know
+// (a bound, a pattern, a keyword of a later kin-openapi) is set.
+func shapeOfSchema(s *openapi3.Schema) shape {
+	c := *s
+	c.Extensions, c.Origin, c.Title, c.Description, c.Default, c.Example, c.Examples = nil, nil, "", "", nil, nil, nil
+	c.ExternalDocs, c.XML, c.Deprecated, c.Comment = nil, nil, false, ""
+	sh := shapeOther
+	switch {
+	case len(s.AllOf) == 1 && s.AllOf[0].Value != nil && s.Type == nil:
+		c.AllOf = nil
+		sh = shapeWrapper
+	case s.Type.Is(openapi3.TypeObject) && len(s.Type.Slice()) == 1 && plainObject(s):
+		c.Type, c.Properties, c.Required, c.Nullable = nil, nil, nil, false
+		if s.AdditionalProperties.Schema == nil && (s.AdditionalProperties.Has == nil || *s.AdditionalProperties.Has) {
+			c.AdditionalProperties = openapi3.AdditionalProperties{}
+		}
+		sh = shapeObject
+		for _, p := range s.Properties {
+			if p == nil || p.Value == nil {
+				sh = shapeOther
+			}
+		}
+	case s.Type.Is(openapi3.TypeArray) && len(s.Type.Slice()) == 1 && s.Items != nil && s.Items.Value != nil:
+		c.Type, c.Items, c.MinItems, c.Nullable = nil, nil, 0, false
+		sh = shapeArray
+	}
+	if sh != shapeOther && !reflect.DeepEqual(c, openapi3.Schema{}) {
+		sh = shapeOther
+	}
+	return sh
 }

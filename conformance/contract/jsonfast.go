@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"strconv"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -14,7 +15,15 @@ import (
 // reference: this only saves encoding/json's reflection on the common path, which was the largest
 // single cost of serving an update. FuzzDecodeJSONFast holds it to encoding/json's results.
 func decodeJSONFast(data []byte) (v any, ok bool) {
-	d := fastDecoder{data: data}
+	buf := memberBufs.Get().(*[]member)
+	d := fastDecoder{data: data, members: (*buf)[:0]}
+	defer func() {
+		if cap(d.members) <= maxPooledMembers {
+			clear(d.members[:cap(d.members)]) // the values are the caller's now
+			*buf = d.members[:0]
+			memberBufs.Put(buf)
+		}
+	}()
 	d.space()
 	v, ok = d.value(0)
 	if !ok {
@@ -24,9 +33,24 @@ func decodeJSONFast(data []byte) (v any, ok bool) {
 	return v, d.pos == len(d.data)
 }
 
+// memberBufs are fastDecoder.members buffers, room for the objects of a body being read: one per
+// decode, as a fresh one (or its growth) was most of what decoding allocated besides the value.
+var memberBufs = sync.Pool{New: func() any { b := make([]member, 0, 32); return &b }}
+
+// maxPooledMembers keeps the buffer of an exceptional body out of the pool.
+const maxPooledMembers = 1024
+
 type fastDecoder struct {
 	data []byte
 	pos  int
+	// members holds the members of the objects being read, innermost last: an object's map is
+	// made once its size is known, instead of growing member by member.
+	members []member
+}
+
+type member struct {
+	name  string
+	value any
 }
 
 // maxFastDepth bounds nesting; deeper documents go to encoding/json.
@@ -76,12 +100,12 @@ func (d *fastDecoder) literal(word string) bool {
 
 func (d *fastDecoder) object(depth int) (any, bool) {
 	d.pos++ // {
-	obj := map[string]any{}
 	d.space()
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
-		return obj, true
+		return map[string]any{}, true
 	}
+	start := len(d.members) // on failure the decoder is dropped, members and all
 	for {
 		d.space()
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
@@ -101,7 +125,7 @@ func (d *fastDecoder) object(depth int) (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		obj[k.(string)] = v // a repeated name keeps its last value, as encoding/json does
+		d.members = append(d.members, member{k.(string), v})
 		d.space()
 		if d.pos >= len(d.data) {
 			return nil, false
@@ -111,6 +135,12 @@ func (d *fastDecoder) object(depth int) (any, bool) {
 			d.pos++
 		case '}':
 			d.pos++
+			obj := make(map[string]any, len(d.members)-start)
+			for _, m := range d.members[start:] {
+				obj[m.name] = m.value // a repeated name keeps its last value, as encoding/json does
+			}
+			clear(d.members[start:])
+			d.members = d.members[:start]
 			return obj, true
 		default:
 			return nil, false

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -55,7 +56,7 @@ type element struct {
 	name      xml.Name
 	attrs     []xml.Attr
 	children  []*element
-	text      strings.Builder
+	text      string // its character data, every run of it joined
 	line, col int
 }
 
@@ -72,6 +73,7 @@ func ParseXML(r io.Reader) (*element, error) {
 	dec.CharsetReader = charsetReader
 	var root *element
 	var stack []*element
+	var texts [][]byte // the text of each element on the stack
 	count := 0
 	stopped := func(err error) error {
 		return &XMLPositionError{Err: err, Line: cr.line, Column: cr.column()}
@@ -119,11 +121,14 @@ func ParseXML(r io.Reader) (*element, error) {
 				parent.children = append(parent.children, e)
 			}
 			stack = append(stack, e)
+			texts = append(texts, nil)
 		case xml.EndElement:
-			stack = stack[:len(stack)-1]
+			top := len(stack) - 1
+			stack[top].text = string(texts[top])
+			stack, texts = stack[:top], texts[:top]
 		case xml.CharData:
 			if len(stack) > 0 {
-				stack[len(stack)-1].text.Write(t)
+				texts[len(texts)-1] = append(texts[len(texts)-1], t...)
 			} else if strings.TrimSpace(string(t)) != "" {
 				return nil, &XMLSyntaxError{Msg: "text outside the root element", Line: cr.line, Column: cr.column()}
 			}
@@ -243,7 +248,7 @@ func XMLDecoder(body io.Reader, _ http.Header, schema *openapi3.SchemaRef, _ ope
 // drift detection see them.
 func FromXML(root *element, schema *openapi3.SchemaRef) (any, error) {
 	if schema == nil || schema.Value == nil {
-		return strings.TrimSpace(root.text.String()), nil
+		return strings.TrimSpace(root.text), nil
 	}
 	if want := xmlRootName(schema.Value); want != "" && root.name.Local != want {
 		return nil, &XMLPositionError{Err: fmt.Errorf("root element is <%s>, the schema's is <%s>", root.name.Local, want), Line: root.line, Column: root.col}
@@ -274,7 +279,7 @@ func convert(e *element, s *openapi3.Schema) any {
 	case isObject(s):
 		return convertObject(e, s)
 	default:
-		return scalar(e.text.String(), s)
+		return scalar(e.text, s)
 	}
 }
 
@@ -283,7 +288,7 @@ func convertRef(e *element, ref *openapi3.SchemaRef) any {
 		if len(e.children) > 0 {
 			return convertObject(e, &openapi3.Schema{})
 		}
-		return e.text.String()
+		return e.text
 	}
 	return convert(e, ref.Value)
 }
@@ -367,41 +372,54 @@ func allProperties(s *openapi3.Schema) openapi3.Schemas {
 
 func convertObject(e *element, s *openapi3.Schema) any {
 	props := cachedProperties(s)
-	out := map[string]any{}
-	claimed := map[*element]bool{}
-	claimedAttr := map[string]bool{}
+	out := make(map[string]any, len(e.children)+len(e.attrs))
+	// claimed[i]: e.children[i] is a declared property's; claimedAttr: attribute names likewise.
+	claimed := make([]bool, len(e.children))
+	var claimedAttr []string
 	for _, p := range props {
 		switch {
 		case p.attr:
 			for _, a := range e.attrs {
 				if a.Name.Local == p.xmlName {
 					out[p.name] = scalar(a.Value, p.schema)
-					claimedAttr[a.Name.Local] = true
+					claimedAttr = append(claimedAttr, a.Name.Local)
 				}
 			}
 		case p.text:
-			out[p.name] = scalar(e.text.String(), p.schema)
+			out[p.name] = scalar(e.text, p.schema)
 		default:
-			var matches []*element
-			for _, c := range e.children {
+			var first *element
+			var matches []*element // when there are several
+			for i, c := range e.children {
 				if c.name.Local == p.xmlName {
-					matches = append(matches, c)
-					claimed[c] = true
+					if first == nil {
+						first = c
+					} else {
+						if matches == nil {
+							matches = []*element{first}
+						}
+						matches = append(matches, c)
+					}
+					claimed[i] = true
 				}
 			}
 			switch {
-			case len(matches) == 0:
+			case first == nil:
 			case unwrap(p.schema).Type.Is("array"):
-				if isWrapped(p.schema) && len(matches) == 1 {
-					matches = matches[0].children // <tags><tag/><tag/></tags>: the items are inside
+				if matches == nil {
+					if !isWrapped(p.schema) {
+						out[p.name] = []any{convertRef(first, unwrap(p.schema).Items)}
+						break
+					}
+					matches = first.children // <tags><tag/><tag/></tags>: the items are inside
 				}
 				items := make([]any, 0, len(matches))
 				for _, m := range matches {
 					items = append(items, convertRef(m, unwrap(p.schema).Items))
 				}
 				out[p.name] = items
-			case len(matches) == 1:
-				out[p.name] = convert(matches[0], p.schema)
+			case matches == nil:
+				out[p.name] = convert(first, p.schema)
 			default:
 				// A single-valued property sent several times: keep them all, so validation
 				// reports the type mismatch instead of one value winning silently.
@@ -419,11 +437,11 @@ func convertObject(e *element, s *openapi3.Schema) any {
 		}
 	}
 	// Undeclared elements and attributes stay visible under their own names.
-	for _, c := range e.children {
-		if claimed[c] {
+	for i, c := range e.children {
+		if claimed[i] {
 			continue
 		}
-		var v any = c.text.String()
+		var v any = c.text
 		if len(c.children) > 0 {
 			v = convertObject(c, &openapi3.Schema{})
 		}
@@ -438,7 +456,7 @@ func convertObject(e *element, s *openapi3.Schema) any {
 		}
 	}
 	for _, a := range e.attrs {
-		if claimedAttr[a.Name.Local] || a.Name.Space == "xmlns" || a.Name.Local == "xmlns" || a.Name.Space == xsiNamespace {
+		if slices.Contains(claimedAttr, a.Name.Local) || a.Name.Space == "xmlns" || a.Name.Local == "xmlns" || a.Name.Space == xsiNamespace {
 			continue
 		}
 		out[a.Name.Local] = a.Value
@@ -475,7 +493,7 @@ func keyValuePairs(e *element) (map[string]any, bool) {
 		if key == nil {
 			return nil, false
 		}
-		out[key.text.String()] = value
+		out[key.text] = value
 	}
 	return out, true
 }

@@ -65,7 +65,7 @@ func dataContractValue(v *element) (any, error) {
 			typ = a.Value[strings.IndexByte(a.Value, ':')+1:]
 		}
 	}
-	text := v.text.String()
+	text := v.text
 	trimmed := strings.TrimSpace(text)
 	bad := func(err error) (any, error) {
 		return text, fmt.Errorf("value of xsi:type %q: %w", typ, err)

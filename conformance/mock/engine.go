@@ -188,6 +188,9 @@ type Engine struct {
 	// stored are each collection's record properties: its schema's, less what batches only
 	// send (aliases, the rename property).
 	stored map[string]map[string]bool
+	// aliases are each collection's alias properties (x-mock-alias) naming a property of its
+	// schema, sorted: the order in which a batch item's aliases apply.
+	aliases map[string][]string
 
 	mu       sync.Mutex
 	fixtures state // what Reset restores
@@ -231,7 +234,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		}
 	}
 	e := &Engine{vendor: cfg.Vendor, doc: doc, adapter: cfg.Adapter, creds: cfg.Credentials, logger: cfg.Logger, ops: map[string]specs.MockOperation{},
-		entryIndex: map[string]int{}, stored: map[string]map[string]bool{}}
+		entryIndex: map[string]int{}, stored: map[string]map[string]bool{}, aliases: map[string][]string{}}
 	if e.logger == nil {
 		e.logger = slog.New(slog.DiscardHandler)
 	}
@@ -253,14 +256,19 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	}
 	for name, coll := range conf.Collections {
 		e.stored[name] = map[string]bool{}
-		for prop, ps := range e.schema(coll.Schema).Properties {
+		s := e.schema(coll.Schema)
+		for prop, ps := range s.Properties {
 			if _, alias := ps.Value.Extensions[specs.ExtMockAlias]; !alias {
 				e.stored[name][prop] = true
+			}
+			if alias, ok := ps.Value.Extensions[specs.ExtMockAlias].(string); ok && s.Properties[alias] != nil {
+				e.aliases[name] = append(e.aliases[name], prop)
 			}
 		}
 		for prop := range coll.Private {
 			e.stored[name][prop] = true
 		}
+		slices.Sort(e.aliases[name])
 	}
 	for _, op := range specs.Operations(doc) {
 		mo, err := specs.ReadMockOperation(op.Operation)
@@ -527,10 +535,11 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 	// properties of the body are ignored, as kin-openapi's validation ignores them.
 	body, _ := decoded.Value.(map[string]any)
 	reqSchema := requestSchema(m.Route.Operation, r.Header.Get("Content-Type"))
-	changes := map[string]any{}
+	plan := updatePlanOf(recordSchema, reqSchema)
+	changes := make(map[string]any, len(body))
 	for name, v := range body {
-		if s := recordSchema.Properties[name]; s != nil && s.Value != nil && reqSchema != nil && reqSchema.Properties[name] != nil {
-			changes[name] = canonical(s.Value, v)
+		if p, ok := plan[name]; ok {
+			changes[name] = canonical(p.record, v)
 		}
 	}
 	key := e.recordKey(r, m, op)
@@ -557,6 +566,9 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 	// go out without validating it again: a change the request schema takes but the record's
 	// refuses is a contradiction in the spec.
 	for name, v := range u.Changes {
+		if p, ok := plan[name]; ok && p.implied {
+			continue // validated with the request
+		}
 		rs := recordSchema.Properties[name].Value
 		if impliedBy(rs, reqSchema.Properties[name].Value) {
 			continue // validated with the request
@@ -678,11 +690,16 @@ func (e *Engine) answerRecord(w http.ResponseWriter, r *http.Request, m *contrac
 	if s.Value == recordSchema {
 		vouchForAnswer(r.Context())
 	}
-	body := appendRecord(make([]byte, 0, 1024), s.Value, rec)
+	buf := answerBufs.Get().(*[]byte)
+	body := appendRecord((*buf)[:0], s.Value, rec)
 	w.Header().Set("Content-Type", mt)
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	w.Write(body)
+	w.Write(body) // a ResponseWriter does not keep the slice it is given
+	if cap(body) <= maxPooledBuffer {
+		*buf = body[:0]
+		answerBufs.Put(buf)
+	}
 }
 
 // placeRecord is rec in the shape of the answer schema s: rec itself where s is the record's
@@ -707,6 +724,9 @@ func placeRecord(s, record *openapi3.Schema, rec map[string]any) (any, bool) {
 	}
 	return nil, false
 }
+
+// answerBufs are buffers for rendering answers, each written out before it is put back.
+var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 func successResponse(op *openapi3.Operation) (int, *openapi3.Response) {
 	for code := 200; code < 300; code++ {

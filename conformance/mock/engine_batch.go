@@ -132,17 +132,17 @@ func (e *Engine) itemKey(coll specs.MockCollection, v any) string {
 func (e *Engine) batchChanges(op *specs.MockBatch, coll specs.MockCollection, sent map[string]any) map[string]any {
 	s := e.schema(coll.Schema)
 	changes := make(map[string]any, len(sent))
-	names := slices.Sorted(maps.Keys(sent))
-	for _, name := range names {
-		if ps := s.Properties[name]; ps != nil && ps.Value != nil {
-			if alias, ok := ps.Value.Extensions[specs.ExtMockAlias].(string); ok && s.Properties[alias] != nil {
-				changes[alias] = canonical(s.Properties[alias].Value, sent[name])
-			}
+	// Aliases in their sorted order, so that of two aliases sent for one property the same one
+	// wins every time; the property itself, sent, wins over both.
+	for _, name := range e.aliases[op.Collection] {
+		if v, ok := sent[name]; ok {
+			alias := s.Properties[name].Value.Extensions[specs.ExtMockAlias].(string)
+			changes[alias] = canonical(s.Properties[alias].Value, v)
 		}
 	}
-	for _, name := range names {
+	for name, v := range sent {
 		if e.stored[op.Collection][name] && name != coll.Key {
-			changes[name] = canonical(s.Properties[name].Value, sent[name])
+			changes[name] = canonical(s.Properties[name].Value, v)
 		}
 	}
 	return changes
@@ -155,8 +155,8 @@ func (e *Engine) merge(op *specs.MockBatch, coll specs.MockCollection, u *Update
 	s := e.schema(coll.Schema)
 	next := maps.Clone(u.Stored)
 	var sentEmpty []string
-	for _, name := range slices.Sorted(maps.Keys(u.Changes)) {
-		v := u.Changes[name]
+	// Each change sets its own property: their order does not matter (cleared is sorted below).
+	for name, v := range u.Changes {
 		list, isList := v.([]any)
 		if isList && unwrapAllOf(s.Properties[name].Value).Type.Is(openapi3.TypeArray) {
 			if op.EmptyClears {
@@ -188,9 +188,10 @@ func (e *Engine) merge(op *specs.MockBatch, coll specs.MockCollection, u *Update
 			cleared = append(cleared, name)
 		}
 	}
-	// In the schema's order (x-order), as the vendor's page lists the details.
-	slices.SortStableFunc(cleared, func(a, b string) int {
-		return cmp.Compare(xOrder(s.Properties[a].Value), xOrder(s.Properties[b].Value))
+	// In the schema's order (x-order), as the vendor's page lists the details; by name where
+	// x-order does not say.
+	slices.SortFunc(cleared, func(a, b string) int {
+		return cmp.Or(cmp.Compare(xOrder(s.Properties[a].Value), xOrder(s.Properties[b].Value)), cmp.Compare(a, b))
 	})
 	return next, cleared
 }

@@ -125,3 +125,37 @@ func constraints(s *openapi3.Schema) *openapi3.Schema {
 	c.ReadOnly, c.WriteOnly = false, false
 	return &c
 }
+
+// updatePlan is what an update reads of its two schemas for each property both declare: the
+// record's schema of it, and whether the request's schema implies it (impliedBy).
+type updatePlan map[string]plannedProperty
+
+type plannedProperty struct {
+	record  *openapi3.Schema
+	implied bool
+}
+
+var updatePlans sync.Map // [2]*openapi3.Schema{record, request} -> updatePlan
+
+// updatePlanOf returns the plan of updates of a record schema by a request schema, made once:
+// every update used to look each property up in both schemas two or three times.
+func updatePlanOf(record, request *openapi3.Schema) updatePlan {
+	key := [2]*openapi3.Schema{record, request}
+	if p, ok := updatePlans.Load(key); ok {
+		return p.(updatePlan)
+	}
+	plan := updatePlan{}
+	if request != nil {
+		for name, rs := range record.Properties {
+			if q := request.Properties[name]; rs != nil && rs.Value != nil && q != nil {
+				p := plannedProperty{record: rs.Value}
+				if q.Value != nil {
+					p.implied = impliedBy(rs.Value, q.Value)
+				}
+				plan[name] = p
+			}
+		}
+	}
+	updatePlans.Store(key, plan)
+	return plan
+}

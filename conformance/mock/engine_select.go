@@ -230,20 +230,59 @@ func (e *Engine) put(coll, key string, rec map[string]any) {
 		x.ids[key] = id
 	}
 	for _, ix := range x.indexes {
-		before := map[uint64]bool{}
-		if old != nil {
-			ix.each(old, func(h uint64) { before[h] = true })
-		}
+		ix.replace(id, old, rec)
+	}
+}
+
+// smallEntries is how many entries of one record an index compares in a list rather than a set.
+const smallEntries = 16
+
+// replace moves record id's entries in ix from those of old (nil: none) to those of rec: entries
+// both have stay, the others are removed or added.
+func (ix *index) replace(id uint32, old, rec map[string]any) {
+	// The old entries, each once; a record has one per index but for an index on an object's
+	// members (Which50's custom values), so a short list usually holds them.
+	var small [smallEntries]uint64
+	before := small[:0]
+	var set map[uint64]bool
+	if old != nil {
+		ix.each(old, func(h uint64) {
+			switch {
+			case set != nil:
+				set[h] = true
+			case slices.Contains(before, h):
+			case len(before) < smallEntries:
+				before = append(before, h)
+			default:
+				set = map[uint64]bool{h: true}
+				for _, b := range before {
+					set[b] = true
+				}
+			}
+		})
+	}
+	if set != nil {
 		ix.each(rec, func(h uint64) {
-			if before[h] {
-				delete(before, h)
+			if set[h] {
+				delete(set, h)
 			} else {
 				ix.add(h, id)
 			}
 		})
-		for h := range before {
+		for h := range set {
 			ix.remove(h, id)
 		}
+		return
+	}
+	ix.each(rec, func(h uint64) {
+		if i := slices.Index(before, h); i >= 0 {
+			before = slices.Delete(before, i, i+1)
+		} else {
+			ix.add(h, id)
+		}
+	})
+	for _, h := range before {
+		ix.remove(h, id)
 	}
 }
 
@@ -269,7 +308,8 @@ func (ix *index) each(rec map[string]any, f func(uint64)) {
 func (ix *index) hash(parts []any) uint64 {
 	var h maphash.Hash
 	h.SetSeed(ix.seed)
-	var buf []byte
+	var text [64]byte // a value's text, on the stack unless it is longer
+	buf := text[:0]
 	for _, p := range parts {
 		buf = appendValue(buf[:0], p)
 		h.Write(buf)

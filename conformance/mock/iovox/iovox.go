@@ -101,6 +101,8 @@ func New(opts Options) (*mock.Engine, error) {
 // country names, and which are details a rule can use.
 type adapter struct {
 	phones, countries, details map[string]bool
+	// phoneList and countryList are phones and countries sorted: the order of their problems.
+	phoneList, countryList []string
 }
 
 func newAdapter(doc *openapi3.T) (*adapter, error) {
@@ -131,6 +133,7 @@ func newAdapter(doc *openapi3.T) (*adapter, error) {
 			}
 		}
 	}
+	a.phoneList, a.countryList = slices.Sorted(maps.Keys(a.phones)), slices.Sorted(maps.Keys(a.countries))
 	return a, nil
 }
 
@@ -140,8 +143,8 @@ func newAdapter(doc *openapi3.T) (*adapter, error) {
 // guessed from the number and stored.
 func (a *adapter) item(u *mock.Update) []mock.Problem {
 	var ps []mock.Problem
-	for _, name := range slices.Sorted(maps.Keys(u.Sent)) {
-		if s, ok := u.Sent[name].(string); ok && s != "" && a.countries[name] {
+	for _, name := range a.countryList {
+		if s, ok := u.Sent[name].(string); ok && s != "" {
 			if _, known := country.ByName(s); !known {
 				ps = append(ps, *mock.RuleProblem(ruleCountryName, name, nil))
 			}
@@ -245,7 +248,7 @@ func (a *adapter) combinations(rec map[string]any) []combination {
 		return nil
 	}
 	var out []combination
-	for _, kind := range slices.Sorted(maps.Keys(a.phones)) {
+	for _, kind := range a.phoneList {
 		numbers, _ := rec[kind].([]any)
 		for _, n := range numbers {
 			if s, ok := n.(string); ok {

@@ -205,3 +205,31 @@ func throughput(b *testing.B, base string, p pageRequest) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
+
+// BenchmarkMockServe is the mock's own cost of each vendor's page update, without the network:
+// the request handed to the assembled server's handler as net/http would hand it, the answer
+// recorded. Against BenchmarkMockThroughput's bare handler, it says how much of the validated
+// rate's gap the mock's code is.
+func BenchmarkMockServe(b *testing.B) {
+	for _, p := range pageRequests(b) {
+		b.Run(p.vendor, func(b *testing.B) {
+			srv, err := mocks.New(mocks.Options{Credentials: mocks.DefaultCredentials()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ts := httptest.NewServer(srv)
+			defer ts.Close()
+			p := withSession(b, ts.Client(), ts.URL, p)
+			b.ReportAllocs()
+			cpu := benchcpu.Start()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				srv.ServeHTTP(w, p.build("http://mock"))
+				if w.Code != p.status {
+					b.Fatalf("%s %s: %d %s", p.method, p.path, w.Code, w.Body)
+				}
+			}
+			benchcpu.Report(b, cpu)
+		})
+	}
+}
