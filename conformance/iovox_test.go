@@ -564,6 +564,34 @@ var _ = Describe("iovox", func() {
 		})
 
 		v.ConformanceIt(framework.Spec{
+			Must:      "MUST keep a renamed contact's details in its rules: emptying one under the new id is refused without rm_rules TRUE and removes the rule with it",
+			Operation: iovoxOp,
+			Covers:    []string{iovoxRuleRename, iovoxRuleRmRulesFalse, iovoxRuleRmRulesTrue},
+			Labels:    []framework.Label{framework.Mutating, framework.MockOnly},
+		}, func(ctx SpecContext) {
+			// new_contact_id changes the contact's id, not the contact: the detail a rule template
+			// uses is still that contact's detail under its new id, so the rm_rules rows apply to
+			// it there as before the rename.
+			ru := iovoxFindRules(iovoxState(ctx, v))
+			renamed := ru.contact + " Renamed"
+			Expect(v.Iovox().UpdateContacts(ctx, iovox.UpdateContactsPayload{
+				Contact: []iovox.Contact{{ContactID: ru.contact, NewContactID: iovoxPtr(renamed)}}})).To(Succeed())
+
+			emptied := iovoxSet(iovox.Contact{ContactID: renamed}, ru.templateDetail, "")
+			iovoxExpectUnchanged(ctx, v, func() {
+				resp, body := iovoxPut(ctx, v, iovox.UpdateContactsPayload{RmRules: iovoxPtr(iovox.FlagFALSE), Contact: []iovox.Contact{emptied}})
+				iovoxExpectErrors(v, resp, body, iovoxAt("empty-fields-used-in-rules", 1, 1))
+			})
+
+			Expect(v.Iovox().UpdateContacts(ctx, iovox.UpdateContactsPayload{RmRules: iovoxPtr(iovox.FlagTRUE), Contact: []iovox.Contact{emptied}})).To(Succeed())
+			after := iovoxState(ctx, v)
+			Expect(after.RuleTemplates).NotTo(ContainElement(HaveField("ID", ru.template)), "rule template %s using %s of the renamed contact", ru.template, ru.templateDetail)
+			for _, l := range after.Links {
+				Expect(l.Templates).NotTo(ContainElement(ru.template), "deleted template %s still on link %s", ru.template, l.ID)
+			}
+		})
+
+		v.ConformanceIt(framework.Spec{
 			Must:      "MUST clear a detail sent as an empty element",
 			Operation: iovoxOp,
 			Covers:    []string{iovoxRuleEmptyClears},
@@ -610,6 +638,29 @@ var _ = Describe("iovox", func() {
 			Expect(v.Iovox().UpdateContacts(ctx, iovox.UpdateContactsPayload{
 				Contact: []iovox.Contact{{ContactID: cid, HomePhone: []string{"33142685301"}, HomeCountry: iovoxPtr("Spain")}}})).To(Succeed())
 			Expect(iovoxStored(ctx, v, cid).HomeCountry).To(HaveValue(Equal("Spain")), "home_country sent wins")
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "MUST keep the stored country when the country is left out next to a phone whose calling code names no country",
+			Operation: iovoxOp,
+			Covers:    []string{iovoxRuleCountryGuess, iovoxRuleOmittedKept},
+			Labels:    []framework.Label{framework.Mutating, framework.MockOnly, framework.Assumed},
+		}, func(ctx SpecContext) {
+			// The guess is made from the number's country calling code. 800 (international
+			// freephone) is assigned to no country, and no calling code starts 999: neither
+			// number gives a country to guess, so the country left out keeps its stored value.
+			// The numbers are otherwise internationalised (digits, no trunk 0), so both are
+			// accepted.
+			before := iovoxStored(ctx, v, cid)
+			Expect(before.HomeCountry).To(HaveValue(Not(BeEmpty())), "the fixture contact has a home country")
+			Expect(before.BusinessCountry).To(HaveValue(Not(BeEmpty())), "the fixture contact has a business country")
+			for _, number := range []string{"80012345678", "9991234567"} {
+				Expect(v.Iovox().UpdateContacts(ctx, iovox.UpdateContactsPayload{
+					Contact: []iovox.Contact{{ContactID: cid, HomePhone: []string{number}, BusinessPhone: []string{number}}}})).To(Succeed(), "phone %s", number)
+				c := iovoxStored(ctx, v, cid)
+				Expect(c.HomeCountry).To(Equal(before.HomeCountry), "home_country after a home phone %s", number)
+				Expect(c.BusinessCountry).To(Equal(before.BusinessCountry), "business_country after a business phone %s", number)
+			}
 		})
 
 		v.ConformanceIt(framework.Spec{
