@@ -1318,6 +1318,8 @@ var _ = Describe("which50", func() {
 			{"application/xml;q=0, application/json;q=0.1", "application/json", "q=0 means not acceptable, however low the rest"},
 			{"application/xml, application/json", "application/xml", "of equal q, the range listed first wins"},
 			{"text/json;q=0.7, text/xml;q=0.7", "text/json", "of equal q, the range listed first wins"},
+			{"application/xml;q=1, application/json;q=0.5", "application/xml", "q=1 written out is the highest q, not one to skip"},
+			{"text/xml;q=0, text/plain", "application/json", "a format listed only with q=0 is never answered, even when nothing else listed is offered"},
 		}
 		for _, op := range w50Ops {
 			method := w50Method[op]
@@ -1336,6 +1338,26 @@ var _ = Describe("which50", func() {
 					Expect(w50IDs(resp, body)).To(ConsistOf(baseline), "the ids of the JSON answer")
 				})
 			}
+		}
+
+		// A range naming every subtype of a type (RFC 9110 section 12.5.1, "type/*") admits the
+		// formats of that type only: text/* with the highest q is answered in text/json or
+		// text/xml, never in an application/ format listed with a lower q.
+		for _, op := range w50Ops {
+			method := w50Method[op]
+			covers := []string{w50RuleAcceptQuality, w50RuleJSON, w50RuleXML, framework.StatusID(op, http.StatusOK)}
+			v.ConformanceIt(framework.Spec{
+				Must:      method + " with Accept application/xml;q=0.5, text/* MUST answer in a text/ format the page lists (text/json or text/xml)",
+				Operation: op, Covers: covers, Labels: w50Labels(covers, framework.Mutating),
+			}, func(ctx SpecContext) {
+				r := reqFor(op, listID(), fixtureMatch())
+				r.accept = "application/json"
+				baseline := w50IDs(send(ctx, r))
+				r.accept = "application/xml;q=0.5, text/*"
+				resp, body := send(ctx, r)
+				Expect(w50MediaType(resp)).To(BeElementOf("text/json", "text/xml"), "media type")
+				Expect(w50IDs(resp, body)).To(ConsistOf(baseline), "the ids of the JSON answer")
+			})
 		}
 
 		v.ConformanceIt(framework.Spec{
