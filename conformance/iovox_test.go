@@ -641,6 +641,21 @@ var _ = Describe("iovox", func() {
 		})
 
 		v.ConformanceIt(framework.Spec{
+			Must:      "MUST guess the country from a three-digit calling code as from a two-digit one",
+			Operation: iovoxOp,
+			Covers:    []string{iovoxRuleCountryGuess},
+			Labels:    []framework.Label{framework.Mutating, framework.MockOnly},
+		}, func(ctx SpecContext) {
+			// 353 is Ireland's calling code and 372 Estonia's; neither 3, 35, 37 nor any shorter
+			// prefix of them is a calling code, so only the whole three digits name the country.
+			Expect(v.Iovox().UpdateContacts(ctx, iovox.UpdateContactsPayload{
+				Contact: []iovox.Contact{{ContactID: cid, HomePhone: []string{"35318049000"}, BusinessPhone: []string{"3726123456"}}}})).To(Succeed())
+			c := iovoxStored(ctx, v, cid)
+			Expect(c.HomeCountry).To(HaveValue(Equal("Ireland")), "home_country guessed from 353")
+			Expect(c.BusinessCountry).To(HaveValue(Equal("Estonia")), "business_country guessed from 372")
+		})
+
+		v.ConformanceIt(framework.Spec{
 			Must:      "MUST keep the stored country when the country is left out next to a phone whose calling code names no country",
 			Operation: iovoxOp,
 			Covers:    []string{iovoxRuleCountryGuess, iovoxRuleOmittedKept},
