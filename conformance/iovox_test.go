@@ -248,6 +248,10 @@ var _ = Describe("iovox", func() {
 			{entry: "api-version-empty", when: "v is empty", query: "?v=&method=" + method},
 			{entry: "api-version-invalid", when: "v names another version", query: "?v=4&method=" + method},
 			{entry: "api-version-invalid", when: "v is not a number", query: "?v=three&method=" + method},
+			// A v holding a byte that is not UTF-8 is no version number either, percent-encoded or
+			// raw on the request line (as a client that does not encode its query sends it).
+			{entry: "api-version-invalid", when: "v holds a percent-encoded byte that is not UTF-8", query: "?v=" + version + "%ff&method=" + method},
+			{entry: "api-version-invalid", when: "v holds a raw byte that is not UTF-8", query: "?v=" + version + "\xff&method=" + method},
 			{entry: "method-invalid", when: "the method parameter is missing", query: "?v=" + version, labels: []framework.Label{framework.Assumed}},
 			{entry: "method-invalid", when: "the method parameter names no method of the resource", query: "?v=" + version + "&method=updateContact",
 				labels: []framework.Label{framework.Assumed}},
@@ -355,6 +359,38 @@ var _ = Describe("iovox", func() {
 			Expect(column).To(BeNumerically("<=", len(lines[6])+1), "column within the line")
 			Expect(strings.TrimSpace(args["detail"])).NotTo(BeEmpty(), "the parser's reason")
 		})
+
+		// A body the parser cannot read to its end: the page's parse error names where.
+		for _, r := range []struct {
+			when string
+			body func() []byte
+			line int
+		}{
+			{when: "a byte that is not UTF-8 on the third line", line: 3, body: func() []byte {
+				return []byte("<request>\n  <contact><contact_id>" + cid + "</contact_id>\n  <display_name>Bad \xff\xfe Bytes</display_name></contact>\n</request>\n")
+			}},
+			{when: "a one-line body cut off by the mock's size cap", line: 1, body: func() []byte {
+				return []byte("<request><contact><contact_id>" + cid + "</contact_id><notes>" + strings.Repeat("n", mockiovox.MaxBodyBytes) + "</notes></contact></request>")
+			}},
+		} {
+			v.ConformanceIt(framework.Spec{
+				Must:      "MUST answer xml-parse-error naming the line and a column of the body for " + r.when,
+				Operation: iovoxOp,
+				Covers:    []string{framework.CatalogueID("xml-parse-error")},
+				Labels:    []framework.Label{framework.Negative, framework.Mutating, framework.MockOnly},
+			}, func(ctx SpecContext) {
+				body := r.body()
+				iovoxExpectUnchanged(ctx, v, func() {
+					resp, got := iovoxSend(ctx, v, http.MethodPut, "/Contacts"+iovoxQuery(), iovoxMediaType(v), body)
+					args := iovoxExpectOneError(v, resp, got, "xml-parse-error")
+					Expect(args).To(HaveKeyWithValue("line", strconv.Itoa(r.line)), "line of the fault")
+					column, err := strconv.Atoi(args["column"])
+					Expect(err).NotTo(HaveOccurred(), "column is a number")
+					Expect(column).To(BeNumerically(">=", 1), "column")
+					Expect(column).To(BeNumerically("<=", len(strings.Split(string(body), "\n")[r.line-1])+1), "column within the line")
+				})
+			})
+		}
 
 		// Well-formed XML that the payload's schema refuses where the page has no row of its
 		// own: xml-parse-error, at the line of the element at fault (the mock's doc, rule 5).
