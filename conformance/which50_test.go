@@ -722,6 +722,31 @@ var _ = Describe("which50", func() {
 				},
 				labels: []framework.Label{framework.LiveSafe, framework.Assumed},
 			},
+		)
+		// A match value sent as empty text is a MatchValue that is empty, the page's 400 row, as
+		// much as one left out of Values. (null is no value the spec's Values takes:
+		// request-invalid.)
+		for _, empty := range []struct {
+			what  string
+			value any
+		}{{"empty text", ""}} {
+			rows = append(rows, errorRow{
+				must: "PUT naming a property in `match` whose value in Values is " + empty.what + " MUST be refused with upsert-match-missing",
+				op:   w50Upsert, entry: "upsert-match-missing",
+				build: func() w50Request {
+					match := fixtureMatch()
+					r := putReq(listID(), match)
+					values := map[string]any{}
+					for name := range match {
+						values[name] = empty.value
+					}
+					r.body = w50Body("application/json", map[string]any{"Values": values})
+					return r
+				},
+				labels: []framework.Label{framework.LiveSafe, framework.Assumed},
+			})
+		}
+		rows = append(rows,
 			errorRow{
 				must:  "a request to a path that is no route MUST be refused with route-not-found",
 				entry: "route-not-found",
