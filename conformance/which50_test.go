@@ -1186,6 +1186,32 @@ var _ = Describe("which50", func() {
 		})
 
 		v.ConformanceIt(framework.Spec{
+			Must:      "a value to match with a fraction MUST match no contact of an integer field holding its whole part: no-contacts-matched, nothing changed",
+			Operation: w50Upsert, Covers: []string{w50RuleMatchAll, w50RuleTypes, framework.CatalogueID("upsert-no-contacts-matched")},
+			Labels: w50Labels([]string{w50RuleMatchAll, w50RuleTypes}, framework.Negative, framework.MockOnly),
+		}, func(ctx SpecContext) {
+			// The page updates the contacts whose properties equal the values to match: 123456.5
+			// equals no contact's 123456, whether the field's type makes it a refusal or no match.
+			names := stringsOf(paramExample(w50Upsert, "match", "page-put-match-example"))
+			values := w50Number(exampleValues(w50Upsert, "page-put-example")).(map[string]any)
+			var number string
+			for _, n := range names {
+				if _, ok := values[n].(json.Number); ok {
+					number = n
+				}
+			}
+			Expect(number).NotTo(BeEmpty(), "the page's PUT example matches on a number")
+			whole := values[number].(json.Number).String()
+			Expect(state(ctx).matching(listID(), map[string]string{number: whole})).NotTo(BeEmpty(), "fixtures: contacts with the value")
+			r := putReq(listID(), map[string]string{number: whole})
+			r.body = []byte(`{"Values":{"` + number + `":` + whole + `.5}}`)
+			expectUnchanged(ctx, func() {
+				resp, body := send(ctx, r)
+				expectEntry(resp, body, "upsert-no-contacts-matched", nil, "application/json")
+			})
+		})
+
+		v.ConformanceIt(framework.Spec{
 			Must:      "PUT with the page's example body spelt `values` MUST update as with `Values`",
 			Operation: w50Upsert, Covers: []string{w50RuleValuesCase}, Labels: w50Labels([]string{w50RuleValuesCase}, labels...),
 		}, func(ctx SpecContext) {
