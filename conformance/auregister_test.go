@@ -1114,12 +1114,14 @@ var _ = Describe("auregister", func() {
 				})
 			}
 			v.ConformanceIt(framework.Spec{
-				Must:      fmt.Sprintf("%s MUST refuse a value outside its enumeration, in another case too, with invalid-enum-value", field),
+				Must:      fmt.Sprintf("%s MUST refuse a value outside its enumeration, in another case or of another JSON type too, with invalid-enum-value", field),
 				Operation: op,
 				Covers:    aureg.covers("invalid-enum-value", auregRule.enum[field]),
 				Labels:    []framework.Label{framework.Negative, framework.Assumed},
 			}, func(ctx SpecContext) {
-				values := []any{"conformance-no-such-value"}
+				// A number or a boolean is no more one of the page's values than a wrong word is:
+				// the page's rule is the list of values, so the answer names the list.
+				values := []any{"conformance-no-such-value", 7, true}
 				for _, e := range auregEnumValues(field) {
 					if s := strings.ToLower(fmt.Sprint(e)); !slices.Contains(aureg.prop(field).Enum, any(s)) {
 						values = append(values, s)

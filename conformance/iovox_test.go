@@ -255,6 +255,10 @@ var _ = Describe("iovox", func() {
 			{entry: "api-version-empty", when: "v is empty", query: "?v=&method=" + method},
 			{entry: "api-version-invalid", when: "v names another version", query: "?v=4&method=" + method},
 			{entry: "api-version-invalid", when: "v is not a number", query: "?v=three&method=" + method},
+			// A v holding a byte that is not UTF-8 is no version number either, percent-encoded or
+			// raw on the request line (as a client that does not encode its query sends it).
+			{entry: "api-version-invalid", when: "v holds a percent-encoded byte that is not UTF-8", query: "?v=" + version + "%ff&method=" + method},
+			{entry: "api-version-invalid", when: "v holds a raw byte that is not UTF-8", query: "?v=" + version + "\xff&method=" + method},
 			{entry: "method-invalid", when: "the method parameter is missing", query: "?v=" + version, labels: []framework.Label{framework.Assumed}},
 			{entry: "method-invalid", when: "the method parameter names no method of the resource", query: "?v=" + version + "&method=updateContact",
 				labels: []framework.Label{framework.Assumed}},
@@ -362,6 +366,38 @@ var _ = Describe("iovox", func() {
 			Expect(column).To(BeNumerically("<=", len(lines[6])+1), "column within the line")
 			Expect(strings.TrimSpace(args["detail"])).NotTo(BeEmpty(), "the parser's reason")
 		})
+
+		// A body the parser cannot read to its end: the page's parse error names where.
+		for _, r := range []struct {
+			when string
+			body func() []byte
+			line int
+		}{
+			{when: "a byte that is not UTF-8 on the third line", line: 3, body: func() []byte {
+				return []byte("<request>\n  <contact><contact_id>" + cid + "</contact_id>\n  <display_name>Bad \xff\xfe Bytes</display_name></contact>\n</request>\n")
+			}},
+			{when: "a one-line body cut off by the mock's size cap", line: 1, body: func() []byte {
+				return []byte("<request><contact><contact_id>" + cid + "</contact_id><notes>" + strings.Repeat("n", mockiovox.MaxBodyBytes) + "</notes></contact></request>")
+			}},
+		} {
+			v.ConformanceIt(framework.Spec{
+				Must:      "MUST answer xml-parse-error naming the line and a column of the body for " + r.when,
+				Operation: iovoxOp,
+				Covers:    []string{framework.CatalogueID("xml-parse-error")},
+				Labels:    []framework.Label{framework.Negative, framework.Mutating, framework.MockOnly},
+			}, func(ctx SpecContext) {
+				body := r.body()
+				iovoxExpectUnchanged(ctx, v, func() {
+					resp, got := iovoxSend(ctx, v, http.MethodPut, "/Contacts"+iovoxQuery(), iovoxMediaType(v), body)
+					args := iovoxExpectOneError(v, resp, got, "xml-parse-error")
+					Expect(args).To(HaveKeyWithValue("line", strconv.Itoa(r.line)), "line of the fault")
+					column, err := strconv.Atoi(args["column"])
+					Expect(err).NotTo(HaveOccurred(), "column is a number")
+					Expect(column).To(BeNumerically(">=", 1), "column")
+					Expect(column).To(BeNumerically("<=", len(strings.Split(string(body), "\n")[r.line-1])+1), "column within the line")
+				})
+			})
+		}
 
 		// Well-formed XML that the payload's schema refuses where the page has no row of its
 		// own: xml-parse-error, at the line of the element at fault (the mock's doc, rule 5).
@@ -568,6 +604,34 @@ var _ = Describe("iovox", func() {
 		})
 
 		v.ConformanceIt(framework.Spec{
+			Must:      "MUST keep a renamed contact's details in its rules: emptying one under the new id is refused without rm_rules TRUE and removes the rule with it",
+			Operation: iovoxOp,
+			Covers:    []string{iovoxRuleRename, iovoxRuleRmRulesFalse, iovoxRuleRmRulesTrue},
+			Labels:    []framework.Label{framework.Mutating, framework.MockOnly},
+		}, func(ctx SpecContext) {
+			// new_contact_id changes the contact's id, not the contact: the detail a rule template
+			// uses is still that contact's detail under its new id, so the rm_rules rows apply to
+			// it there as before the rename.
+			ru := iovoxFindRules(iovoxState(ctx, v))
+			renamed := ru.contact + " Renamed"
+			Expect(v.Iovox().UpdateContacts(ctx, iovox.UpdateContactsPayload{
+				Contact: []iovox.Contact{{ContactID: ru.contact, NewContactID: iovoxPtr(renamed)}}})).To(Succeed())
+
+			emptied := iovoxSet(iovox.Contact{ContactID: renamed}, ru.templateDetail, "")
+			iovoxExpectUnchanged(ctx, v, func() {
+				resp, body := iovoxPut(ctx, v, iovox.UpdateContactsPayload{RmRules: iovoxPtr(iovox.FlagFALSE), Contact: []iovox.Contact{emptied}})
+				iovoxExpectErrors(v, resp, body, iovoxAt("empty-fields-used-in-rules", 1, 1))
+			})
+
+			Expect(v.Iovox().UpdateContacts(ctx, iovox.UpdateContactsPayload{RmRules: iovoxPtr(iovox.FlagTRUE), Contact: []iovox.Contact{emptied}})).To(Succeed())
+			after := iovoxState(ctx, v)
+			Expect(after.RuleTemplates).NotTo(ContainElement(HaveField("ID", ru.template)), "rule template %s using %s of the renamed contact", ru.template, ru.templateDetail)
+			for _, l := range after.Links {
+				Expect(l.Templates).NotTo(ContainElement(ru.template), "deleted template %s still on link %s", ru.template, l.ID)
+			}
+		})
+
+		v.ConformanceIt(framework.Spec{
 			Must:      "MUST clear a detail sent as an empty element",
 			Operation: iovoxOp,
 			Covers:    []string{iovoxRuleEmptyClears},
@@ -614,6 +678,44 @@ var _ = Describe("iovox", func() {
 			Expect(v.Iovox().UpdateContacts(ctx, iovox.UpdateContactsPayload{
 				Contact: []iovox.Contact{{ContactID: cid, HomePhone: []string{"33142685301"}, HomeCountry: iovoxPtr("Spain")}}})).To(Succeed())
 			Expect(iovoxStored(ctx, v, cid).HomeCountry).To(HaveValue(Equal("Spain")), "home_country sent wins")
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "MUST guess the country from a three-digit calling code as from a two-digit one",
+			Operation: iovoxOp,
+			Covers:    []string{iovoxRuleCountryGuess},
+			Labels:    []framework.Label{framework.Mutating, framework.MockOnly},
+		}, func(ctx SpecContext) {
+			// 353 is Ireland's calling code and 372 Estonia's; neither 3, 35, 37 nor any shorter
+			// prefix of them is a calling code, so only the whole three digits name the country.
+			Expect(v.Iovox().UpdateContacts(ctx, iovox.UpdateContactsPayload{
+				Contact: []iovox.Contact{{ContactID: cid, HomePhone: []string{"35318049000"}, BusinessPhone: []string{"3726123456"}}}})).To(Succeed())
+			c := iovoxStored(ctx, v, cid)
+			Expect(c.HomeCountry).To(HaveValue(Equal("Ireland")), "home_country guessed from 353")
+			Expect(c.BusinessCountry).To(HaveValue(Equal("Estonia")), "business_country guessed from 372")
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "MUST keep the stored country when the country is left out next to a phone whose calling code names no country",
+			Operation: iovoxOp,
+			Covers:    []string{iovoxRuleCountryGuess, iovoxRuleOmittedKept},
+			Labels:    []framework.Label{framework.Mutating, framework.MockOnly, framework.Assumed},
+		}, func(ctx SpecContext) {
+			// The guess is made from the number's country calling code. 800 (international
+			// freephone) is assigned to no country, and no calling code starts 999: neither
+			// number gives a country to guess, so the country left out keeps its stored value.
+			// The numbers are otherwise internationalised (digits, no trunk 0), so both are
+			// accepted.
+			before := iovoxStored(ctx, v, cid)
+			Expect(before.HomeCountry).To(HaveValue(Not(BeEmpty())), "the fixture contact has a home country")
+			Expect(before.BusinessCountry).To(HaveValue(Not(BeEmpty())), "the fixture contact has a business country")
+			for _, number := range []string{"80012345678", "9991234567"} {
+				Expect(v.Iovox().UpdateContacts(ctx, iovox.UpdateContactsPayload{
+					Contact: []iovox.Contact{{ContactID: cid, HomePhone: []string{number}, BusinessPhone: []string{number}}}})).To(Succeed(), "phone %s", number)
+				c := iovoxStored(ctx, v, cid)
+				Expect(c.HomeCountry).To(Equal(before.HomeCountry), "home_country after a home phone %s", number)
+				Expect(c.BusinessCountry).To(Equal(before.BusinessCountry), "business_country after a business phone %s", number)
+			}
 		})
 
 		v.ConformanceIt(framework.Spec{

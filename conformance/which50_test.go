@@ -867,6 +867,31 @@ var _ = Describe("which50", func() {
 				},
 				labels: []framework.Label{framework.LiveSafe, framework.Assumed},
 			},
+		)
+		// A match value sent as empty text is a MatchValue that is empty, the page's 400 row, as
+		// much as one left out of Values. (null is no value the spec's Values takes:
+		// request-invalid.)
+		for _, empty := range []struct {
+			what  string
+			value any
+		}{{"empty text", ""}} {
+			rows = append(rows, errorRow{
+				must: "PUT naming a property in `match` whose value in Values is " + empty.what + " MUST be refused with upsert-match-missing",
+				op:   w50Upsert, entry: "upsert-match-missing",
+				build: func() w50Request {
+					match := fixtureMatch()
+					r := putReq(listID(), match)
+					values := map[string]any{}
+					for name := range match {
+						values[name] = empty.value
+					}
+					r.body = w50Body("application/json", map[string]any{"Values": values})
+					return r
+				},
+				labels: []framework.Label{framework.LiveSafe, framework.Assumed},
+			})
+		}
+		rows = append(rows,
 			errorRow{
 				must:  "a request to a path that is no route MUST be refused with route-not-found",
 				entry: "route-not-found",
@@ -1395,6 +1420,32 @@ var _ = Describe("which50", func() {
 		})
 
 		v.ConformanceIt(framework.Spec{
+			Must:      "a value to match with a fraction MUST match no contact of an integer field holding its whole part: no-contacts-matched, nothing changed",
+			Operation: w50Upsert, Covers: []string{w50RuleMatchAll, w50RuleTypes, framework.CatalogueID("upsert-no-contacts-matched")},
+			Labels: w50Labels([]string{w50RuleMatchAll, w50RuleTypes}, framework.Negative, framework.MockOnly),
+		}, func(ctx SpecContext) {
+			// The page updates the contacts whose properties equal the values to match: 123456.5
+			// equals no contact's 123456, whether the field's type makes it a refusal or no match.
+			names := stringsOf(paramExample(w50Upsert, "match", "page-put-match-example"))
+			values := w50Number(exampleValues(w50Upsert, "page-put-example")).(map[string]any)
+			var number string
+			for _, n := range names {
+				if _, ok := values[n].(json.Number); ok {
+					number = n
+				}
+			}
+			Expect(number).NotTo(BeEmpty(), "the page's PUT example matches on a number")
+			whole := values[number].(json.Number).String()
+			Expect(state(ctx).matching(listID(), map[string]string{number: whole})).NotTo(BeEmpty(), "fixtures: contacts with the value")
+			r := putReq(listID(), map[string]string{number: whole})
+			r.body = []byte(`{"Values":{"` + number + `":` + whole + `.5}}`)
+			expectUnchanged(ctx, func() {
+				resp, body := send(ctx, r)
+				expectEntry(resp, body, "upsert-no-contacts-matched", nil, "application/json")
+			})
+		})
+
+		v.ConformanceIt(framework.Spec{
 			Must:      "PUT with the page's example body spelt `values` MUST update as with `Values`",
 			Operation: w50Upsert, Covers: []string{w50RuleValuesCase}, Labels: w50Labels([]string{w50RuleValuesCase}, framework.Mutating),
 		}, func(ctx SpecContext) {
@@ -1603,6 +1654,8 @@ var _ = Describe("which50", func() {
 			{"application/xml;q=0, application/json;q=0.1", "application/json", "q=0 means not acceptable, however low the rest"},
 			{"application/xml, application/json", "application/xml", "of equal q, the range listed first wins"},
 			{"text/json;q=0.7, text/xml;q=0.7", "text/json", "of equal q, the range listed first wins"},
+			{"application/xml;q=1, application/json;q=0.5", "application/xml", "q=1 written out is the highest q, not one to skip"},
+			{"text/xml;q=0, text/plain", "application/json", "a format listed only with q=0 is never answered, even when nothing else listed is offered"},
 		}
 		for _, op := range w50Ops {
 			method := w50Method[op]
@@ -1621,6 +1674,26 @@ var _ = Describe("which50", func() {
 					Expect(w50IDs(resp, body)).To(ConsistOf(baseline), "the ids of the JSON answer")
 				})
 			}
+		}
+
+		// A range naming every subtype of a type (RFC 9110 section 12.5.1, "type/*") admits the
+		// formats of that type only: text/* with the highest q is answered in text/json or
+		// text/xml, never in an application/ format listed with a lower q.
+		for _, op := range w50Ops {
+			method := w50Method[op]
+			covers := []string{w50RuleAcceptQuality, w50RuleJSON, w50RuleXML, framework.StatusID(op, http.StatusOK)}
+			v.ConformanceIt(framework.Spec{
+				Must:      method + " with Accept application/xml;q=0.5, text/* MUST answer in a text/ format the page lists (text/json or text/xml)",
+				Operation: op, Covers: covers, Labels: w50Labels(covers, framework.Mutating),
+			}, func(ctx SpecContext) {
+				r := reqFor(op, listID(), fixtureMatch())
+				r.accept = "application/json"
+				baseline := w50IDs(send(ctx, r))
+				r.accept = "application/xml;q=0.5, text/*"
+				resp, body := send(ctx, r)
+				Expect(w50MediaType(resp)).To(BeElementOf("text/json", "text/xml"), "media type")
+				Expect(w50IDs(resp, body)).To(ConsistOf(baseline), "the ids of the JSON answer")
+			})
 		}
 
 		v.ConformanceIt(framework.Spec{
