@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -23,17 +22,7 @@ func serveDoc(t *testing.T, doc *openapi3.T) (*mock.Engine, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := mock.New(mock.Options{}, e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(func() {
-		srv.Close()
-		if v := s.Violations(); len(v) > 0 {
-			t.Errorf("answers the changed spec forbids:\n%s", strings.Join(v, "\n"))
-		}
-	})
+	_, srv := spectest.Serve(t, e)
 	return e, srv.URL + "/auregister"
 }
 

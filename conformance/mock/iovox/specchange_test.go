@@ -1,7 +1,6 @@
 package iovox_test
 
 import (
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/contactapis/contactapis/conformance/mock"
 	"github.com/contactapis/contactapis/conformance/mock/iovox"
 	"github.com/contactapis/contactapis/internal/spectest"
 	"github.com/contactapis/contactapis/specs"
@@ -23,18 +21,8 @@ func serveDoc(t *testing.T, doc *openapi3.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := mock.New(mock.Options{}, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, backend: b, server: s, srv: httptest.NewServer(s)}
-	t.Cleanup(func() {
-		h.srv.Close()
-		if v := s.Violations(); len(v) > 0 {
-			t.Errorf("answers the changed spec forbids:\n%s", strings.Join(v, "\n"))
-		}
-	})
-	return h
+	s, srv := spectest.Serve(t, b)
+	return &harness{t: t, backend: b, server: s, srv: srv}
 }
 
 // contactJSON is contact id of the mock's state as JSON, every stored property included.

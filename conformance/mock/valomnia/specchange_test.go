@@ -1,7 +1,6 @@
 package valomnia_test
 
 import (
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/contactapis/contactapis/conformance/mock"
 	"github.com/contactapis/contactapis/conformance/mock/valomnia"
 	"github.com/contactapis/contactapis/internal/spectest"
 	"github.com/contactapis/contactapis/specs"
@@ -23,18 +21,8 @@ func serveDoc(t *testing.T, doc *openapi3.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := mock.New(mock.Options{}, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, backend: b, server: s, srv: httptest.NewServer(s), clock: c}
-	t.Cleanup(func() {
-		e.srv.Close()
-		if v := s.Violations(); len(v) > 0 {
-			t.Errorf("answers the changed spec forbids:\n%s", strings.Join(v, "\n"))
-		}
-	})
-	return e
+	s, srv := spectest.Serve(t, b)
+	return &env{t: t, backend: b, server: s, srv: srv, clock: c}
 }
 
 // stateContact is contact id of the mock's state, every stored property included.

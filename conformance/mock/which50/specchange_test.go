@@ -2,7 +2,6 @@ package which50_test
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -21,17 +20,7 @@ func serveDoc(t *testing.T, doc *openapi3.T) (*mock.Engine, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := mock.New(mock.Options{}, e)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(func() {
-		srv.Close()
-		if v := s.Violations(); len(v) > 0 {
-			t.Errorf("answers the changed spec forbids:\n%s", strings.Join(v, "\n"))
-		}
-	})
+	_, srv := spectest.Serve(t, e)
 	return e, srv.URL + "/which50"
 }
 
