@@ -24,7 +24,7 @@ var (
 )
 
 func TestConformance(t *testing.T) {
-	RegisterFailHandler(Fail)
+	RegisterFailHandler(framework.Fail)
 	cfg, cfgErr = flags.Load(os.Getenv)
 	if cfgErr == nil && cfg.UpdateCoverage {
 		// Walk the tree without running it: the declared specs are all the file needs.

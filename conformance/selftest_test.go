@@ -1,12 +1,16 @@
 package conformance_test
 
 import (
+	"encoding/xml"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/onsi/ginkgo/v2/reporters"
 
 	"github.com/contactapis/contactapis/conformance/framework"
 	"github.com/contactapis/contactapis/specs"
@@ -51,7 +55,9 @@ func TestSuiteCatchesBrokenMocks(t *testing.T) {
 				t.Fatal(err)
 			}
 			page, _ := doc.Info.Extensions["x-vendor-page"].(string)
+			junit := filepath.Join(t.TempDir(), "junit.xml")
 			cmd := exec.Command(self,
+				"-ginkgo.junit-report="+junit,
 				"-test.run=^TestConformance$",
 				"-ginkgo.label-filter=vendor:"+tc.vendor+" && "+tc.labels,
 				"-ginkgo.no-color",
@@ -72,6 +78,7 @@ func TestSuiteCatchesBrokenMocks(t *testing.T) {
 			if tc.failing != nil && !tc.failing.Match(out) {
 				t.Errorf("no spec matching %s failed against the broken mock:\n%s", tc.failing, tail(out))
 			}
+			checkFailuresShowTheExchange(t, out, junit)
 		})
 	}
 }
@@ -108,6 +115,42 @@ func TestAddedFieldIsNonBreaking(t *testing.T) {
 					t.Errorf("the suite passed a non-breaking change with --strict:\n%s", tail(out))
 				}
 			})
+		}
+	}
+}
+
+// checkFailuresShowTheExchange: in the terminal and in the JUnit report, a failure shows the
+// exchange at fault (request line, the vendor's status, its body) under the message, and no test
+// credential appears anywhere.
+func checkFailuresShowTheExchange(t *testing.T, terminal []byte, junitPath string) {
+	t.Helper()
+	exchange := regexp.MustCompile(`--- the exchange at fault: exchange \d+ of \d+[^\n]*\n\s*> (GET|PUT|POST|PATCH|DELETE|HEAD|OPTIONS|TRACE) http://\S+[^\n]*\n\s*(< \S*\d{3} |! )`)
+	if !exchange.Match(terminal) {
+		t.Errorf("no failure in the terminal shows its exchange:\n%s", tail(terminal))
+	}
+	raw, err := os.ReadFile(junitPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var suites reporters.JUnitTestSuites
+	if err := xml.Unmarshal(raw, &suites); err != nil {
+		t.Fatalf("JUnit report: %v", err)
+	}
+	shown := 0
+	for _, s := range suites.TestSuites {
+		for _, tc := range s.TestCases {
+			if tc.Failure != nil && exchange.MatchString(tc.Failure.Description) {
+				shown++
+			}
+		}
+	}
+	if shown == 0 {
+		t.Errorf("no failure of the JUnit report shows its exchange")
+	}
+	secret := regexp.MustCompile(`(?i)(securekey: |username: |authorization: bearer |password=|"password": ?"|j_password=)test\b`)
+	for name, b := range map[string][]byte{"terminal": terminal, "JUnit report": raw} {
+		if m := secret.Find(b); m != nil {
+			t.Errorf("the %s shows a credential: %q", name, m)
 		}
 	}
 }

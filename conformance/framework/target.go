@@ -283,8 +283,10 @@ func (v *Vendor) begin(s Spec) {
 	}
 	rec := &specLog{negative: slices.Contains(labels, Negative)}
 	ve.transport.current.Store(rec)
+	runningSpec.Store(rec)
 	ginkgo.DeferCleanup(func() {
 		ve.transport.current.Store(nil)
+		runningSpec.Store(nil)
 		exchanges := rec.list()
 		for _, ex := range exchanges {
 			ginkgo.AddReportEntry(reportEntryExchange, ex, ginkgo.ReportEntryVisibilityNever)
@@ -303,7 +305,8 @@ func (v *Vendor) begin(s Spec) {
 			ginkgo.AddReportEntry("evidence", evidence(exchanges), ginkgo.ReportEntryVisibilityFailureOrVerbose)
 		}
 		if len(violations) > 0 {
-			ginkgo.Fail("contract violations:\n  " + strings.Join(violations, "\n  "))
+			msg := "contract violations:\n  " + strings.Join(violations, "\n  ")
+			ginkgo.Fail(msg + exchangeDigest(msg, exchanges))
 		}
 	})
 }
