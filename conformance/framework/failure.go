@@ -100,8 +100,9 @@ func headOf(s string, n int) string {
 	return string([]rune(s)[:n]) + "…"
 }
 
-// withoutExchange is a failure message without the exchange Fail appended.
-func withoutExchange(message string) string {
+// MessageWithoutExchange is a failure message without the exchange Fail appended: for reports
+// that show the exchange their own way (coverage.md and .html, drift findings).
+func MessageWithoutExchange(message string) string {
 	msg, _, _ := strings.Cut(message, exchangeMarker)
 	return msg
 }

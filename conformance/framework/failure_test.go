@@ -41,8 +41,8 @@ func TestExchangeDigestShowsTheDifferenceOfALongBody(t *testing.T) {
 	if strings.Contains(got, `{"id":0,`) {
 		t.Errorf("digest keeps the start of the body, far from the difference:\n%s", got)
 	}
-	if withoutExchange(msg+got) != msg {
-		t.Errorf("withoutExchange does not give back the message")
+	if MessageWithoutExchange(msg+got) != msg {
+		t.Errorf("MessageWithoutExchange does not give back the message")
 	}
 }
 

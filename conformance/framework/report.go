@@ -130,7 +130,7 @@ func specResults(r types.Report) ([]specResult, []Failure) {
 		}
 		res.state = s.State
 		if s.State.Is(types.SpecStateSkipped) {
-			res.reason = withoutExchange(s.Failure.Message)
+			res.reason = MessageWithoutExchange(s.Failure.Message)
 		}
 		if s.State.Is(types.SpecStateFailureStates) {
 			res.anchor = fmt.Sprintf("failure-%d", len(failures)+1)
@@ -141,7 +141,7 @@ func specResults(r types.Report) ([]specResult, []Failure) {
 				}
 			}
 			failures = append(failures, Failure{Anchor: res.anchor, Vendor: res.entry.Vendor, Spec: res.entry.Must,
-				Message: withoutExchange(s.Failure.Message), Location: s.Failure.Location.String(), Evidence: ev,
+				Message: MessageWithoutExchange(s.Failure.Message), Location: s.Failure.Location.String(), Evidence: ev,
 				Behaviours: res.blamed(), Exchanges: res.exchanges})
 		}
 		out = append(out, res)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/contactapis/contactapis/apiclient"
 	"github.com/contactapis/contactapis/conformance/contract"
+	"github.com/contactapis/contactapis/conformance/framework"
 	"github.com/contactapis/contactapis/tools/drift/internal/report"
 )
 
@@ -173,7 +174,7 @@ func Findings(r *types.Report, vendors []string, root string, secrets ...apiclie
 		}
 		f := report.Finding{Kind: report.KindProbe, Level: report.ERR, Severity: contract.Breaking,
 			Location: relLocation(root, s.LeafNodeLocation)}
-		failure := oneLine(apiclient.Scrub(s.Failure.Message, secrets...))
+		failure := oneLine(apiclient.Scrub(framework.MessageWithoutExchange(s.Failure.Message), secrets...))
 		if s.State != types.SpecStateFailed {
 			failure = s.State.String() + ": " + failure
 		}
