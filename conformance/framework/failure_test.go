@@ -57,17 +57,3 @@ func TestExchangeDigestOfAStatus(t *testing.T) {
 		t.Errorf("a spec without exchanges has no digest")
 	}
 }
-
-// TestRecordedURLKeepsBytesThatAreNotUTF8: a URL sent with a raw byte that is not UTF-8 is
-// recorded with that byte percent-encoded, not as U+FFFD, so a replay sends what the spec sent.
-func TestRecordedURLKeepsBytesThatAreNotUTF8(t *testing.T) {
-	for in, want := range map[string]string{
-		"http://h/Contacts?v=3&x=\xff":  "http://h/Contacts?v=3&x=%FF",
-		"http://h/é?a=\xc3":             "http://h/é?a=%C3",
-		"http://h/Contacts?v=3&x=%FF&é": "http://h/Contacts?v=3&x=%FF&é",
-	} {
-		if got := escapeInvalidUTF8(in); got != want {
-			t.Errorf("escapeInvalidUTF8(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -14,7 +14,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/contactapis/contactapis/apiclient"
 	"github.com/contactapis/contactapis/conformance/contract"
@@ -268,27 +267,7 @@ func (t *transport) redactURL(u *url.URL) string {
 		r.RawQuery = secretFormRE.ReplaceAllString(u.RawQuery, `${1}${2}=`+url.QueryEscape(apiclient.Redacted))
 		s = r.String()
 	}
-	return apiclient.Scrub(escapeInvalidUTF8(s), t.secrets...)
-}
-
-// escapeInvalidUTF8 percent-encodes the bytes of s that are not UTF-8: a recording is JSON, which
-// would turn a raw byte of a URL into U+FFFD, and a replay would send a valid URL where the spec
-// sent an invalid one. A server reads %FF in a query as the byte it stands for.
-func escapeInvalidUTF8(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			fmt.Fprintf(&b, "%%%02X", s[i])
-		} else {
-			b.WriteString(s[i : i+n])
-		}
-		i += n
-	}
-	return b.String()
+	return apiclient.Scrub(s, t.secrets...)
 }
 
 func (t *transport) redactBody(b []byte) string {
