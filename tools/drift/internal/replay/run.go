@@ -280,6 +280,10 @@ func (r *replayer) entry(ctx context.Context, fileIdx int, e *traffic.Entry) (er
 		}
 		return fmt.Errorf("entry %d: %w", e.Index, err)
 	}
+	if strings.ContainsRune(e.Request.URL, utf8.RuneError) {
+		r.stats.URLNotAsSent++
+		return nil
+	}
 	body := e.RequestBody()
 	if bodyNotAsSent(e, body) {
 		r.stats.BodyNotAsSent++

@@ -86,7 +86,7 @@ func (s *ReplayStats) line() string {
 	for _, c := range []struct {
 		n    int
 		what string
-	}{{s.NoResponse, "without a response"}, {s.BodyNotAsSent, "with a request body not recorded as sent"}, {s.UnknownHost, "to an unknown host"}} {
+	}{{s.NoResponse, "without a response"}, {s.BodyNotAsSent, "with a request body not recorded as sent"}, {s.URLNotAsSent, "with a URL not recorded as sent"}, {s.UnknownHost, "to an unknown host"}} {
 		if c.n > 0 {
 			why = append(why, fmt.Sprintf("%d %s", c.n, c.what))
 		}

@@ -155,6 +155,10 @@ type ReplayStats struct {
 	// BodyNotAsSent exchanges were skipped: the recorder kept only part of the request body, or
 	// not its bytes (a photo or a non-UTF-8 form, which JSON cannot hold).
 	BodyNotAsSent int `json:"bodyNotAsSent"`
+	// URLNotAsSent exchanges were skipped: the request line held a byte that is not UTF-8, which
+	// JSON recorded as U+FFFD, so a replay would send a valid URL where the client sent an invalid
+	// one.
+	URLNotAsSent int `json:"urlNotAsSent"`
 	// UnknownHost exchanges were skipped: no rule routes them and --skip-unknown-hosts was given.
 	UnknownHost int `json:"unknownHost"`
 	// Resets of the mock's state: one before the first exchange, one each time the recording's
@@ -168,7 +172,7 @@ type ReplayStats struct {
 }
 
 // Skipped is the number of exchanges not replayed.
-func (s *ReplayStats) Skipped() int { return s.NoResponse + s.BodyNotAsSent + s.UnknownHost }
+func (s *ReplayStats) Skipped() int { return s.NoResponse + s.BodyNotAsSent + s.URLNotAsSent + s.UnknownHost }
 
 // Failing counts what fails the run: breaking findings (and in strict mode non-breaking ones) not
 // acknowledged, and expired acknowledgements.
