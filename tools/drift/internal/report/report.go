@@ -172,7 +172,9 @@ type ReplayStats struct {
 }
 
 // Skipped is the number of exchanges not replayed.
-func (s *ReplayStats) Skipped() int { return s.NoResponse + s.BodyNotAsSent + s.URLNotAsSent + s.UnknownHost }
+func (s *ReplayStats) Skipped() int {
+	return s.NoResponse + s.BodyNotAsSent + s.URLNotAsSent + s.UnknownHost
+}
 
 // Failing counts what fails the run: breaking findings (and in strict mode non-breaking ones) not
 // acknowledged, and expired acknowledgements.
