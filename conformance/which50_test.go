@@ -1656,6 +1656,11 @@ var _ = Describe("which50", func() {
 			{"text/json;q=0.7, text/xml;q=0.7", "text/json", "of equal q, the range listed first wins"},
 			{"application/xml;q=1, application/json;q=0.5", "application/xml", "q=1 written out is the highest q, not one to skip"},
 			{"text/xml;q=0, text/plain", "application/json", "a format listed only with q=0 is never answered, even when nothing else listed is offered"},
+			// RFC 9110 section 12.5.1: a type takes the q of the most specific range that covers it,
+			// so application/json;q=0 is not acceptable beside application/*; of the rest, the
+			// spec's x-mock negotiate order (info x-assumed: ASP.NET's formatter order) decides.
+			{"application/*;q=0.5, application/json;q=0", "application/xml", "the most specific range's q applies (application/json;q=0 is refused although application/* covers it)"},
+			{"application/json;q=0.1, */*;q=0.9", "text/json", "the most specific range's q applies (application/json gets 0.1, every other format 0.9)"},
 		}
 		for _, op := range w50Ops {
 			method := w50Method[op]
