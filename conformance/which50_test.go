@@ -868,6 +868,78 @@ var _ = Describe("which50", func() {
 				labels: []framework.Label{framework.LiveSafe, framework.Assumed},
 			},
 		)
+		// What the page leaves open and the spec decides (assumed): a parameter the action binds
+		// to one string sent twice (x-mock refuseRepeatedQuery; the catalogue answers an invalid
+		// `match` with the operation's match-missing entry), an empty Custom Event name
+		// (CustomEventNames x-assumed: invalid, like `match`), a query that is not UTF-8 in a
+		// parameter no rule reads (request-invalid's when: malformed in query), and the order of
+		// two faults in one request (x-mock errors.order, request-invalid's x-assumed: ASP.NET's
+		// pipeline order). Each request matches no contact, so a vendor that disagrees changes
+		// nothing.
+		rows = append(rows,
+			errorRow{
+				must: "PATCH with `match` sent twice MUST be refused with update-match-missing (spec x-mock refuseRepeatedQuery; the entry's when: invalid query match)",
+				op:   w50Update, entry: "update-match-missing",
+				build: func() w50Request {
+					r := patchReq(listID(), noMatch())
+					r.query += "&match=" + url.QueryEscape(w50SortedKeys(noMatch())[0])
+					return r
+				},
+				labels: []framework.Label{framework.Negative, framework.LiveSafe, framework.Assumed},
+			},
+			errorRow{
+				must: "PATCH with an empty `customevents` MUST be refused with request-invalid (spec CustomEventNames x-assumed: minItems 1)",
+				op:   w50Update, entry: "request-invalid",
+				build: func() w50Request {
+					r := patchReq(listID(), noMatch())
+					r.query += "&customevents="
+					return r
+				},
+				labels: []framework.Label{framework.Negative, framework.LiveSafe, framework.Assumed},
+			},
+			errorRow{
+				must: "PATCH with an empty name among `customevents` MUST be refused with request-invalid (spec CustomEventNames x-assumed: items minLength 1)",
+				op:   w50Update, entry: "request-invalid",
+				build: func() w50Request {
+					r := patchReq(listID(), noMatch())
+					r.query += "&customevents=" + url.QueryEscape(w50NoSuchValue) + ",," + url.QueryEscape(w50NoSuchValue)
+					return r
+				},
+				labels: []framework.Label{framework.Negative, framework.LiveSafe, framework.Assumed},
+			},
+			errorRow{
+				must: "PATCH whose query holds a raw byte that is not UTF-8 in a parameter no rule reads MUST be refused with request-invalid (spec request-invalid when: malformed in query)",
+				op:   w50Update, entry: "request-invalid",
+				build: func() w50Request {
+					r := patchReq(listID(), noMatch())
+					r.query += "&conformance=\xff"
+					return r
+				},
+				labels: []framework.Label{framework.Negative, framework.LiveSafe, framework.Assumed},
+			},
+			errorRow{
+				must: "PATCH with an empty Custom Event name and `match` sent twice MUST be refused for the Custom Event name, with request-invalid (spec x-mock errors.order: invalid/query/customevents before invalid/query/match)",
+				op:   w50Update, entry: "request-invalid",
+				build: func() w50Request {
+					r := patchReq(listID(), noMatch())
+					r.query += "&match=" + url.QueryEscape(w50SortedKeys(noMatch())[0]) + "&customevents="
+					return r
+				},
+				labels: []framework.Label{framework.Negative, framework.LiveSafe, framework.Assumed},
+			},
+			errorRow{
+				must: "PATCH naming a property in `match` without its query value, with a malformed body, MUST be refused with update-match-missing (spec x-mock errors.order: rule/matchMissing before malformed)",
+				op:   w50Update, entry: "update-match-missing",
+				build: func() w50Request {
+					match := noMatch()
+					r := patchReq(listID(), match)
+					r.query = w50Query(w50SortedKeys(match), nil)
+					r.body = []byte(`{"Values":`)
+					return r
+				},
+				labels: []framework.Label{framework.Negative, framework.LiveSafe, framework.Assumed},
+			},
+		)
 		// A match value sent as empty text is a MatchValue that is empty, the page's 400 row, as
 		// much as one left out of Values. (null is no value the spec's Values takes:
 		// request-invalid.)
