@@ -1517,6 +1517,25 @@ var _ = Describe("which50", func() {
 			})
 		})
 
+		// The spec converts values by the list schema's field type (which50-values-types, assumed;
+		// ContactList's field types include boolean): the query's text true and false match a
+		// boolean field's true and false. The mock's list 4 (fixtures.json, Newsletter) has the
+		// boolean field Subscribed, true on one contact and false on another.
+		v.ConformanceIt(framework.Spec{
+			Must:      "PATCH matching a boolean field MUST read the query's true and false as the booleans: each matches exactly the contacts holding that value",
+			Operation: w50Update, Covers: []string{w50RuleTypes}, Labels: w50Labels([]string{w50RuleTypes}, framework.Mutating, framework.MockOnly),
+		}, func(ctx SpecContext) {
+			const boolList, boolField = 4, "Subscribed"
+			st := state(ctx)
+			for _, b := range []string{"true", "false"} {
+				match := map[string]string{boolField: b}
+				want := w50EncIDs(st.matching(boolList, match))
+				Expect(want).NotTo(BeEmpty(), "fixtures: a contact of list %d with %s %s", boolList, boolField, b)
+				resp, body := send(ctx, patchReq(boolList, match))
+				Expect(w50IDs(resp, body)).To(ConsistOf(want), "ids matched on %s=%s", boolField, b)
+			}
+		})
+
 		v.ConformanceIt(framework.Spec{
 			Must:      "PUT with the page's example body spelt `values` MUST update as with `Values`",
 			Operation: w50Upsert, Covers: []string{w50RuleValuesCase}, Labels: w50Labels([]string{w50RuleValuesCase}, framework.Mutating),
