@@ -259,6 +259,10 @@ var _ = Describe("iovox", func() {
 			// raw on the request line (as a client that does not encode its query sends it).
 			{entry: "api-version-invalid", when: "v holds a percent-encoded byte that is not UTF-8", query: "?v=" + version + "%ff&method=" + method},
 			{entry: "api-version-invalid", when: "v holds a raw byte that is not UTF-8", query: "?v=" + version + "\xff&method=" + method},
+			// What the page leaves open and the spec decides (assumed): v sent twice is refused (x-mock
+			// refuseRepeatedQuery).
+			{entry: "api-version-invalid", when: "v is sent twice, the supported version both times (spec x-mock refuseRepeatedQuery)",
+				query: "?v=" + version + "&v=" + version + "&method=" + method, labels: []framework.Label{framework.Assumed}},
 			{entry: "method-invalid", when: "the method parameter is missing", query: "?v=" + version, labels: []framework.Label{framework.Assumed}},
 			{entry: "method-invalid", when: "the method parameter names no method of the resource", query: "?v=" + version + "&method=updateContact",
 				labels: []framework.Label{framework.Assumed}},
@@ -273,6 +277,30 @@ var _ = Describe("iovox", func() {
 				iovoxExpectErrors(v, resp, body, iovoxPlain(r.entry))
 			})
 		}
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "MUST answer api-version-invalid alone when v names another version and the body is not UTF-8 (spec x-mock errors.order: the query before the body, which is not read after a query error)",
+			Operation: iovoxOp,
+			Covers:    []string{framework.CatalogueID("api-version-invalid")},
+			Labels:    []framework.Label{framework.Negative, framework.LiveSafe, framework.Assumed},
+		}, func(ctx SpecContext) {
+			body := append(iovoxEncode(iovoxUnknownPayload()), []byte("<!-- \xff\xfe -->")...)
+			resp, got := iovoxSend(ctx, v, http.MethodPut, "/Contacts?v=4&method="+method, iovoxMediaType(v), body)
+			iovoxExpectErrors(v, resp, got, iovoxPlain("api-version-invalid"))
+		})
+
+		v.ConformanceIt(framework.Spec{
+			Must:      "MUST answer api-version-invalid to a valid payload whose query holds a raw byte that is not UTF-8 in a parameter the operation does not read, changing nothing (spec api-version-invalid when: malformed in query)",
+			Operation: iovoxOp,
+			Covers:    []string{framework.CatalogueID("api-version-invalid")},
+			Labels:    []framework.Label{framework.Negative, framework.Mutating, framework.MockOnly, framework.Assumed},
+		}, func(ctx SpecContext) {
+			p := iovoxExample(v, v.Fixture("CONTACT_ID", "333"))
+			iovoxExpectUnchanged(ctx, v, func() {
+				resp, got := iovoxSend(ctx, v, http.MethodPut, "/Contacts?v="+version+"&method="+method+"&output=\xff", iovoxMediaType(v), iovoxEncode(p))
+				iovoxExpectErrors(v, resp, got, iovoxPlain("api-version-invalid"))
+			})
+		})
 
 		// HEAD is left out: its answer has no body, so there is no message to check.
 		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete, http.MethodPatch, http.MethodOptions} {

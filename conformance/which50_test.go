@@ -868,6 +868,78 @@ var _ = Describe("which50", func() {
 				labels: []framework.Label{framework.LiveSafe, framework.Assumed},
 			},
 		)
+		// What the page leaves open and the spec decides (assumed): a parameter the action binds
+		// to one string sent twice (x-mock refuseRepeatedQuery; the catalogue answers an invalid
+		// `match` with the operation's match-missing entry), an empty Custom Event name
+		// (CustomEventNames x-assumed: invalid, like `match`), a query that is not UTF-8 in a
+		// parameter no rule reads (request-invalid's when: malformed in query), and the order of
+		// two faults in one request (x-mock errors.order, request-invalid's x-assumed: ASP.NET's
+		// pipeline order). Each request matches no contact, so a vendor that disagrees changes
+		// nothing.
+		rows = append(rows,
+			errorRow{
+				must: "PATCH with `match` sent twice MUST be refused with update-match-missing (spec x-mock refuseRepeatedQuery; the entry's when: invalid query match)",
+				op:   w50Update, entry: "update-match-missing",
+				build: func() w50Request {
+					r := patchReq(listID(), noMatch())
+					r.query += "&match=" + url.QueryEscape(w50SortedKeys(noMatch())[0])
+					return r
+				},
+				labels: []framework.Label{framework.Negative, framework.LiveSafe, framework.Assumed},
+			},
+			errorRow{
+				must: "PATCH with an empty `customevents` MUST be refused with request-invalid (spec CustomEventNames x-assumed: minItems 1)",
+				op:   w50Update, entry: "request-invalid",
+				build: func() w50Request {
+					r := patchReq(listID(), noMatch())
+					r.query += "&customevents="
+					return r
+				},
+				labels: []framework.Label{framework.Negative, framework.LiveSafe, framework.Assumed},
+			},
+			errorRow{
+				must: "PATCH with an empty name among `customevents` MUST be refused with request-invalid (spec CustomEventNames x-assumed: items minLength 1)",
+				op:   w50Update, entry: "request-invalid",
+				build: func() w50Request {
+					r := patchReq(listID(), noMatch())
+					r.query += "&customevents=" + url.QueryEscape(w50NoSuchValue) + ",," + url.QueryEscape(w50NoSuchValue)
+					return r
+				},
+				labels: []framework.Label{framework.Negative, framework.LiveSafe, framework.Assumed},
+			},
+			errorRow{
+				must: "PATCH whose query holds a raw byte that is not UTF-8 in a parameter no rule reads MUST be refused with request-invalid (spec request-invalid when: malformed in query)",
+				op:   w50Update, entry: "request-invalid",
+				build: func() w50Request {
+					r := patchReq(listID(), noMatch())
+					r.query += "&conformance=\xff"
+					return r
+				},
+				labels: []framework.Label{framework.Negative, framework.LiveSafe, framework.Assumed},
+			},
+			errorRow{
+				must: "PATCH with an empty Custom Event name and `match` sent twice MUST be refused for the Custom Event name, with request-invalid (spec x-mock errors.order: invalid/query/customevents before invalid/query/match)",
+				op:   w50Update, entry: "request-invalid",
+				build: func() w50Request {
+					r := patchReq(listID(), noMatch())
+					r.query += "&match=" + url.QueryEscape(w50SortedKeys(noMatch())[0]) + "&customevents="
+					return r
+				},
+				labels: []framework.Label{framework.Negative, framework.LiveSafe, framework.Assumed},
+			},
+			errorRow{
+				must: "PATCH naming a property in `match` without its query value, with a malformed body, MUST be refused with update-match-missing (spec x-mock errors.order: rule/matchMissing before malformed)",
+				op:   w50Update, entry: "update-match-missing",
+				build: func() w50Request {
+					match := noMatch()
+					r := patchReq(listID(), match)
+					r.query = w50Query(w50SortedKeys(match), nil)
+					r.body = []byte(`{"Values":`)
+					return r
+				},
+				labels: []framework.Label{framework.Negative, framework.LiveSafe, framework.Assumed},
+			},
+		)
 		// A match value sent as empty text is a MatchValue that is empty, the page's 400 row, as
 		// much as one left out of Values. (null is no value the spec's Values takes:
 		// request-invalid.)
@@ -1445,6 +1517,25 @@ var _ = Describe("which50", func() {
 			})
 		})
 
+		// The spec converts values by the list schema's field type (which50-values-types, assumed;
+		// ContactList's field types include boolean): the query's text true and false match a
+		// boolean field's true and false. The mock's list 4 (fixtures.json, Newsletter) has the
+		// boolean field Subscribed, true on one contact and false on another.
+		v.ConformanceIt(framework.Spec{
+			Must:      "PATCH matching a boolean field MUST read the query's true and false as the booleans: each matches exactly the contacts holding that value",
+			Operation: w50Update, Covers: []string{w50RuleTypes}, Labels: w50Labels([]string{w50RuleTypes}, framework.Mutating, framework.MockOnly),
+		}, func(ctx SpecContext) {
+			const boolList, boolField = 4, "Subscribed"
+			st := state(ctx)
+			for _, b := range []string{"true", "false"} {
+				match := map[string]string{boolField: b}
+				want := w50EncIDs(st.matching(boolList, match))
+				Expect(want).NotTo(BeEmpty(), "fixtures: a contact of list %d with %s %s", boolList, boolField, b)
+				resp, body := send(ctx, patchReq(boolList, match))
+				Expect(w50IDs(resp, body)).To(ConsistOf(want), "ids matched on %s=%s", boolField, b)
+			}
+		})
+
 		v.ConformanceIt(framework.Spec{
 			Must:      "PUT with the page's example body spelt `values` MUST update as with `Values`",
 			Operation: w50Upsert, Covers: []string{w50RuleValuesCase}, Labels: w50Labels([]string{w50RuleValuesCase}, framework.Mutating),
@@ -1656,6 +1747,11 @@ var _ = Describe("which50", func() {
 			{"text/json;q=0.7, text/xml;q=0.7", "text/json", "of equal q, the range listed first wins"},
 			{"application/xml;q=1, application/json;q=0.5", "application/xml", "q=1 written out is the highest q, not one to skip"},
 			{"text/xml;q=0, text/plain", "application/json", "a format listed only with q=0 is never answered, even when nothing else listed is offered"},
+			// RFC 9110 section 12.5.1: a type takes the q of the most specific range that covers it,
+			// so application/json;q=0 is not acceptable beside application/*; of the rest, the
+			// spec's x-mock negotiate order (info x-assumed: ASP.NET's formatter order) decides.
+			{"application/*;q=0.5, application/json;q=0", "application/xml", "the most specific range's q applies (application/json;q=0 is refused although application/* covers it)"},
+			{"application/json;q=0.1, */*;q=0.9", "text/json", "the most specific range's q applies (application/json gets 0.1, every other format 0.9)"},
 		}
 		for _, op := range w50Ops {
 			method := w50Method[op]

@@ -2,7 +2,6 @@ package mock
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"maps"
 	"mime"
@@ -20,10 +19,12 @@ import (
 // media type: JSON, or XML shaped by the schema's xml objects (contract.ToXML, the one XML
 // writer).
 
-// chooseMediaType picks an answer's media type among declared: the Accept range with the highest
-// q that a declared type satisfies (ties to the earlier range, then to the type x-mock negotiate
-// prefers), the most preferred declared type when Accept is absent or admits none. Without
-// negotiate, the first declared type by name.
+// chooseMediaType picks an answer's media type among declared. Each declared type takes the q
+// of the most specific Accept range that covers it (RFC 9110 section 12.5.1: "text/plain" over
+// "text/*" over "*/*", so application/json;q=0 refuses JSON even beside application/*); the type
+// with the highest q above 0 is answered, ties going to the type whose range is listed earlier,
+// then to the type x-mock negotiate prefers. When Accept is absent or admits none, the most
+// preferred declared type. Without negotiate, the first declared type by name.
 func (e *Engine) chooseMediaType(accept string, declared []string) string {
 	if len(declared) == 0 {
 		return "application/json"
@@ -56,23 +57,46 @@ func (e *Engine) chooseMediaType(accept string, declared []string) string {
 		}
 		q := 1.0
 		if s, ok := params["q"]; ok {
-			if q, err = strconv.ParseFloat(s, 64); err != nil || q > 1 {
+			if q, err = strconv.ParseFloat(s, 64); err != nil || q < 0 || q > 1 {
 				continue
 			}
 		}
-		if q > 0 {
-			ranges = append(ranges, rng{mt, q})
-		}
+		ranges = append(ranges, rng{mt, q})
 	}
-	slices.SortStableFunc(ranges, func(a, b rng) int { return cmp.Compare(b.q, a.q) })
-	for _, r := range ranges {
-		for _, mt := range offered {
-			if rangeCovers(r.mediaType, mt) {
-				return mt
+	best, bestQ, bestAt := "", 0.0, 0
+	for _, mt := range offered {
+		// The governing range: the most specific that covers mt, the earliest of equal specificity.
+		at, spec := -1, -1
+		for i, r := range ranges {
+			if s := rangeSpecificity(r.mediaType, mt); s > spec {
+				at, spec = i, s
 			}
 		}
+		if at < 0 || ranges[at].q <= 0 {
+			continue
+		}
+		if q := ranges[at].q; best == "" || q > bestQ || q == bestQ && at < bestAt {
+			best, bestQ, bestAt = mt, q, at
+		}
 	}
-	return offered[0]
+	if best == "" {
+		return offered[0]
+	}
+	return best
+}
+
+// rangeSpecificity says how specifically an Accept range names mediaType: 2 for the type itself,
+// 1 for its type's "type/*", 0 for "*/*", -1 when the range does not cover it.
+func rangeSpecificity(rng, mediaType string) int {
+	switch {
+	case rng == mediaType:
+		return 2
+	case rng == "*/*":
+		return 0
+	case rangeCovers(rng, mediaType):
+		return 1
+	}
+	return -1
 }
 
 func rangeCovers(rng, mediaType string) bool {

@@ -193,6 +193,12 @@ func TestAcceptNegotiation(t *testing.T) {
 		{"application/xml, application/json", "application/xml", "application/xml"},
 		{"application/xml;q=0, application/json;q=0.1", "application/json", "application/json"},
 		{"application/xml;q=nope, text/xml", "text/xml", "text/xml"},
+		// The most specific range's q applies (RFC 9110 section 12.5.1), not the highest that covers.
+		{"application/*;q=0.5, application/json;q=0", "application/xml", "application/xml"},
+		{"application/json;q=0, application/*;q=0.5", "application/xml", "application/xml"},
+		{"application/json;q=0.1, */*;q=0.9", "text/json", "text/json"},
+		{"*/*, text/*;q=0", "application/json", "application/json"},
+		{"application/json;q=0", "application/json", "application/json"},
 		{"garbage;;;, ,", "application/json", "application/json"},
 	}
 	e := newEnv(t)
