@@ -629,7 +629,7 @@ var _ = Describe("valomnia", func() {
 
 	Describe("unknown routes", func() {
 		for _, tc := range []struct{ what, method, path string }{
-			{"a GET of a contact (the update is a POST)", http.MethodGet, "/contacts/5"},
+			{"a DELETE of a contact (the contact is read and updated only)", http.MethodDelete, "/contacts/5"},
 			{"a POST without a contact id", http.MethodPost, "/contacts"},
 			{"a POST to a resource this API does not have", http.MethodPost, "/contactz/5"},
 		} {
@@ -1107,6 +1107,60 @@ var _ = Describe("valomnia", func() {
 				want["lastUpdated"] = got["lastUpdated"]
 				Expect(v.Declared(vlOp, http.StatusOK, got)).To(Equal(want))
 			})
+		})
+	})
+
+	Describe("reading a contact (getContact, assumed)", func() {
+		const readOp, noSuchID = "getContact", "9223372036854775807" // the largest Long: no contact has it
+		v.ConformanceIt(framework.Spec{
+			Must:      "a read of a contact MUST answer the contact as the update answers it",
+			Operation: readOp,
+			Covers:    []string{framework.StatusID(readOp, http.StatusOK)},
+			Labels:    []framework.Label{framework.LiveSafe, framework.Assumed},
+		}, func(ctx SpecContext) {
+			r := v.NewRequest(ctx, http.MethodGet, "/contacts/"+url.PathEscape(fx.contact), "", nil)
+			v.Authorize(ctx, r)
+			resp, body := v.Do(r)
+			c := vlExpectContact(resp, body)
+			Expect(strconv.FormatInt(c.ID, 10)).To(Equal(fx.contact), "id")
+			typed, err := v.Valomnia().GetContact(ctx, fx.contact)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(*typed).To(Equal(c), "the typed client's read")
+		})
+		v.ConformanceIt(framework.Spec{
+			Must:      "a read without a session MUST answer no-credentials",
+			Operation: readOp,
+			Covers:    []string{framework.StatusID(readOp, http.StatusUnauthorized)},
+			Labels:    []framework.Label{framework.LiveSafe, framework.Negative, framework.Assumed},
+		}, func(ctx SpecContext) {
+			resp, body := v.Do(v.NewRequest(ctx, http.MethodGet, "/contacts/"+url.PathEscape(fx.contact), "", nil))
+			vlExpectEntry(v, resp, body, "no-credentials", nil)
+		})
+		v.ConformanceIt(framework.Spec{
+			Must:      "a read of an unknown contact id MUST answer get-contact-not-found",
+			Operation: readOp,
+			Covers:    []string{framework.CatalogueID("get-contact-not-found"), framework.StatusID(readOp, http.StatusNotFound)},
+			Labels:    []framework.Label{framework.LiveSafe, framework.Negative, framework.Assumed},
+		}, func(ctx SpecContext) {
+			r := v.NewRequest(ctx, http.MethodGet, "/contacts/"+noSuchID, "", nil)
+			v.Authorize(ctx, r)
+			resp, body := v.Do(r)
+			vlExpectEntry(v, resp, body, "get-contact-not-found", map[string]string{"id": noSuchID})
+			_, err := v.Valomnia().GetContact(ctx, noSuchID)
+			Expect(errors.Is(err, apiclient.CatalogueID("get-contact-not-found"))).To(BeTrue(), "typed client error: %v", err)
+		})
+		v.ConformanceIt(framework.Spec{
+			Must:      "a failing vendor MUST answer a read with get-contact-server-error",
+			Operation: readOp,
+			Covers:    []string{framework.CatalogueID("get-contact-server-error"), framework.StatusID(readOp, http.StatusInternalServerError)},
+			Labels:    []framework.Label{framework.MockOnly},
+		}, func(ctx SpecContext) {
+			Expect(v.Admin().SetFaults(ctx, 0, 0, 1)).To(Succeed())
+			DeferCleanup(func(ctx SpecContext) { Expect(v.Admin().SetFaults(ctx, 0, 0, 0)).To(Succeed()) })
+			r := v.NewRequest(ctx, http.MethodGet, "/contacts/"+url.PathEscape(fx.contact), "", nil)
+			v.Authorize(ctx, r)
+			resp, body := v.Do(r)
+			vlExpectEntry(v, resp, body, "get-contact-server-error", nil)
 		})
 	})
 

@@ -88,6 +88,15 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// GetContact Read one contact (assumed; the page documents only the update).
+	//
+	// Answers the contact named by its numeric id as stored, in the shape the update answers it
+	// (Contact). The conformance suite reads state back through it, so that a run against the
+	// vendor needs no mock.
+	//
+	// Corresponds with GET /contacts/{id} (the `GetContact` operationId).
+	GetContact(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// UpdateContactWithBody Update a contact.
 	//
 	// Updates the details of one contact and answers the whole updated contact (optional fields
@@ -184,6 +193,25 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /login/ajaxSuccess (the `LoginSuccessPost` operationId).
 	LoginSuccessPost(ctx context.Context, params *LoginSuccessPostParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// GetContact Read one contact (assumed; the page documents only the update).
+//
+// Answers the contact named by its numeric id as stored, in the shape the update answers it
+// (Contact). The conformance suite reads state back through it, so that a run against the
+// vendor needs no mock.
+//
+// Corresponds with GET /contacts/{id} (the `GetContact` operationId).
+func (c *Client) GetContact(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetContactRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // UpdateContactWithBody Update a contact.
@@ -351,6 +379,40 @@ func (c *Client) LoginSuccessPost(ctx context.Context, params *LoginSuccessPostP
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewGetContactRequest constructs an http.Request for the GetContact method
+func NewGetContactRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/contacts/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
 }
 
 // NewUpdateContactRequestWithFormdataBody calls the generic UpdateContact builder with application/x-www-form-urlencoded body
@@ -701,6 +763,17 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// GetContactWithResponse Read one contact (assumed; the page documents only the update).
+	//
+	// Answers the contact named by its numeric id as stored, in the shape the update answers it
+	// (Contact). The conformance suite reads state back through it, so that a run against the
+	// vendor needs no mock.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /contacts/{id} (the `GetContact` operationId).
+	GetContactWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetContactResponse, error)
+
 	// UpdateContactWithBodyWithResponse Update a contact.
 	//
 	// Updates the details of one contact and answers the whole updated contact (optional fields
@@ -803,6 +876,68 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /login/ajaxSuccess (the `LoginSuccessPost` operationId).
 	LoginSuccessPostWithResponse(ctx context.Context, params *LoginSuccessPostParams, reqEditors ...RequestEditorFn) (*LoginSuccessPostResponse, error)
+}
+
+type GetContactResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Contact
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ErrorBody
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ErrorBody
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetContactResponse) GetJSON200() *Contact {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetContactResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetContactResponse) GetJSON404() *ErrorBody {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetContactResponse) GetJSON500() *ErrorBody {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetContactResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetContactResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetContactResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetContactResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 type UpdateContactResponse struct {
@@ -1068,6 +1203,23 @@ func (r LoginSuccessPostResponse) ContentType() string {
 	return ""
 }
 
+// GetContactWithResponse Read one contact (assumed; the page documents only the update).
+//
+// Answers the contact named by its numeric id as stored, in the shape the update answers it
+// (Contact). The conformance suite reads state back through it, so that a run against the
+// vendor needs no mock.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /contacts/{id} (the `GetContact` operationId).
+func (c *ClientWithResponses) GetContactWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetContactResponse, error) {
+	rsp, err := c.GetContact(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetContactResponse(rsp)
+}
+
 // UpdateContactWithBodyWithResponse Update a contact.
 //
 // Updates the details of one contact and answers the whole updated contact (optional fields
@@ -1211,6 +1363,53 @@ func (c *ClientWithResponses) LoginSuccessPostWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseLoginSuccessPostResponse(rsp)
+}
+
+// ParseGetContactResponse parses an HTTP response from a GetContactWithResponse call
+func ParseGetContactResponse(rsp *http.Response) (*GetContactResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetContactResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Contact
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest ErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ErrorBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
 }
 
 // ParseUpdateContactResponse parses an HTTP response from a UpdateContactWithResponse call

@@ -88,7 +88,7 @@ func (c *ContactsClient) UpdateContact(ctx context.Context, id string, update Co
 	if err != nil {
 		return nil, err
 	}
-	ex, sent, err := c.call(ctx, opUpdateContact, func(ctx context.Context) (*http.Request, error) {
+	ex, sent, err := c.call(ctx, opUpdateContact, false, func(ctx context.Context) (*http.Request, error) {
 		req, err := NewUpdateContactRequestWithBody(c.server, id, contentType, bytes.NewReader(body))
 		if err != nil {
 			return nil, err
@@ -109,10 +109,39 @@ func (c *ContactsClient) UpdateContact(ctx context.Context, id string, update Co
 	return &contact, nil
 }
 
+// GetContact reads contact id, Valomnia's numeric id in decimal, as stored (operation
+// getContact, which the spec assumes: the page documents only the update). It logs in and renews
+// the session as UpdateContact does, and, being a GET, is retried under the default policy. An
+// unknown id is an *APIError matching catalogue entry get-contact-not-found.
+func (c *ContactsClient) GetContact(ctx context.Context, id string) (*Contact, error) {
+	if id == "" {
+		return nil, errors.New("valomnia: getContact: empty contact id")
+	}
+	ex, sent, err := c.call(ctx, opGetContact, true, func(ctx context.Context) (*http.Request, error) {
+		req, err := NewGetContactRequest(c.server, id)
+		if err != nil {
+			return nil, err
+		}
+		return req.WithContext(ctx), nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if ex.Response.StatusCode != http.StatusOK {
+		return nil, c.apiError(opGetContact, ex, sent)
+	}
+	var contact Contact
+	if err := json.Unmarshal(ex.Body, &contact); err != nil {
+		return nil, c.apiError(opGetContact, ex, sent)
+	}
+	return &contact, nil
+}
+
 // Operation ids of the spec, used to scope catalogue identification and to name the failed call.
 const (
 	opLogin         = "login"
 	opLoginSuccess  = "loginSuccess"
+	opGetContact    = "getContact"
 	opUpdateContact = "updateContact"
 )
 
@@ -130,14 +159,14 @@ func noCredentialsCode() string {
 // and once more when the vendor says the session it was sent is gone. It returns the session the
 // final request carried, which error text is scrubbed of even if another caller has renewed the
 // session since.
-func (c *ContactsClient) call(ctx context.Context, op string, build func(context.Context) (*http.Request, error)) (*apiclient.Exchange, apiclient.Secret, error) {
+func (c *ContactsClient) call(ctx context.Context, op string, idempotent bool, build func(context.Context) (*http.Request, error)) (*apiclient.Exchange, apiclient.Secret, error) {
 	var stale apiclient.Secret
 	for attempt := 1; ; attempt++ {
 		token, err := c.session.get(ctx, stale, c.login)
 		if err != nil {
 			return nil, apiclient.Secret{}, err
 		}
-		ex, err := c.opts.Send(ctx, false, func(ctx context.Context) (*http.Request, error) {
+		ex, err := c.opts.Send(ctx, idempotent, func(ctx context.Context) (*http.Request, error) {
 			req, err := build(ctx)
 			if err != nil {
 				return nil, err

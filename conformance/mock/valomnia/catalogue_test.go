@@ -200,6 +200,33 @@ func catalogueRows() []catalogueRow {
 			client: clientUpdate("999", marie(), nil),
 		},
 		{
+			id: "get-contact-not-found", args: map[string]string{"id": "999"},
+			raw: func(t *testing.T, e *env) result {
+				return e.send(raw{method: http.MethodGet, path: "/api/v1.0/contacts/999", session: e.login()})
+			},
+			client: func(t *testing.T, e *env) error { _, err := e.client().GetContact(t.Context(), "999"); return err },
+		},
+		{
+			id: "get-contact-server-error",
+			// As server-error: the session opened on a mock without faults, the read sent to one
+			// that fails every call.
+			raw: func(t *testing.T, e *env) result {
+				faulty := serve(t, e.backend, e.clock, mock.Options{Faults: map[string]mock.Faults{specs.Valomnia: {ErrorRate: 1}}})
+				return faulty.send(raw{method: http.MethodGet, path: "/api/v1.0/contacts/5", session: e.login()})
+			},
+			client: func(t *testing.T, e *env) error {
+				faulty := serve(t, e.backend, e.clock, mock.Options{Faults: map[string]mock.Faults{specs.Valomnia: {ErrorRate: 1}}})
+				c, err := api.NewContactsClient(faulty.baseURL(), api.Credentials{User: testUser,
+					Password: apiclient.NewSecret(testPassword), LoginURL: e.url("/j_spring_security_check")},
+					apiclient.WithRetryPolicy(apiclient.RetryPolicy{MaxAttempts: 1}))
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, err = c.GetContact(t.Context(), "5")
+				return err
+			},
+		},
+		{
 			id: "server-error",
 			// Fault injection at rate 1 on a second mock server over the same backend: the session
 			// is opened on the first (no faults), the update sent to the second.

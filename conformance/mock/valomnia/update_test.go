@@ -456,7 +456,7 @@ func TestTruncatedMultipart(t *testing.T) {
 // below the host root.
 func TestUnknownRoutes(t *testing.T) {
 	tests := []struct{ method, path string }{
-		{http.MethodGet, "/api/v1.0/contacts/5"},
+		{http.MethodGet, "/api/v1.0/contacts"},
 		{http.MethodPut, "/api/v1.0/contacts/5"},
 		{http.MethodDelete, "/api/v1.0/contacts/5"},
 		{http.MethodPost, "/api/v1.0/contacts"},
