@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -69,8 +70,11 @@ func (e *Engine) unreadableQuery(w http.ResponseWriter, r *http.Request, rej *Re
 	decoded, err := e.validator.ValidateBody(r.Context(), rej.Match, r, rej.Body, contract.DecodeOptions{StrictJSON: e.conf.StrictJSON})
 	ps = append(ps, e.invalid(r, rej.Match, err, rej.Body, decoded)...)
 	ps = append(ps, e.check(r, rej.Match, nil)...)
-	if len(ps) == 0 {
-		ps = []Problem{{Cond: specs.Condition{On: specs.OnMalformed, In: openapi3.ParameterInQuery}}}
+	// The query is malformed whatever else is wrong: it is ranked with the other problems by
+	// the spec's errors.order (iovox answers it before a bad body), unless a problem already
+	// names a query parameter.
+	if !slices.ContainsFunc(ps, func(p Problem) bool { return p.Cond.In == openapi3.ParameterInQuery }) {
+		ps = append(ps, Problem{Cond: specs.Condition{On: specs.OnMalformed, In: openapi3.ParameterInQuery}})
 	}
 	e.answer(w, r, rej.Match, ps)
 }

@@ -2,6 +2,7 @@ package iovox_test
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"io"
@@ -129,23 +130,31 @@ func TestStateIsACopy(t *testing.T) {
 func TestNonUTF8Query(t *testing.T) {
 	shared := newHarness(t, mock.Options{})
 	tests := []struct {
+		name  string
 		query string
+		body  string // a valid update when empty
+		key   string // the right secureKey when empty
 		want  want
 	}{
-		{"v=3&method=updateContacts&output=\xff", w("api-version-invalid")},
-		{"v=3\xff&method=updateContacts", w("api-version-invalid")},
-		{"v=3&method=update\xffContacts", w("method-invalid")},
+		{"output", "v=3&method=updateContacts&output=\xff", "", "", w("api-version-invalid")},
+		{"version", "v=3\xff&method=updateContacts", "", "", w("api-version-invalid")},
+		{"method", "v=3&method=update\xffContacts", "", "", w("method-invalid")},
+		// The malformed query ranks before the body's problems (errors.order), and after the
+		// credentials.
+		{"before a parse error", "v=3&method=updateContacts&output=\xff", request(contact(el("contact_id", "333"))) + "<", "", w("api-version-invalid")},
+		{"before an invalid body", "v=3&method=updateContacts&output=\xff", request(contact(el("contact_id", "333"), el("home_phone", "x"))), "", w("api-version-invalid")},
+		{"after the credentials", "v=3&method=updateContacts&output=\xff", "", "wrong", w("authentication-failed")},
 	}
 	for _, tt := range tests {
-		t.Run(tt.want.id, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			h := shared.sub(t)
-			body := request(contact(el("contact_id", "333")))
+			body, key := cmp.Or(tt.body, request(contact(el("contact_id", "333")))), cmp.Or(tt.key, "test")
 			conn, err := net.Dial("tcp", h.srv.Listener.Addr().String())
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer conn.Close()
-			io.WriteString(conn, "PUT /iovox/Contacts?"+tt.query+" HTTP/1.1\r\nHost: x\r\nusername: test\r\nsecureKey: test\r\nContent-Type: application/xml\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\nConnection: close\r\n\r\n"+body)
+			io.WriteString(conn, "PUT /iovox/Contacts?"+tt.query+" HTTP/1.1\r\nHost: x\r\nusername: test\r\nsecureKey: "+key+"\r\nContent-Type: application/xml\r\nContent-Length: "+strconv.Itoa(len(body))+"\r\nConnection: close\r\n\r\n"+body)
 			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 			if err != nil {
 				t.Fatal(err)
