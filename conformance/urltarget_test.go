@@ -2,6 +2,7 @@ package conformance_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -84,8 +85,8 @@ func runURLSuiteIn(t *testing.T, dir, vendor, base string, env []string, extra .
 }
 
 // urlVendors are the vendors whose specs read state back through the vendor's own API and
-// restore what they change on a url or live target.
-var urlVendors = []string{specs.Auregister, specs.Iovox, specs.Which50}
+// restore what they change on a url or live target: every vendor.
+var urlVendors = specs.Vendors()
 
 // TestURLTargetWithoutAdminRunsTheLiveSpecs: a url target without a mock's admin API gets a live
 // run's treatment, so it must run every spec a live run does, the mutating ones on the records
@@ -145,7 +146,30 @@ func adminState(t *testing.T, h http.Handler, vendor string) string {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("admin state: %d %s", rec.Code, rec.Body)
 	}
-	return rec.Body.String()
+	if vendor != specs.Valomnia {
+		return rec.Body.String()
+	}
+	// What a Valomnia write-back cannot give back: the logins a run opens are no data, every
+	// write moves a contact's lastUpdated, and no update removes the photo of the contact named
+	// for photos.
+	var st map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &st); err != nil {
+		t.Fatalf("admin state: %v", err)
+	}
+	delete(st, "openSessions")
+	contacts, _ := st["contacts"].([]any)
+	for _, c := range contacts {
+		c, _ := c.(map[string]any)
+		delete(c, "lastUpdated")
+		if fmt.Sprint(c["id"]) == vlMockPhotoContact {
+			delete(c, "photo")
+		}
+	}
+	raw, err := json.Marshal(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
 }
 
 // TestMutatingRunLeavesRecordsAsFound: a full --allow-mutations run of a vendor's specs against
@@ -193,8 +217,9 @@ func TestMutatingRunLeavesRecordsAsFound(t *testing.T) {
 var urlEnv = map[string][]string{
 	specs.Auregister: auregURLEnv,
 	specs.Iovox:      {"CONTACTAPIS_IOVOX_CONTACT_ID=333"},
-	specs.Valomnia:   {"CONTACTAPIS_VALOMNIA_CONTACT_ID=5", "CONTACTAPIS_VALOMNIA_CUSTOMER_ID=3229"},
-	specs.Which50:    {"CONTACTAPIS_WHICH50_LIST_ID=3", "CONTACTAPIS_WHICH50_MATCH=ReferanceAccountId=123456&Email=pgannon%40customerminds.com"},
+	specs.Valomnia: {"CONTACTAPIS_VALOMNIA_CONTACT_ID=5", "CONTACTAPIS_VALOMNIA_CUSTOMER_ID=3229",
+		"CONTACTAPIS_VALOMNIA_PHOTO_CONTACT_ID=" + vlMockPhotoContact},
+	specs.Which50: {"CONTACTAPIS_WHICH50_LIST_ID=3", "CONTACTAPIS_WHICH50_MATCH=ReferanceAccountId=123456&Email=pgannon%40customerminds.com"},
 }
 
 // countsLine is a vendor's counts line of coverage.md ("45 behaviours: 30 pass, 15 skipped").
@@ -219,12 +244,8 @@ func TestURLTargetShareOfBehaviours(t *testing.T) {
 	for _, vendor := range specs.Vendors() {
 		dir := t.TempDir()
 		rep, _, _, err := runURLSuiteIn(t, dir, vendor, hs.URL, urlEnv[vendor], "-allow-mutations")
-		switch {
-		case err != nil && slices.Contains(urlVendors, vendor):
+		if err != nil {
 			t.Errorf("%s: the suite failed against a vendor-only server: %v\n%s", vendor, err, failures(rep))
-		case err != nil:
-			// Not yet read back through its own API: its failures are counted, not judged here.
-			t.Logf("%s: the suite failed against a vendor-only server: %v\n%s", vendor, err, failures(rep))
 		}
 		md, err := os.ReadFile(filepath.Join(dir, "coverage.md"))
 		if err != nil {

@@ -103,6 +103,8 @@ type ContactUpdate struct {
 	CustomerID string `json:"customerId"`
 
 	// Email The contact's email address. The vendor checks its format itself and answers email-validation-error; no schema format is declared, so that a malformed address reaches the vendor's (or the mock's) own check instead of a generic binding error.
+	//
+	// Example: marie.schrader@example.com
 	Email *string `json:"email,omitempty"`
 
 	// Fax The contact's fax number.
@@ -154,6 +156,8 @@ type ContactUpdateMultipart struct {
 	CustomerID string `json:"customerId"`
 
 	// Email The contact's email address. The vendor checks its format itself and answers email-validation-error; no schema format is declared, so that a malformed address reaches the vendor's (or the mock's) own check instead of a generic binding error.
+	//
+	// Example: marie.schrader@example.com
 	Email *string `json:"email,omitempty"`
 
 	// Fax The contact's fax number.
