@@ -30,7 +30,17 @@ func Fail(message string, callerSkip ...int) {
 		skip += callerSkip[0]
 	}
 	if l := runningSpec.Load(); l != nil {
-		message += exchangeDigest(message, l.list())
+		exs := l.list()
+		if accepted, ok := acceptedRefusal(message, exs); ok && env.cfg.Target != Embedded {
+			// Reported whatever the outcome, as the transport's non-breaking findings are.
+			ginkgo.AddReportEntry(ReportEntryNonBreaking, accepted, ginkgo.ReportEntryVisibilityAlways)
+			message = NonBreakingPrefix + "the vendor now accepts what the page refuses: " + accepted + "\n" + message + exchangeDigest(message, exs)
+			if !env.cfg.Strict {
+				ginkgo.Skip(message, skip)
+			}
+			ginkgo.Fail(message, skip)
+		}
+		message += exchangeDigest(message, exs)
 	}
 	ginkgo.Fail(message, skip)
 }
@@ -41,15 +51,9 @@ func Fail(message string, callerSkip ...int) {
 // violations. Empty when the spec made no exchange.
 func exchangeDigest(message string, exs []Exchange) string {
 	d := expectedPair(message)
-	x, _ := failingExchange(exs, d)
+	x, pick := pickedExchange(message, exs)
 	if x == nil {
 		return ""
-	}
-	pick := len(exs) - 1
-	for i, e := range exs {
-		if e.Method+" "+e.URL == x.RequestLine && e.ResponseBody == x.Body.Before+x.Body.Mark+x.Body.After {
-			pick = i
-		}
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%sexchange %d of %d (every exchange is in the evidence and the HAR)\n", exchangeMarker, pick+1, len(exs))
@@ -77,6 +81,22 @@ func exchangeDigest(message string, exs []Exchange) string {
 		b.WriteString("violation: " + v + "\n")
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// pickedExchange is the exchange a failure message is about (failingExchange) and its index in
+// exs; nil when the spec made none.
+func pickedExchange(message string, exs []Exchange) (*htmlExchange, int) {
+	x, _ := failingExchange(exs, expectedPair(message))
+	if x == nil {
+		return nil, 0
+	}
+	pick := len(exs) - 1
+	for i, e := range exs {
+		if e.Method+" "+e.URL == x.RequestLine && e.ResponseBody == x.Body.Before+x.Body.Mark+x.Body.After {
+			pick = i
+		}
+	}
+	return x, pick
 }
 
 // trimmedBody is m with its differing part between » and «, and at most bodyContext characters

@@ -292,6 +292,7 @@ func (v *Vendor) begin(s Spec) {
 			ginkgo.AddReportEntry(reportEntryExchange, ex, ginkgo.ReportEntryVisibilityNever)
 		}
 		violations, nonBreaking := rec.violations(), rec.nonBreaking()
+		onlyNonBreaking := len(violations) == 0
 		if len(nonBreaking) > 0 {
 			// Reported whatever the outcome: a vendor that adds a field to its answers is news
 			// for the spec, though it breaks no client (see transport.check).
@@ -306,6 +307,9 @@ func (v *Vendor) begin(s Spec) {
 		}
 		if len(violations) > 0 {
 			msg := "contract violations:\n  " + strings.Join(violations, "\n  ")
+			if onlyNonBreaking {
+				msg = NonBreakingPrefix + msg // failing under --strict alone
+			}
 			ginkgo.Fail(msg + exchangeDigest(msg, exchanges))
 		}
 	})

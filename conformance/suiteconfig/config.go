@@ -83,7 +83,7 @@ func RegisterFlags(fs *flag.FlagSet) *Flags {
 	fs.StringVar(&f.target, "target", string(Embedded), "what to run against: embedded (in-process mocks), url (running servers) or live (the vendors)")
 	fs.StringVar(&f.vendors, "vendors", strings.Join(specs.Vendors(), ","), "comma-separated vendors to check")
 	fs.BoolVar(&f.allowMutations, "allow-mutations", false, "let specs that write data run against a live target (on the fixture records you name)")
-	fs.BoolVar(&f.strict, "strict", false, "fail specs on non-breaking findings too (a new field or enum value in an answer); without it they are reported")
+	fs.BoolVar(&f.strict, "strict", false, "fail specs on non-breaking findings too (a new field or enum value in an answer, a documented refusal now accepted); without it they are reported")
 	fs.IntVar(&f.budget, "request-budget", 0, "cap on requests per ginkgo process (default: 300 for live, none otherwise)")
 	fs.StringVar(&f.har, "har", "", "write every exchange, secrets redacted, as a HAR 1.2 file at this path")
 	fs.StringVar(&f.reports, "reports", "../reports", "directory for the coverage matrix (coverage.md, coverage.html)")

@@ -31,10 +31,14 @@ const (
 	// RuleNodeFailed: a suite-level node failed (the configuration or the target's setup, so
 	// that no spec ran; or the teardown, or the reports).
 	RuleNodeFailed = "suite-node-failed"
+	// RuleNonBreaking: a spec found only a non-breaking change (the vendor now accepts what the
+	// page refuses, or adds a field or enum value to an answer). Reported whether the spec then
+	// failed (--strict), was skipped or passed; it fails a run only with --strict.
+	RuleNonBreaking = "suite-non-breaking"
 )
 
 // Rules lists the rules of Findings, for baseline validation.
-var Rules = []string{RuleSpecFailed, RuleNodeFailed}
+var Rules = []string{RuleSpecFailed, RuleNodeFailed, RuleNonBreaking}
 
 // ModuleRoot returns the root of the module checkout that holds dir: the directory, at dir or
 // above, whose go.mod declares Module.
@@ -150,8 +154,9 @@ func (r Run) Exec(ctx context.Context, output *bytes.Buffer) (*types.Report, err
 // Stats count the specs of a run.
 type Stats = report.SuiteStats
 
-// Findings turns a ginkgo report into findings: one per failed spec, against its vendor, and one
-// per failed suite-level node, against each of vendors (a broken setup spoils every vendor's
+// Findings turns a ginkgo report into findings: one per failed spec, against its vendor (graded
+// non-breaking when it found only a non-breaking change, as one per passed or skipped spec that
+// reported such a change), and one per failed suite-level node, against each of vendors (a broken setup spoils every vendor's
 // result, and a finding without a vendor would not show in the report). Locations are made relative to root; failure texts are scrubbed of secrets.
 func Findings(r *types.Report, vendors []string, root string, secrets ...apiclient.Secret) ([]report.Finding, Stats) {
 	var out []report.Finding
@@ -162,18 +167,35 @@ func Findings(r *types.Report, vendors []string, root string, secrets ...apiclie
 			switch {
 			case s.State.Is(types.SpecStateSkipped | types.SpecStatePending):
 				st.Skipped++
-				continue
+				if len(nonBreakingEntries(s)) == 0 {
+					continue
+				}
 			case s.State.Is(types.SpecStatePassed):
 				st.Passed++
 			case s.State.Is(types.SpecStateFailureStates):
 				st.Failed++
 			}
 		}
-		if !s.State.Is(types.SpecStateFailureStates) {
+		failed := s.State.Is(types.SpecStateFailureStates)
+		nonBreaking := nonBreakingEntries(s)
+		if !failed && (suiteNode || len(nonBreaking) == 0) {
 			continue
 		}
 		f := report.Finding{Kind: report.KindProbe, Level: report.ERR, Severity: contract.Breaking,
 			Location: relLocation(root, s.LeafNodeLocation)}
+		if !failed || strings.HasPrefix(s.Failure.Message, framework.NonBreakingPrefix) {
+			// A spec that found only a non-breaking change: skipped with the reason, passed with
+			// the transport's findings, or failed under --strict.
+			f.Rule, f.Level, f.Severity = RuleNonBreaking, report.LevelOf(contract.NonBreaking), contract.NonBreaking
+			msg := strings.Join(nonBreaking, "; ")
+			if failed || s.State.Is(types.SpecStateSkipped) {
+				msg = strings.TrimPrefix(framework.MessageWithoutExchange(s.Failure.Message), framework.NonBreakingPrefix)
+			}
+			f.Message = s.LeafNodeText + ": " + oneLine(apiclient.Scrub(msg, secrets...))
+			f.Vendor, f.Operation = specLabels(s)
+			out = append(out, f)
+			continue
+		}
 		failure := oneLine(apiclient.Scrub(framework.MessageWithoutExchange(s.Failure.Message), secrets...))
 		if s.State != types.SpecStateFailed {
 			failure = s.State.String() + ": " + failure
@@ -189,18 +211,35 @@ func Findings(r *types.Report, vendors []string, root string, secrets ...apiclie
 		}
 		f.Rule = RuleSpecFailed
 		f.Message = s.LeafNodeText + ": " + failure
-		for _, l := range s.Labels() {
-			if v, ok := strings.CutPrefix(l, "vendor:"); ok {
-				f.Vendor = v
-			}
-			if op, ok := strings.CutPrefix(l, "op:"); ok {
-				f.Operation = op
-			}
-		}
+		f.Vendor, f.Operation = specLabels(s)
 		out = append(out, f)
 	}
 	st.Ran = st.Passed + st.Failed
 	return out, st
+}
+
+// specLabels are a spec's vendor and operation, from its vendor: and op: labels.
+func specLabels(s types.SpecReport) (vendor, op string) {
+	for _, l := range s.Labels() {
+		if v, ok := strings.CutPrefix(l, "vendor:"); ok {
+			vendor = v
+		}
+		if o, ok := strings.CutPrefix(l, "op:"); ok {
+			op = o
+		}
+	}
+	return vendor, op
+}
+
+// nonBreakingEntries are the values of a spec's report entries of non-breaking findings.
+func nonBreakingEntries(s types.SpecReport) []string {
+	var out []string
+	for _, e := range s.ReportEntries {
+		if e.Name == framework.ReportEntryNonBreaking {
+			out = append(out, e.StringRepresentation())
+		}
+	}
+	return out
 }
 
 // maxFailureText bounds the failure text a finding quotes; the suite's own report has the rest.

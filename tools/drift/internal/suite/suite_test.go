@@ -150,3 +150,58 @@ func TestModuleRoot(t *testing.T) {
 		t.Errorf("outside the module: %v", err)
 	}
 }
+
+// TestFindingsSeverity: a spec that failed on a non-breaking change only (its message opens with
+// framework.NonBreakingPrefix, as under --strict), or that passed or was skipped reporting one, is
+// a non-breaking finding; any other failure is breaking.
+func TestFindingsSeverity(t *testing.T) {
+	labels := []string{"vendor:auregister", "op:updateContact"}
+	spec := func(text string, state types.SpecState, msg string, entries ...string) types.SpecReport {
+		s := types.SpecReport{LeafNodeType: types.NodeTypeIt, LeafNodeText: text, LeafNodeLabels: labels, State: state,
+			Failure: types.Failure{Message: msg}}
+		for _, e := range entries {
+			s.ReportEntries = append(s.ReportEntries, types.ReportEntry{Name: "non-breaking", Value: types.WrapEntryValue(e)})
+		}
+		return s
+	}
+	accepted := "PATCH https://vendor.example/contacts/7 (updateContact) answered 200 where the page documents a refusal (400)"
+	r := &types.Report{SpecReports: types.SpecReports{
+		spec("a refusal now accepted, --strict", types.SpecStateFailed, "non-breaking: the vendor now accepts what the page refuses: "+accepted, accepted),
+		spec("a refusal now accepted", types.SpecStateSkipped, "non-breaking: the vendor now accepts what the page refuses: "+accepted, accepted),
+		spec("a new field in an answer", types.SpecStatePassed, "", "non-breaking PATCH /contacts/7 -> 200: property nickname is not declared"),
+		spec("a field gone", types.SpecStateFailed, "contract violations:\n  response body: property id is missing"),
+		spec("a plain pass", types.SpecStatePassed, ""),
+		spec("a plain skip", types.SpecStateSkipped, "not live-safe"),
+	}}
+	fs, st := Findings(r, []string{"auregister"}, "/repo")
+	got := map[string]string{}
+	for _, f := range fs {
+		text, _, _ := strings.Cut(f.Message, ":")
+		got[text] = string(f.Severity) + " " + f.Rule
+		if f.Vendor != "auregister" || f.Operation != "updateContact" {
+			t.Errorf("%s: vendor %q, operation %q", text, f.Vendor, f.Operation)
+		}
+	}
+	want := map[string]string{
+		"a refusal now accepted, --strict": "non-breaking " + RuleNonBreaking,
+		"a refusal now accepted":           "non-breaking " + RuleNonBreaking,
+		"a new field in an answer":         "non-breaking " + RuleNonBreaking,
+		"a field gone":                     "breaking " + RuleSpecFailed,
+	}
+	if len(got) != len(want) {
+		t.Errorf("findings %v, want %v", got, want)
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: %q, want %q", k, got[k], w)
+		}
+	}
+	if st.Failed != 2 || st.Passed != 2 || st.Skipped != 2 {
+		t.Errorf("stats %+v", st)
+	}
+	for _, f := range fs {
+		if f.Severity == "non-breaking" && f.Fails(false) {
+			t.Errorf("%s fails a run without --strict", f.Message)
+		}
+	}
+}
