@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -17,8 +18,9 @@ import (
 
 // TestRefusalNowAcceptedIsNonBreaking: a vendor that now accepts what the page refuses (here
 // auregister answering a malformed body with 200 and the contact) breaks no client written to the
-// spec. On a url target the spec that expects the refusal is skipped with the reason, reported as
-// non-breaking, and the run passes; with --strict it fails, its message marked non-breaking.
+// spec. On a url target without admin API the spec that expects the refusal is skipped with the
+// reason, reported as non-breaking, and the run passes; with --strict it fails, its message marked
+// non-breaking. A mock that does the same fails.
 func TestRefusalNowAcceptedIsNonBreaking(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the suite")
@@ -28,8 +30,9 @@ func TestRefusalNowAcceptedIsNonBreaking(t *testing.T) {
 		t.Fatal(err)
 	}
 	const malformed = `{"mobile":`
+	var adminToo atomic.Bool // serve the admin API: the target is then a mock, not a vendor
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/_admin/") {
+		if strings.HasPrefix(r.URL.Path, "/_admin/") && !adminToo.Load() {
 			http.NotFound(w, r)
 			return
 		}
@@ -74,6 +77,16 @@ func TestRefusalNowAcceptedIsNonBreaking(t *testing.T) {
 	s = focusedSpec(t, rep, spec)
 	if !s.State.Is(types.SpecStateFailed) || !strings.HasPrefix(s.Failure.Message, framework.NonBreakingPrefix) {
 		t.Errorf("with --strict the spec is %s with message:\n%s", s.State, s.Failure.Message)
+	}
+
+	// A mock (a target with the admin API) must refuse what the page refuses: it fails.
+	adminToo.Store(true)
+	rep, _, err = runURLSuite(t, specs.Auregister, hs.URL, nil, focus)
+	if err == nil {
+		t.Errorf("a mock that accepts what the page refuses must fail the run")
+	}
+	if s = focusedSpec(t, rep, spec); !s.State.Is(types.SpecStateFailed) || strings.HasPrefix(s.Failure.Message, framework.NonBreakingPrefix) {
+		t.Errorf("on a mock the spec is %s with message:\n%s", s.State, s.Failure.Message)
 	}
 }
 

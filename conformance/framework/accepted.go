@@ -14,8 +14,9 @@ const NonBreakingPrefix = "non-breaking: "
 // failure compares a status, the spec wanted a 4xx, and the exchange that answered (the one whose
 // status the failure names) was routed to an operation of the spec, answered 2xx and broke no
 // rule of the contract. Such a change breaks no client written to the spec (it handles the
-// success answer anyway), so on a vendor it is non-breaking; on the embedded mocks, which must
-// refuse what the page refuses, it is a bug and fails as any other. It returns the exchange's
+// success answer anyway), so on a vendor it is non-breaking; on a mock (embedded, or a
+// tools/mockserver: a target with the admin API), which must refuse what the page refuses, it is
+// a bug and fails as any other (Fail decides). It returns the exchange's
 // description for the report.
 func acceptedRefusal(message string, exs []Exchange) (string, bool) {
 	d := expectedPair(message)

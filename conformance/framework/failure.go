@@ -31,8 +31,10 @@ func Fail(message string, callerSkip ...int) {
 	}
 	if l := runningSpec.Load(); l != nil {
 		exs := l.list()
-		if accepted, ok := acceptedRefusal(message, exs); ok && env.cfg.Target != Embedded {
-			// Reported whatever the outcome, as the transport's non-breaking findings are.
+		if accepted, ok := acceptedRefusal(message, exs); ok && env.adminAt == "" {
+			// Only on a vendor (no mock's admin API): a mock, embedded or a tools/mockserver,
+			// must refuse what the page refuses. Reported whatever the outcome, as the
+			// transport's non-breaking findings are.
 			ginkgo.AddReportEntry(ReportEntryNonBreaking, accepted, ginkgo.ReportEntryVisibilityAlways)
 			message = NonBreakingPrefix + "the vendor now accepts what the page refuses: " + accepted + "\n" + message + exchangeDigest(message, exs)
 			if !env.cfg.Strict {
