@@ -514,18 +514,6 @@ func (h *auregHelper) stateOf(ctx context.Context) auregState {
 	return st
 }
 
-// storedInState is contact id as the mock's store holds it, as JSON text.
-func (h *auregHelper) storedInState(ctx context.Context, id int64) string {
-	GinkgoHelper()
-	for _, c := range h.stateOf(ctx).Contacts {
-		if c.ID == id {
-			return auregJSON(c)
-		}
-	}
-	Fail(fmt.Sprintf("the mock holds no contact %d", id))
-	return ""
-}
-
 // contacts are the contacts a spec compares before and after: every contact of the mock's store
 // where the target has the admin API, else the contacts the user named (typedFixtures), read
 // through the vendor's own API; in the same order on every call.
