@@ -66,8 +66,10 @@ type DecodeOptions struct {
 	// Truncated is a body cut at a server's cap: its end is an unexpected end of the document
 	// (io.ErrUnexpectedEOF), never the document's own.
 	Truncated bool
-	// foldJSON is the Validator's CaseInsensitiveJSON, set by validateBody.
+	// foldJSON is the Validator's CaseInsensitiveJSON, and names its propertyNames, set by
+	// validateBody.
 	foldJSON bool
+	names    map[string]string
 }
 
 // ValidateBody is ValidateRouted for a server that needs the body's value and has checked the

@@ -37,6 +37,7 @@ type Validator struct {
 	credentialHeader string
 	// foldJSON binds JSON members case-insensitively (see CaseInsensitiveJSON).
 	foldJSON  bool
+	names     map[string]string // propertyNames of doc
 	vendor    string
 	doc       *openapi3.T
 	router    routers.Router
@@ -76,7 +77,7 @@ func New(vendor, basePath string) (*Validator, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Validator{vendor: vendor, doc: c.doc, router: c.router, catalogue: c.catalogue}
+	v := &Validator{vendor: vendor, doc: c.doc, router: c.router, catalogue: c.catalogue, names: c.names}
 	v.reqOpts = &openapi3filter.Options{
 		MultiError:                        true,
 		RejectWhenRequestBodyNotSpecified: true,
@@ -106,6 +107,7 @@ type compiled struct {
 	doc       *openapi3.T
 	router    routers.Router
 	catalogue specs.Catalogue
+	names     map[string]string // propertyNames
 }
 
 // maxCompiled bounds the cache of compiled specs. Base paths come from users' configuration and
@@ -146,7 +148,7 @@ func compile(vendor, basePath string) (*compiled, error) {
 	if len(compiledCache.m) >= maxCompiled {
 		clear(compiledCache.m)
 	}
-	c := &compiled{doc: doc, router: router, catalogue: cat}
+	c := &compiled{doc: doc, router: router, catalogue: cat, names: propertyNames(doc)}
 	compiledCache.m[key] = c
 	return c, nil
 }
@@ -443,7 +445,7 @@ func jsonDecoder(body io.Reader, _ http.Header, _ *openapi3.SchemaRef, _ openapi
 		data, err = io.ReadAll(body)
 	}
 	if err == nil {
-		if v, ok := decodeJSONFast(data); ok {
+		if v, ok := decodeJSONFast(data, nil); ok {
 			return v, nil
 		}
 		body = bytes.NewReader(data)
@@ -522,7 +524,7 @@ func (v *Validator) validateBody(ctx context.Context, m *Match, r *http.Request,
 		header = header.Clone()
 		header.Set("Content-Type", mt)
 	}
-	opts.foldJSON = v.foldJSON
+	opts.foldJSON, opts.names = v.foldJSON, v.names
 	b, bodyErr := decodeBody(in, rb.Value, header, body, opts)
 	if bodyErr != nil {
 		multi = append(multi, bodyErr)
@@ -574,14 +576,14 @@ func decodeBody(in *openapi3filter.RequestValidationInput, rb *openapi3.RequestB
 	var err error
 	switch {
 	case opts.StrictJSON && (mt == "application/json" || strings.HasSuffix(mt, "+json")):
-		b.Value, err = decodeStrictJSON(body) // a cut body is malformed whatever this says (the engine adds it)
+		b.Value, err = decodeStrictJSON(body, opts.names) // a cut body is malformed whatever this says (the engine adds it)
 	case isXMLMediaType(mt):
 		b.Value, b.root, err = decodeXML(body, opts.Truncated, media.Schema)
 	case jsonDecoderTypes[mt] && !opts.Truncated:
 		// jsonDecoder's reading of a whole body, which decodeJSONFast gives for plain documents
 		// (one value, nothing after it) without encoding/json's reflection.
 		var ok bool
-		if b.Value, ok = decodeJSONFast(body); !ok {
+		if b.Value, ok = decodeJSONFast(body, opts.names); !ok {
 			b.Value, err = decoder(src, header, media.Schema, nil)
 		}
 	default:
@@ -734,8 +736,8 @@ func appendInexact(out []error, name string, schema *openapi3.Schema, v any) []e
 
 // decodeStrictJSON decodes one JSON value (numbers as json.Number, as kin-openapi's decoder keeps
 // them) and refuses anything after it.
-func decodeStrictJSON(body []byte) (any, error) {
-	if v, ok := decodeJSONFast(body); ok {
+func decodeStrictJSON(body []byte, names map[string]string) (any, error) {
+	if v, ok := decodeJSONFast(body, names); ok {
 		return v, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -765,7 +767,7 @@ func NewForDoc(vendor string, doc *openapi3.T, basePath string) (*Validator, err
 	if err != nil {
 		return nil, fmt.Errorf("router for %q: %w", vendor, err)
 	}
-	v := &Validator{vendor: vendor, doc: doc, router: router, catalogue: cat}
+	v := &Validator{vendor: vendor, doc: doc, router: router, catalogue: cat, names: propertyNames(doc)}
 	v.reqOpts = &openapi3filter.Options{MultiError: true, RejectWhenRequestBodyNotSpecified: true, AuthenticationFunc: v.credentialPresent}
 	v.respOpts = &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true}
 	v.setBodyOpts()

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
 )
 
 // decodeJSONFast decodes one JSON value with nothing but whitespace after it, as
@@ -14,9 +16,10 @@ import (
 // included, and the caller then asks encoding/json, whose answer and error messages stay the
 // reference: this only saves encoding/json's reflection on the common path, which was the largest
 // single cost of serving an update. FuzzDecodeJSONFast holds it to encoding/json's results.
-func decodeJSONFast(data []byte) (v any, ok bool) {
+// A member name found in names (the spec's property names) is names' string, not a copy.
+func decodeJSONFast(data []byte, names map[string]string) (v any, ok bool) {
 	buf := memberBufs.Get().(*[]member)
-	d := fastDecoder{data: data, members: (*buf)[:0]}
+	d := fastDecoder{data: data, members: (*buf)[:0], names: names}
 	defer func() {
 		if cap(d.members) <= maxPooledMembers {
 			clear(d.members[:cap(d.members)]) // the values are the caller's now
@@ -46,6 +49,9 @@ type fastDecoder struct {
 	// members holds the members of the objects being read, innermost last: an object's map is
 	// made once its size is known, instead of growing member by member.
 	members []member
+	// names are strings a member name is looked up in before one is made for it: a body's
+	// names are mostly its schema's, and each was an allocation.
+	names map[string]string
 }
 
 type member struct {
@@ -111,7 +117,7 @@ func (d *fastDecoder) object(depth int) (any, bool) {
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
 			return nil, false
 		}
-		k, ok := d.string()
+		k, ok := d.name()
 		if !ok {
 			return nil, false
 		}
@@ -125,7 +131,7 @@ func (d *fastDecoder) object(depth int) (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		d.members = append(d.members, member{k.(string), v})
+		d.members = append(d.members, member{k, v})
 		d.space()
 		if d.pos >= len(d.data) {
 			return nil, false
@@ -179,42 +185,71 @@ func (d *fastDecoder) array(depth int) (any, bool) {
 	}
 }
 
-// string reads a string whose escapes are all simple; a \u escape of a surrogate, a control
-// character or invalid UTF-8 gives up (encoding/json replaces some of those, and says where others
-// fail).
+// name reads a member name: string's reading, the name taken from d.names when it is one.
+func (d *fastDecoder) name() (string, bool) {
+	raw, plain, ok := d.raw()
+	switch {
+	case !ok:
+		return "", false
+	case !plain:
+		s, ok := unescape(raw)
+		return s, ok
+	}
+	if s, ok := d.names[string(raw)]; ok { // no allocation: the conversion only looks up
+		return s, true
+	}
+	return string(raw), true
+}
+
+// string reads a string whose escapes are all simple (see raw).
 func (d *fastDecoder) string() (any, bool) {
+	raw, plain, ok := d.raw()
+	switch {
+	case !ok:
+		return nil, false
+	case plain:
+		return string(raw), true
+	}
+	s, ok := unescape(raw)
+	if !ok {
+		return nil, false
+	}
+	return s, true
+}
+
+// raw reads a string's bytes between its quotes, and whether they hold no escape; a \u escape of
+// a surrogate, a control character or invalid UTF-8 gives up (encoding/json replaces some of
+// those, and says where others fail).
+func (d *fastDecoder) raw() (raw []byte, plain, ok bool) {
 	d.pos++ // "
 	start := d.pos
-	plain := true
+	plain = true
 	for d.pos < len(d.data) {
 		c := d.data[d.pos]
 		switch {
 		case c == '"':
 			raw := d.data[start:d.pos]
 			d.pos++
-			if plain {
-				return string(raw), true
-			}
-			return unescape(raw)
+			return raw, plain, true
 		case c == '\\':
 			plain = false
 			d.pos += 2
 		case c < 0x20:
-			return nil, false
+			return nil, false, false
 		case c < utf8.RuneSelf:
 			d.pos++
 		default:
 			r, size := utf8.DecodeRune(d.data[d.pos:])
 			if r == utf8.RuneError && size == 1 {
-				return nil, false
+				return nil, false, false
 			}
 			d.pos += size
 		}
 	}
-	return nil, false
+	return nil, false, false
 }
 
-func unescape(raw []byte) (any, bool) {
+func unescape(raw []byte) (string, bool) {
 	out := make([]byte, 0, len(raw))
 	for i := 0; i < len(raw); i++ {
 		c := raw[i]
@@ -224,7 +259,7 @@ func unescape(raw []byte) (any, bool) {
 		}
 		i++
 		if i >= len(raw) {
-			return nil, false
+			return "", false
 		}
 		switch raw[i] {
 		case '"', '\\', '/':
@@ -241,16 +276,16 @@ func unescape(raw []byte) (any, bool) {
 			out = append(out, '\t')
 		case 'u':
 			if i+4 >= len(raw) {
-				return nil, false
+				return "", false
 			}
 			n, err := strconv.ParseUint(string(raw[i+1:i+5]), 16, 16)
 			if err != nil || utf16.IsSurrogate(rune(n)) {
-				return nil, false
+				return "", false
 			}
 			out = utf8.AppendRune(out, rune(n))
 			i += 4
 		default:
-			return nil, false
+			return "", false
 		}
 	}
 	return string(out), true
@@ -292,4 +327,43 @@ func (d *fastDecoder) number() (any, bool) {
 		}
 	}
 	return json.Number(d.data[start:d.pos]), true
+}
+
+// propertyNames are the property names of doc's schemas, the strings decodeJSONFast gives the
+// members of a body that bear them.
+func propertyNames(doc *openapi3.T) map[string]string {
+	names := map[string]string{}
+	seen := map[*openapi3.Schema]bool{}
+	var visit func(ref *openapi3.SchemaRef)
+	visit = func(ref *openapi3.SchemaRef) {
+		if ref == nil || ref.Value == nil || seen[ref.Value] {
+			return
+		}
+		s := ref.Value
+		seen[s] = true
+		for name, p := range s.Properties {
+			names[name] = name
+			visit(p)
+		}
+		for _, group := range [][]*openapi3.SchemaRef{s.AllOf, s.AnyOf, s.OneOf, {s.Items, s.Not, s.AdditionalProperties.Schema}} {
+			for _, sub := range group {
+				visit(sub)
+			}
+		}
+	}
+	if doc.Components != nil {
+		for _, s := range doc.Components.Schemas {
+			visit(s)
+		}
+	}
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			if op.RequestBody != nil && op.RequestBody.Value != nil {
+				for _, media := range op.RequestBody.Value.Content {
+					visit(media.Schema)
+				}
+			}
+		}
+	}
+	return names
 }

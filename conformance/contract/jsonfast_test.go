@@ -43,16 +43,21 @@ func FuzzDecodeJSONFast(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) { checkFastDecode(t, data) })
 }
 
+// corpusNames stand in for a spec's property names: the members that bear one take its string.
+var corpusNames = map[string]string{"a": "a", "b": "b", "mobile": "mobile", "title": "title", "é": "é"}
+
 func checkFastDecode(t *testing.T, data []byte) {
 	t.Helper()
 	want, wantOK := referenceDecode(data)
-	got, ok := decodeJSONFast(data)
-	if ok && (!wantOK || !reflect.DeepEqual(got, want)) {
-		t.Fatalf("%q: fast decoder gives %#v, encoding/json %#v (ok %v)", data, got, want, wantOK)
-	}
-	// Through decodeStrictJSON the result is always encoding/json's.
-	v, err := decodeStrictJSON(data)
-	if (err == nil) != wantOK || err == nil && !reflect.DeepEqual(v, want) {
-		t.Fatalf("%q: decodeStrictJSON gives %#v, %v; encoding/json %#v (ok %v)", data, v, err, want, wantOK)
+	for _, names := range []map[string]string{nil, corpusNames} {
+		got, ok := decodeJSONFast(data, names)
+		if ok && (!wantOK || !reflect.DeepEqual(got, want)) {
+			t.Fatalf("%q: fast decoder gives %#v, encoding/json %#v (ok %v)", data, got, want, wantOK)
+		}
+		// Through decodeStrictJSON the result is always encoding/json's.
+		v, err := decodeStrictJSON(data, names)
+		if (err == nil) != wantOK || err == nil && !reflect.DeepEqual(v, want) {
+			t.Fatalf("%q: decodeStrictJSON gives %#v, %v; encoding/json %#v (ok %v)", data, v, err, want, wantOK)
+		}
 	}
 }

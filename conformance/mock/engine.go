@@ -536,10 +536,17 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 	body, _ := decoded.Value.(map[string]any)
 	reqSchema := requestSchema(m.Route.Operation, r.Header.Get("Content-Type"))
 	plan := updatePlanOf(recordSchema, reqSchema)
-	changes := make(map[string]any, len(body))
-	for name, v := range body {
+	// The decoded body is this call's alone: it becomes the changes, in place, rather than
+	// being copied into a map of its own.
+	changes := body
+	if changes == nil {
+		changes = map[string]any{}
+	}
+	for name, v := range changes {
 		if p, ok := plan[name]; ok {
 			changes[name] = canonical(p.record, v)
+		} else {
+			delete(changes, name)
 		}
 	}
 	key := e.recordKey(r, m, op)
