@@ -83,10 +83,11 @@ func isSimpleScalar(s *openapi3.Schema) bool {
 		len(s.AllOf)+len(s.AnyOf)+len(s.OneOf) == 0 && s.Not == nil && s.Pattern == "" && s.Min == nil && s.Max == nil && s.MultipleOf == nil && !s.ReadOnly && !s.WriteOnly
 	if simple {
 		// Enum members are compared as decoded values; integers come as json.Number, which an
-		// enum of numbers would not equal, so only string and boolean enums are simple.
+		// enum of numbers would not equal, so only string and boolean enums are simple (with
+		// the null of a nullable one's list, which surelyValid's nullability settles first).
 		for _, e := range s.Enum {
 			switch e.(type) {
-			case string, bool:
+			case string, bool, nil:
 			default:
 				simple = false
 			}
@@ -106,6 +107,9 @@ func isSimpleScalar(s *openapi3.Schema) bool {
 func surelyValidTree(s *openapi3.Schema, v any, depth int) bool {
 	if depth > maxFastDepth {
 		return false
+	}
+	if v == nil && s.Nullable {
+		return true // kin-openapi's first check: a null where null is allowed, whatever else s says
 	}
 	f := factsOf(s)
 	for f.shape == shapeWrapper {
