@@ -509,9 +509,11 @@ func (v *Validator) validateBody(ctx context.Context, m *Match, r *http.Request,
 	req.Body, req.ContentLength = http.NoBody, int64(len(body))
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: m.PathParams, Route: m.Route, Options: v.bodyOpts}
 	var multi openapi3.MultiError
-	if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
-		if !errors.As(err, &multi) {
-			multi = openapi3.MultiError{err}
+	if !paramsSurelyValid(m, r, v.doc) {
+		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+			if !errors.As(err, &multi) {
+				multi = openapi3.MultiError{err}
+			}
 		}
 	}
 	rb := m.Route.Operation.RequestBody

@@ -60,6 +60,10 @@ func surelyValid(s *openapi3.Schema, v any) bool {
 type schemaFacts struct {
 	simple bool // simpleScalar
 	shape  shape
+	// intEnum: an integer schema that would be simple but for its enum of numbers, which a
+	// parameter's value (parsed, not a json.Number) is compared with as kin-openapi compares
+	// numbers.
+	intEnum bool
 }
 
 var facts sync.Map // *openapi3.Schema -> schemaFacts
@@ -69,6 +73,16 @@ func factsOf(s *openapi3.Schema) schemaFacts {
 		return v.(schemaFacts)
 	}
 	f := schemaFacts{simple: isSimpleScalar(s), shape: shapeOfSchema(s)}
+	if !f.simple && s.Type.Is(openapi3.TypeInteger) && len(s.Enum) > 0 {
+		c := *s
+		c.Enum = nil
+		f.intEnum = isSimpleScalar(&c) && (s.Format == "" || s.Format == "int32" || s.Format == "int64")
+		for _, e := range s.Enum {
+			if _, ok := enumNumber(e); !ok {
+				f.intEnum = false
+			}
+		}
+	}
 	facts.Store(s, f)
 	return f
 }
@@ -193,4 +207,20 @@ func shapeOfSchema(s *openapi3.Schema) shape {
 		sh = shapeOther
 	}
 	return sh
+}
+
+// enumNumber is an enum member that is a number, as float64 (how kin-openapi compares numbers).
+func enumNumber(e any) (float64, bool) {
+	switch n := e.(type) {
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	case int64:
+		return float64(n), true
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	}
+	return 0, false
 }

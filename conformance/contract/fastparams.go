@@ -1,0 +1,203 @@
+package contract
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// paramsSurelyValid reports whether every parameter of m's operation is clearly valid in r, as
+// surelyValid does for body values: a path, query or header parameter in its default style whose
+// schema is a simple scalar, an array of simple scalars in form style, or a free-form object of
+// plain strings (Which50's MatchValues). A parameter that is absent and not required passes.
+// Anything else (a default to fill in, content, cookies, another style, an empty or repeated
+// value, a value that does not parse as its type) gets false, and kin-openapi then validates the
+// parameters and says why: this only spares it the valid requests, where decoding every
+// parameter through its generic decoders and visiting its schema was most of the cost of a
+// parameter-heavy operation.
+func paramsSurelyValid(m *Match, r *http.Request, doc *openapi3.T) bool {
+	op := m.Route.Operation
+	if !securityDeclared(doc, op) {
+		return false
+	}
+	var query url.Values
+	check := func(p *openapi3.Parameter) bool {
+		if p.In == openapi3.ParameterInQuery && query == nil {
+			var err error
+			if query, err = url.ParseQuery(r.URL.RawQuery); err != nil {
+				return false // kin-openapi reads what parses; let it say what that is
+			}
+		}
+		return paramSurelyValid(p, m.PathParams, query, r.Header)
+	}
+	for _, ref := range m.Route.PathItem.Parameters {
+		p := ref.Value
+		if p == nil {
+			return false
+		}
+		if op.Parameters.GetByInAndName(p.In, p.Name) != nil {
+			continue // the operation's own declaration overrides it
+		}
+		if !check(p) {
+			return false
+		}
+	}
+	for _, ref := range op.Parameters {
+		if ref.Value == nil || !check(ref.Value) {
+			return false
+		}
+	}
+	return true
+}
+
+// securityDeclared reports whether every scheme op's security names is declared, the one check of
+// kin-openapi's security validation that does not depend on the request with the authentication
+// function ValidateBody gives it (the caller has judged the credentials).
+func securityDeclared(doc *openapi3.T, op *openapi3.Operation) bool {
+	sec := doc.Security
+	if op.Security != nil {
+		sec = *op.Security
+	}
+	for _, req := range sec {
+		for name := range req {
+			if doc.Components == nil || doc.Components.SecuritySchemes[name] == nil || doc.Components.SecuritySchemes[name].Value == nil {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func paramSurelyValid(p *openapi3.Parameter, path map[string]string, query url.Values, header http.Header) bool {
+	if p.Content != nil || p.AllowEmptyValue {
+		return false
+	}
+	if p.Schema == nil {
+		return true // kin-openapi validates nothing without a schema
+	}
+	s := p.Schema.Value
+	if s == nil || s.Default != nil || len(s.AllOf) > 0 {
+		return false // a default is filled into the request
+	}
+	f := factsOf(s)
+	switch p.In {
+	case openapi3.ParameterInPath:
+		raw, ok := path[p.Name]
+		if p.Style != "" && p.Style != openapi3.SerializationSimple || !ok || raw == "" {
+			return false
+		}
+		return (f.simple || f.intEnum) && scalarSurelyValid(s, raw)
+	case openapi3.ParameterInHeader:
+		vs := header.Values(p.Name)
+		if p.Style != "" && p.Style != openapi3.SerializationSimple || len(vs) > 1 || len(vs) == 1 && vs[0] == "" {
+			return false
+		}
+		if len(vs) == 0 {
+			return !p.Required
+		}
+		return (f.simple || f.intEnum) && scalarSurelyValid(s, vs[0])
+	case openapi3.ParameterInQuery:
+		if p.Style != "" && p.Style != openapi3.SerializationForm {
+			return false
+		}
+		return querySurelyValid(p, s, f, query)
+	}
+	return false
+}
+
+func querySurelyValid(p *openapi3.Parameter, s *openapi3.Schema, f schemaFacts, query url.Values) bool {
+	explode := p.Explode == nil || *p.Explode // form style explodes by default
+	switch {
+	case f.simple || f.intEnum:
+		vs := query[p.Name]
+		if len(vs) == 0 {
+			return !p.Required
+		}
+		return len(vs) == 1 && vs[0] != "" && scalarSurelyValid(s, vs[0])
+	case f.shape == shapeArray:
+		items := s.Items.Value
+		vs := query[p.Name]
+		if len(vs) == 0 {
+			return !p.Required
+		}
+		if !explode {
+			if len(vs) > 1 {
+				return false
+			}
+			vs = strings.Split(vs[0], ",")
+		}
+		if uint64(len(vs)) < s.MinItems || items.Default != nil || len(items.AllOf) > 0 || !factsOf(items).simple {
+			return false
+		}
+		for _, v := range vs {
+			if v == "" || !scalarSurelyValid(items, v) {
+				return false
+			}
+		}
+		return true
+	case explode && !p.Required && freeFormStrings(s):
+		// Every pair of the query is one of its properties, each a string: valid, unless a
+		// name or value holds the separator kin-openapi's object decoding splits on.
+		for name, vs := range query {
+			if strings.Contains(name, "\x1f") || len(vs) == 0 || strings.Contains(vs[0], "\x1f") {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// freeFormStrings reports whether s is an object of any properties whose values are strings, and
+// says nothing else that validates.
+func freeFormStrings(s *openapi3.Schema) bool {
+	ap := s.AdditionalProperties.Schema
+	if !s.Type.Is(openapi3.TypeObject) || len(s.Type.Slice()) != 1 || len(s.Properties) > 0 || ap == nil || ap.Value == nil {
+		return false
+	}
+	c, item := *s, *ap.Value
+	c.Type, c.AdditionalProperties = nil, openapi3.AdditionalProperties{}
+	item.Type = nil
+	return ap.Value.Type.Is(openapi3.TypeString) && len(ap.Value.Type.Slice()) == 1 && !ap.Value.Nullable &&
+		isEmptyButNotes(&c) && isEmptyButNotes(&item)
+}
+
+// isEmptyButNotes reports whether s says nothing that validates: no keyword but notes (title,
+// description, examples, extensions, XML names).
+func isEmptyButNotes(s *openapi3.Schema) bool {
+	c := *s
+	c.Extensions, c.Origin, c.Title, c.Description, c.Default, c.Example, c.Examples = nil, nil, "", "", nil, nil, nil
+	c.ExternalDocs, c.XML, c.Deprecated, c.Comment = nil, nil, false, ""
+	return c.IsEmpty() && !c.Nullable
+}
+
+// scalarSurelyValid is surelyValid for a parameter's raw value read as s's type, as kin-openapi's
+// parameter decoding reads it (strconv's integers in base 10, its booleans).
+func scalarSurelyValid(s *openapi3.Schema, raw string) bool {
+	switch {
+	case s.Type.Is(openapi3.TypeString):
+		return surelyValid(s, raw)
+	case s.Type.Is(openapi3.TypeInteger):
+		bits := 64
+		if s.Format == "int32" {
+			bits = 32
+		}
+		n, err := strconv.ParseInt(raw, 10, bits)
+		if err != nil {
+			return false
+		}
+		if factsOf(s).intEnum { // iovox's v: enum [3]
+			return slices.ContainsFunc(s.Enum, func(e any) bool { f, _ := enumNumber(e); return f == float64(n) })
+		}
+		return surelyValid(s, json.Number(raw))
+	case s.Type.Is(openapi3.TypeBoolean):
+		b, err := strconv.ParseBool(raw)
+		return err == nil && surelyValid(s, b)
+	}
+	return false
+}
