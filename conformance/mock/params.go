@@ -43,11 +43,16 @@ func ReadParams(r *http.Request, body []byte, file string, fileLimit int64) Para
 	switch mt {
 	case "application/x-www-form-urlencoded":
 		p.NonUTF8 = firstNonUTF8(string(body) + "&" + r.URL.RawQuery)
-		r2 := r.Clone(r.Context())
-		r2.Method, r2.Body, r2.Form, r2.PostForm = http.MethodPost, io.NopCloser(bytes.NewReader(body)), nil, nil
-		r2.Header.Set("Content-Type", mt)
-		p.Unreadable = r2.ParseForm() != nil
-		p.Values = r2.Form
+		// net/http's ParseForm of a POST form, without a copy of the request to parse: the
+		// body's pairs, then the query's; a pair that does not decode, or a body past ParseForm's
+		// 10 MB, makes the form unreadable.
+		form, bodyErr := url.ParseQuery(string(body))
+		query, queryErr := url.ParseQuery(r.URL.RawQuery)
+		for name, vs := range query {
+			form[name] = append(form[name], vs...)
+		}
+		p.Unreadable = bodyErr != nil || queryErr != nil || len(body) > maxFormBytes
+		p.Values = form
 	case "multipart/form-data":
 		p.Values = url.Values{}
 		if contract.CheckMultipart(body, mtParams["boundary"]) != nil ||
@@ -67,6 +72,9 @@ func ReadParams(r *http.Request, body []byte, file string, fileLimit int64) Para
 	}
 	return p
 }
+
+// maxFormBytes is net/http's limit on a form body (ParseForm refuses a larger one).
+const maxFormBytes = 10 << 20
 
 // First is the first value of parameter name.
 func (p Params) First(name string) (string, bool) {
