@@ -9,7 +9,7 @@
 //     round trip, per vendor and body (BenchmarkRoundTrip, validation=on against validation=off);
 //     goal under 25%.
 //   - mock rate: the validated mock's requests per second over a bare net/http handler answering
-//     the same bytes, per vendor (BenchmarkMockThroughput); goal at least 0.5.
+//     the same bytes, per vendor (BenchmarkMockThroughput); goal at least 0.7.
 //   - suite: the wall time of the conformance suite against the embedded mocks after compilation,
 //     serial and -p (BenchmarkSuite); goal under 2 s.
 //

@@ -32,8 +32,8 @@ func TestGoalsFromSample(t *testing.T) {
 		"validation overhead iovox/xml": {(140000.0/110000 - 1) / 0.25, false},
 		// medians 50000 / 40000 ns: exactly +25%, which is not under 25%.
 		"validation overhead which50/json": {1, false},
-		// medians 1100 / 2000 req/s: 0.55, at least half.
-		"mock rate iovox": {0.55 / 0.5, true},
+		// medians 1100 / 2000 req/s: 0.55, under 0.7.
+		"mock rate iovox": {0.55 / 0.7, false},
 		// 3 s against 2 s; 1.5 s against 2 s.
 		"suite serial":   {1.5, false},
 		"suite parallel": {0.75, true},
