@@ -62,3 +62,33 @@ func TestIndexReplaceMatchesRebuild(t *testing.T) {
 		t.Errorf("updated index has %d entries, rebuilt %d", len(got), len(want))
 	}
 }
+
+// A new version that keeps an index's values (scalars equal, the members object shared) keeps
+// its entries; any change of them, or a members object of its own, is a change.
+func TestIndexUnchanged(t *testing.T) {
+	ix := &index{paths: []string{"list", "values/*"}}
+	members := map[string]any{"Email": "a@b.c"}
+	old := map[string]any{"list": int64(3), "values": members, "name": "x"}
+	renamed := maps.Clone(old)
+	renamed["name"] = "y"
+	moved := maps.Clone(old)
+	moved["list"] = int64(4)
+	copied := maps.Clone(old)
+	copied["values"] = maps.Clone(members)
+	dropped := maps.Clone(old)
+	delete(dropped, "values")
+	for _, c := range []struct {
+		name string
+		rec  map[string]any
+		want bool
+	}{
+		{"another property changed", renamed, true},
+		{"indexed scalar changed", moved, false},
+		{"members object replaced", copied, false},
+		{"members object removed", dropped, false},
+	} {
+		if got := ix.unchanged(old, c.rec); got != c.want {
+			t.Errorf("%s: unchanged %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -1,11 +1,13 @@
 package mock
 
 import (
+	"encoding/json"
 	"fmt"
 	"hash/maphash"
 	"maps"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -230,8 +232,37 @@ func (e *Engine) put(coll, key string, rec map[string]any) {
 		x.ids[key] = id
 	}
 	for _, ix := range x.indexes {
+		if old != nil && ix.unchanged(old, rec) {
+			continue // a new version usually leaves the indexed values as they were
+		}
 		ix.replace(id, old, rec)
 	}
+}
+
+// unchanged reports whether rec holds what old holds on every path of ix: the same scalar, or
+// the same object (a new version is a copy of the old one, sharing what it does not change).
+// Anything else counts as changed.
+func (ix *index) unchanged(old, rec map[string]any) bool {
+	for _, p := range ix.paths {
+		obj, members := strings.CutSuffix(p, "/*")
+		if !members {
+			switch a := old[p]; a.(type) {
+			case nil, string, bool, int64, float64, json.Number:
+				if a != rec[p] { // comparable: a's dynamic type is
+					return false
+				}
+			default:
+				return false
+			}
+			continue
+		}
+		a, okA := old[obj].(map[string]any)
+		b, okB := rec[obj].(map[string]any)
+		if okA != okB || okA && reflect.ValueOf(a).UnsafePointer() != reflect.ValueOf(b).UnsafePointer() {
+			return false
+		}
+	}
+	return true
 }
 
 // smallEntries is how many entries of one record an index compares in a list rather than a set.
