@@ -108,11 +108,11 @@ func isXMLMediaType(mt string) bool {
 }
 
 // decodeXML is XMLDecoder keeping the parsed document. A whole body (not cut at a cap) is parsed
-// by parseXMLFast when it can.
-func decodeXML(body []byte, truncated bool, schema *openapi3.SchemaRef) (any, *element, error) {
+// by parseXMLFast when it can, its element names taken from names where they are there.
+func decodeXML(body []byte, truncated bool, schema *openapi3.SchemaRef, names map[string]string) (any, *element, error) {
 	root, ok := (*element)(nil), false
 	if !truncated {
-		root, ok = parseXMLFast(body)
+		root, ok = parseXMLFast(body, names)
 	}
 	if !ok {
 		var src io.Reader = bytes.NewReader(body)

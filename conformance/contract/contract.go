@@ -580,7 +580,7 @@ func decodeBody(in *openapi3filter.RequestValidationInput, rb *openapi3.RequestB
 	case opts.StrictJSON && (mt == "application/json" || strings.HasSuffix(mt, "+json")):
 		b.Value, err = decodeStrictJSON(body, opts.names) // a cut body is malformed whatever this says (the engine adds it)
 	case isXMLMediaType(mt):
-		b.Value, b.root, err = decodeXML(body, opts.Truncated, media.Schema)
+		b.Value, b.root, err = decodeXML(body, opts.Truncated, media.Schema, opts.names)
 	case jsonDecoderTypes[mt] && !opts.Truncated:
 		// jsonDecoder's reading of a whole body, which decodeJSONFast gives for plain documents
 		// (one value, nothing after it) without encoding/json's reflection.

@@ -125,7 +125,7 @@ func TestSurelyValidTreeTakesThePagesUpdate(t *testing.T) {
 		t.Fatal(err)
 	}
 	schema := doc.Components.Schemas["UpdateContactsPayload"]
-	v, _, err := decodeXML(body, false, schema)
+	v, _, err := decodeXML(body, false, schema, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

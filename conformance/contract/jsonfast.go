@@ -329,8 +329,8 @@ func (d *fastDecoder) number() (any, bool) {
 	return json.Number(d.data[start:d.pos]), true
 }
 
-// propertyNames are the property names of doc's schemas, the strings decodeJSONFast gives the
-// members of a body that bear them.
+// propertyNames are the property and XML names of doc's schemas, the strings decodeJSONFast and
+// parseXMLFast give the members and elements of a body that bear them.
 func propertyNames(doc *openapi3.T) map[string]string {
 	names := map[string]string{}
 	seen := map[*openapi3.Schema]bool{}
@@ -341,6 +341,9 @@ func propertyNames(doc *openapi3.T) map[string]string {
 		}
 		s := ref.Value
 		seen[s] = true
+		if s.XML != nil && s.XML.Name != "" {
+			names[s.XML.Name] = s.XML.Name
+		}
 		for name, p := range s.Properties {
 			names[name] = name
 			visit(p)

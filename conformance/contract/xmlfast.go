@@ -12,9 +12,10 @@ import (
 // CDATA, character references, namespaces, CR, other encodings) and on every error, and the caller
 // then runs ParseXML, whose tree and error messages stay the reference: this only saves
 // encoding/xml's per-token allocations on the common path, which were most of an iovox
-// exchange's decoding. FuzzParseXMLFast holds it to ParseXML's results.
-func parseXMLFast(data []byte) (*element, bool) {
-	p := fastXML{data: data, line: 1, col: 1}
+// exchange's decoding. FuzzParseXMLFast holds it to ParseXML's results. An element name found
+// in names (the spec's property and XML names) is names' string, not a copy.
+func parseXMLFast(data []byte, names map[string]string) (*element, bool) {
+	p := fastXML{data: data, line: 1, col: 1, names: names}
 	if !p.declaration() {
 		return nil, false
 	}
@@ -105,6 +106,8 @@ type fastXML struct {
 	colAt, col int
 	// elements are allocated a block at a time.
 	block []element
+	// names are the strings element names are looked up in before one is made.
+	names map[string]string
 }
 
 func (p *fastXML) newElement() *element {
@@ -237,8 +240,13 @@ func (p *fastXML) skipName() bool {
 // startTag reads <name attr="value" ...> or <name .../> into e; empty is the latter.
 func (p *fastXML) startTag(e *element) (empty, ok bool) {
 	p.pos++ // <
-	if e.name.Local, ok = p.name(); !ok {
+	start := p.pos
+	if !p.skipName() {
 		return false, false
+	}
+	var known bool
+	if e.name.Local, known = p.names[string(p.data[start:p.pos])]; !known {
+		e.name.Local = string(p.data[start:p.pos])
 	}
 	for {
 		if !p.spaces() || p.pos >= len(p.data) {
