@@ -175,6 +175,9 @@ func (v *Validator) Catalogue() specs.Catalogue { return v.catalogue }
 func (v *Validator) Route(r *http.Request) (*Match, error) {
 	route, params, err := v.router.FindRoute(r)
 	switch {
+	case err == nil && selectorAgrees(route.Operation, r):
+		// The operation routed to takes r's value of its selecting parameter (iovox's method):
+		// no operation of another method is selected (the specs give each value one operation).
 	case err == nil || errors.Is(err, routers.ErrMethodNotAllowed):
 		if sel, selParams := v.selected(r); sel != nil && sel.Method != r.Method {
 			return &Match{Route: sel, PathParams: selParams}, fmt.Errorf("%s %s (%s): %w", r.Method, r.URL.Path, sel.Operation.OperationID, ErrMethodNotAllowed)
@@ -226,6 +229,20 @@ func (v *Validator) selected(r *http.Request) (*routers.Route, map[string]string
 		}
 	}
 	return nil, nil
+}
+
+// selectorAgrees reports whether op has an operation-selecting query parameter and r sends it once
+// with a value it lists.
+func selectorAgrees(op *openapi3.Operation, r *http.Request) bool {
+	for _, p := range op.Parameters {
+		if p.Value == nil || p.Value.In != openapi3.ParameterInQuery || p.Value.Extensions[specs.ExtSelectsOperation] != true ||
+			p.Value.Schema == nil || p.Value.Schema.Value == nil {
+			continue
+		}
+		vals := QueryValues(r.URL.RawQuery, p.Value.Name)
+		return len(vals) == 1 && slices.Contains(p.Value.Schema.Value.Enum, any(vals[0]))
+	}
+	return false
 }
 
 var selectorDocs sync.Map // *openapi3.T -> bool

@@ -25,15 +25,8 @@ func paramsSurelyValid(m *Match, r *http.Request, doc *openapi3.T) bool {
 	if !securityDeclared(doc, op) {
 		return false
 	}
-	var query url.Values
 	check := func(p *openapi3.Parameter) bool {
-		if p.In == openapi3.ParameterInQuery && query == nil {
-			var err error
-			if query, err = url.ParseQuery(r.URL.RawQuery); err != nil {
-				return false // kin-openapi reads what parses; let it say what that is
-			}
-		}
-		return paramSurelyValid(p, m.PathParams, query, r.Header)
+		return paramSurelyValid(p, m.PathParams, r.URL.RawQuery, r.Header)
 	}
 	for _, ref := range m.Route.PathItem.Parameters {
 		p := ref.Value
@@ -73,7 +66,7 @@ func securityDeclared(doc *openapi3.T, op *openapi3.Operation) bool {
 	return true
 }
 
-func paramSurelyValid(p *openapi3.Parameter, path map[string]string, query url.Values, header http.Header) bool {
+func paramSurelyValid(p *openapi3.Parameter, path map[string]string, query string, header http.Header) bool {
 	if p.Content != nil || p.AllowEmptyValue {
 		return false
 	}
@@ -110,18 +103,18 @@ func paramSurelyValid(p *openapi3.Parameter, path map[string]string, query url.V
 	return false
 }
 
-func querySurelyValid(p *openapi3.Parameter, s *openapi3.Schema, f schemaFacts, query url.Values) bool {
+func querySurelyValid(p *openapi3.Parameter, s *openapi3.Schema, f schemaFacts, rawQuery string) bool {
 	explode := p.Explode == nil || *p.Explode // form style explodes by default
 	switch {
 	case f.simple || f.intEnum:
-		vs := query[p.Name]
+		vs := QueryValues(rawQuery, p.Name)
 		if len(vs) == 0 {
 			return !p.Required
 		}
 		return len(vs) == 1 && vs[0] != "" && scalarSurelyValid(s, vs[0])
 	case f.shape == shapeArray:
 		items := s.Items.Value
-		vs := query[p.Name]
+		vs := QueryValues(rawQuery, p.Name)
 		if len(vs) == 0 {
 			return !p.Required
 		}
@@ -143,6 +136,10 @@ func querySurelyValid(p *openapi3.Parameter, s *openapi3.Schema, f schemaFacts, 
 	case explode && !p.Required && freeFormStrings(s):
 		// Every pair of the query is one of its properties, each a string: valid, unless a
 		// name or value holds the separator kin-openapi's object decoding splits on.
+		query, err := url.ParseQuery(rawQuery)
+		if err != nil {
+			return false // kin-openapi reads what parses; let it say what that is
+		}
 		for name, vs := range query {
 			if strings.Contains(name, "\x1f") || len(vs) == 0 || strings.Contains(vs[0], "\x1f") {
 				return false

@@ -615,7 +615,10 @@ func (e *Engine) read(w http.ResponseWriter, r *http.Request, m *contract.Match,
 func (e *Engine) recordKey(r *http.Request, m *contract.Match, op *specs.MockUpdate) string {
 	key, in := m.PathParams[op.Param], openapi3.ParameterInPath
 	if m.Route.Operation.Parameters.GetByInAndName(in, op.Param) == nil {
-		key, in = r.URL.Query().Get(op.Param), openapi3.ParameterInQuery
+		key, in = "", openapi3.ParameterInQuery
+		if vs := contract.QueryValues(r.URL.RawQuery, op.Param); len(vs) > 0 {
+			key = vs[0]
+		}
 	}
 	if p := m.Route.Operation.Parameters.GetByInAndName(in, op.Param); p != nil && p.Schema != nil {
 		key = keyOf(canonical(p.Schema.Value, key))

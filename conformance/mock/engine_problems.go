@@ -168,10 +168,9 @@ func (e *Engine) repeatedQuery(r *http.Request, m *contract.Match) []Problem {
 		return nil
 	}
 	var ps []Problem
-	q := r.URL.Query()
 	for _, ref := range m.Route.Operation.Parameters {
 		p := ref.Value
-		if p == nil || p.In != openapi3.ParameterInQuery || len(q[p.Name]) < 2 {
+		if p == nil || p.In != openapi3.ParameterInQuery || len(contract.QueryValues(r.URL.RawQuery, p.Name)) < 2 {
 			continue
 		}
 		if p.Schema != nil && p.Schema.Value != nil && p.Schema.Value.Type.Is(openapi3.TypeArray) && exploded(p) {
