@@ -551,6 +551,11 @@ func (v *Validator) validateBody(ctx context.Context, m *Match, r *http.Request,
 	return b, multiOrNil(multi)
 }
 
+// encodingOf is the encoding function of media's parts for a body decoder.
+func encodingOf(media *openapi3.MediaType) openapi3filter.EncodingFn {
+	return func(name string) *openapi3.Encoding { return media.Encoding[name] }
+}
+
 func multiOrNil(m openapi3.MultiError) error {
 	if len(m) == 0 {
 		return nil
@@ -605,8 +610,18 @@ func decodeBody(in *openapi3filter.RequestValidationInput, rb *openapi3.RequestB
 		if b.Value, ok = decodeJSONFast(body, opts.names); !ok {
 			b.Value, err = decoder(src, header, media.Schema, nil)
 		}
+	case mt == "application/x-www-form-urlencoded" && !opts.Truncated:
+		// kin-openapi's reading of a plain form, which decodeFormFast gives without its generic
+		// decoders.
+		var obj map[string]any
+		var ok bool
+		if obj, ok = decodeFormFast(body, media); ok {
+			b.Value = obj
+		} else {
+			b.Value, err = decoder(src, header, media.Schema, encodingOf(media))
+		}
 	default:
-		b.Value, err = decoder(src, header, media.Schema, func(name string) *openapi3.Encoding { return media.Encoding[name] })
+		b.Value, err = decoder(src, header, media.Schema, encodingOf(media))
 	}
 	if err != nil {
 		return Body{root: b.root}, fail("failed to decode request body", err)
