@@ -678,7 +678,7 @@ func (e *Engine) answerRecord(w http.ResponseWriter, r *http.Request, m *contrac
 		w.WriteHeader(status)
 		return
 	}
-	mt := slices.Sorted(maps.Keys(resp.Content))[0]
+	mt := firstMediaType(resp)
 	s := resp.Content[mt].Schema
 	if s == nil || s.Value == nil {
 		e.writeAnswer(w, mt, status, nil, rec)
@@ -739,12 +739,40 @@ func placeRecord(s, record *openapi3.Schema, rec map[string]any) (any, bool) {
 var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 func successResponse(op *openapi3.Operation) (int, *openapi3.Response) {
+	if s, ok := successes.Load(op); ok {
+		s := s.(success)
+		return s.status, s.resp
+	}
+	s := success{status: http.StatusOK}
 	for code := 200; code < 300; code++ {
 		if ref := op.Responses.Status(code); ref != nil {
-			return code, ref.Value
+			s = success{code, ref.Value}
+			break
 		}
 	}
-	return http.StatusOK, nil
+	successes.Store(op, s)
+	return s.status, s.resp
+}
+
+type success struct {
+	status int
+	resp   *openapi3.Response
+}
+
+// successes are the success answers of the operations served so far: the specs' operations are
+// shared and never change (specs.Shared), and finding one took up to a hundred lookups.
+var successes sync.Map // *openapi3.Operation -> success
+
+var firstMediaTypes sync.Map // *openapi3.Response -> string
+
+// firstMediaType is the first of resp's media types by name, the one a record is rendered in.
+func firstMediaType(resp *openapi3.Response) string {
+	if mt, ok := firstMediaTypes.Load(resp); ok {
+		return mt.(string)
+	}
+	mt := slices.Sorted(maps.Keys(resp.Content))[0]
+	firstMediaTypes.Store(resp, mt)
+	return mt
 }
 
 // project renders a record in the shape of schema s: every property s declares, from rec, null
