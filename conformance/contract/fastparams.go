@@ -3,7 +3,6 @@ package contract
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -135,17 +134,11 @@ func querySurelyValid(p *openapi3.Parameter, s *openapi3.Schema, f schemaFacts, 
 		return true
 	case explode && !p.Required && freeFormStrings(s):
 		// Every pair of the query is one of its properties, each a string: valid, unless a
-		// name or value holds the separator kin-openapi's object decoding splits on.
-		query, err := url.ParseQuery(rawQuery)
-		if err != nil {
-			return false // kin-openapi reads what parses; let it say what that is
-		}
-		for name, vs := range query {
-			if strings.Contains(name, "\x1f") || len(vs) == 0 || strings.Contains(vs[0], "\x1f") {
-				return false
-			}
-		}
-		return true
+		// pair does not read (kin-openapi reads what does; let it say what that is) or a name or
+		// value holds the separator its object decoding splits on.
+		return eachQueryPair(rawQuery, func(name, value string) bool {
+			return !strings.Contains(name, "\x1f") && !strings.Contains(value, "\x1f")
+		})
 	}
 	return false
 }

@@ -241,3 +241,12 @@ func enumNumber(e any) (float64, bool) {
 	}
 	return 0, false
 }
+
+// Conforms reports whether v is valid against s as kin-openapi's VisitJSON judges it, asking
+// kin-openapi only where surelyValidTree cannot tell: for a server's yes-or-no checks of values it
+// holds, where kin-openapi's per-call set-up was most of the cost and its error is not wanted.
+// (surelyValidTree judges as a request's visit does, which refuses more than VisitJSON's default
+// and nothing less, so its yes is VisitJSON's too.)
+func Conforms(s *openapi3.Schema, v any) bool {
+	return surelyValidTree(s, v, 0) || s.VisitJSON(v) == nil
+}

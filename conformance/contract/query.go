@@ -34,3 +34,28 @@ func QueryValues(rawQuery, name string) []string {
 	}
 	return out
 }
+
+// eachQueryPair calls f with every pair of a raw query that url.ParseQuery reads, in order, while
+// f returns true; it reports false when f did, or when some pair does not read (ParseQuery's error).
+func eachQueryPair(rawQuery string, f func(name, value string) bool) bool {
+	for rawQuery != "" {
+		var pair string
+		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
+		if pair == "" {
+			continue
+		}
+		if strings.Contains(pair, ";") {
+			return false
+		}
+		key, value, _ := strings.Cut(pair, "=")
+		k, err := url.QueryUnescape(key)
+		if err != nil {
+			return false
+		}
+		v, err := url.QueryUnescape(value)
+		if err != nil || !f(k, v) {
+			return false
+		}
+	}
+	return true
+}

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"net/url"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -28,4 +29,16 @@ func FuzzQueryValues(f *testing.F) {
 			t.Fatalf("QueryValues(%q, %q) = %q; ParseQuery %q", raw, name, got, want)
 		}
 	})
+}
+
+// eachQueryPair visits what url.ParseQuery reads, and reports its error as false.
+func TestEachQueryPairIsParseQuery(t *testing.T) {
+	for _, raw := range []string{"", "a=1&a=2&b=3", "a", "a=%zz&a=2", "%61=1", "a;b=1&a=2", "&&a=1&", "a=%2B+x", "=1&a"} {
+		q, err := url.ParseQuery(raw)
+		got := url.Values{}
+		ok := eachQueryPair(raw, func(k, v string) bool { got.Add(k, v); return true })
+		if ok != (err == nil) || ok && !reflect.DeepEqual(got, q) && len(q)+len(got) > 0 {
+			t.Errorf("%q: pairs %v ok %v; ParseQuery %v, %v", raw, got, ok, q, err)
+		}
+	}
 }

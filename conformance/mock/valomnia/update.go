@@ -17,6 +17,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
+	"github.com/contactapis/contactapis/conformance/contract"
 	"github.com/contactapis/contactapis/conformance/mock"
 	"github.com/contactapis/contactapis/specs"
 )
@@ -91,13 +92,12 @@ func rule(name string, args ...string) *mock.Problem {
 
 // update applies an update the page's rules accept and answers the contact.
 func (a *adapter) update(c *mock.Call) {
-	key, next, p := a.judge(c)
-	if p != nil {
+	if key, next, p := a.judge(c); p != nil {
 		c.Refuse(*p)
-		return
+	} else {
+		c.Put(contacts, key, next)
+		c.Answer(contacts, next)
 	}
-	c.Put(contacts, key, next)
-	c.Answer(contacts, next)
 }
 
 // judge checks an update in the order of the package documentation and returns the contact as
@@ -154,7 +154,7 @@ func (a *adapter) judge(c *mock.Call) (string, map[string]any, *mock.Problem) {
 	}
 	// What the spec constrains beyond the page's checks (a property added with a maxLength).
 	for _, name := range slices.Sorted(maps.Keys(sent)) {
-		if f.props[name].VisitJSON(sent[name]) != nil {
+		if !contract.Conforms(f.props[name], sent[name]) {
 			return "", nil, rule(ruleType, "param", name)
 		}
 	}
@@ -182,7 +182,7 @@ func (a *adapter) judge(c *mock.Call) (string, map[string]any, *mock.Problem) {
 		if s, ok := v.(string); ok && utf8.RuneCountInString(s) > MaxTextLength {
 			return "", nil, rule(ruleSave)
 		}
-		if ps := a.contact.Properties[name]; ps != nil && ps.Value.VisitJSON(v) == nil {
+		if ps := a.contact.Properties[name]; ps != nil && contract.Conforms(ps.Value, v) {
 			next[name] = v
 		}
 	}
