@@ -520,14 +520,10 @@ func register() {
 var ErrTrailingData = errors.New("data after the JSON value")
 
 func (v *Validator) validateBody(ctx context.Context, m *Match, r *http.Request, body []byte, opts DecodeOptions) (Body, error) {
-	// A shallow copy: only the body differs, and cloning the headers cost as much as validating
-	// the parameters.
-	req := r.WithContext(ctx)
-	req.Body, req.ContentLength = http.NoBody, int64(len(body))
-	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: m.PathParams, Route: m.Route, Options: v.bodyOpts}
+	in := lazyInput{ctx: ctx, v: v, m: m, r: r, n: len(body)}
 	var multi openapi3.MultiError
 	if !paramsSurelyValid(m, r, v.doc) {
-		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
+		if err := openapi3filter.ValidateRequest(ctx, in.get()); err != nil {
 			if !errors.As(err, &multi) {
 				multi = openapi3.MultiError{err}
 			}
@@ -537,18 +533,39 @@ func (v *Validator) validateBody(ctx context.Context, m *Match, r *http.Request,
 	if rb == nil || rb.Value == nil {
 		return Body{}, multiOrNil(multi)
 	}
-	header := r.Header
+	ct := r.Header.Get("Content-Type")
 	if mt := specs.BodyMediaType(m.Route.Operation); mt != "" && len(body) > 0 {
-		// The vendor reads the body as mt whatever its label (see ValidateRouted).
-		header = header.Clone()
-		header.Set("Content-Type", mt)
+		ct = mt // the vendor reads the body as mt whatever its label (see ValidateRouted)
 	}
 	opts.foldJSON, opts.names = v.foldJSON, v.names
-	b, bodyErr := decodeBody(in, rb.Value, header, body, opts)
+	b, bodyErr := decodeBody(&in, rb.Value, r.Header, ct, body, opts)
 	if bodyErr != nil {
 		multi = append(multi, bodyErr)
 	}
 	return b, multiOrNil(multi)
+}
+
+// lazyInput is the kin-openapi input of a request being validated, made only when it is needed
+// (parameters kin-openapi validates, an error to report): most requests need neither, and it took
+// a copy of the request.
+type lazyInput struct {
+	ctx context.Context
+	v   *Validator
+	m   *Match
+	r   *http.Request
+	n   int // the body's length
+	in  *openapi3filter.RequestValidationInput
+}
+
+func (l *lazyInput) get() *openapi3filter.RequestValidationInput {
+	if l.in == nil {
+		// A shallow copy: only the body differs, and cloning the headers cost as much as
+		// validating the parameters.
+		req := l.r.WithContext(l.ctx)
+		req.Body, req.ContentLength = http.NoBody, int64(l.n)
+		l.in = &openapi3filter.RequestValidationInput{Request: req, PathParams: l.m.PathParams, Route: l.m.Route, Options: l.v.bodyOpts}
+	}
+	return l.in
 }
 
 // encodingOf is the encoding function of media's parts for a body decoder.
@@ -564,10 +581,11 @@ func multiOrNil(m openapi3.MultiError) error {
 }
 
 // decodeBody decodes and validates body as kin-openapi's ValidateRequestBody does, keeping the
-// value (also when it fails its schema).
-func decodeBody(in *openapi3filter.RequestValidationInput, rb *openapi3.RequestBody, header http.Header, body []byte, opts DecodeOptions) (Body, error) {
+// value (also when it fails its schema). ct is the media type it is read as, which a decoder
+// also finds in the header it is given.
+func decodeBody(in *lazyInput, rb *openapi3.RequestBody, header http.Header, ct string, body []byte, opts DecodeOptions) (Body, error) {
 	fail := func(reason string, err error) error {
-		return &openapi3filter.RequestError{Input: in, RequestBody: rb, Reason: reason, Err: err}
+		return &openapi3filter.RequestError{Input: in.get(), RequestBody: rb, Reason: reason, Err: err}
 	}
 	if len(body) == 0 {
 		if rb.Required {
@@ -575,7 +593,11 @@ func decodeBody(in *openapi3filter.RequestValidationInput, rb *openapi3.RequestB
 		}
 		return Body{}, nil
 	}
-	ct := header.Get("Content-Type")
+	if header.Get("Content-Type") != ct {
+		// A decoder reads the media type from the header too: the one the body is read as.
+		header = header.Clone()
+		header.Set("Content-Type", ct)
+	}
 	media := rb.Content.Get(ct)
 	if media == nil {
 		return Body{}, fail(fmt.Sprintf("header Content-Type has unexpected value: %q", ct), nil)

@@ -126,7 +126,7 @@ func (v *vendor) serve(rec *recorder, r *http.Request, ex *Exchange) (*contract.
 	if err != nil {
 		return reject(&Rejection{Kind: RejectInvalid, Match: m, Err: err, Body: body, Decoded: decoded})
 	}
-	rt := &routed{match: m, body: decoded, decoded: true}
+	rc := &routedContext{Context: r.Context(), rt: routed{match: m, body: decoded, decoded: true}}
 	delay, fail := v.faults.draw()
 	sleep(r.Context(), delay)
 	// Only an operation that documents a server error can fail with one (Valomnia's login
@@ -136,11 +136,12 @@ func (v *vendor) serve(rec *recorder, r *http.Request, ex *Exchange) (*contract.
 		v.backend.Fail(rec, r)
 		return m, false
 	}
-	r = r.WithContext(context.WithValue(r.Context(), matchKey{}, rt))
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	r.ContentLength = int64(len(body))
+	r = r.WithContext(rc)
+	mb := &memoryBody{}
+	mb.Reset(body)
+	r.Body, r.ContentLength = mb, int64(len(body))
 	v.backend.Handler().ServeHTTP(rec, r)
-	return m, rt.answerChecked
+	return m, rc.rt.answerChecked
 }
 
 // Lingering close: the bounds within which the rest of a body over a vendor's cap is read and
@@ -214,6 +215,25 @@ func (v *vendor) takeViolations() []string {
 }
 
 type matchKey struct{}
+
+// routedContext is a request's context with its routed value: one allocation for both.
+type routedContext struct {
+	context.Context
+	rt routed
+}
+
+func (c *routedContext) Value(key any) any {
+	if key == (matchKey{}) {
+		return &c.rt
+	}
+	return c.Context.Value(key)
+}
+
+// memoryBody is a body already read, as the handler reads it again: one allocation rather than a
+// reader and its closer.
+type memoryBody struct{ bytes.Reader }
+
+func (*memoryBody) Close() error { return nil }
 
 // routed is what the pipeline tells the backend's handler about a request: one context value
 // for both, so that passing them costs one allocation.
