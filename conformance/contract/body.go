@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -19,6 +20,11 @@ type Body struct {
 	Value any
 	// Decoded reports whether the body decoded (whether or not it then met its schema).
 	Decoded bool
+	// Form is a URL-encoded body's pairs as url.ParseQuery reads them, FormErr its error: read
+	// once, for the validation and for a server that reads the form in its own way (Valomnia's
+	// servlet container). Both are unset for other bodies, and for one cut at a cap.
+	Form    url.Values
+	FormErr error
 	root    *element
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -633,11 +634,10 @@ func decodeBody(in *lazyInput, rb *openapi3.RequestBody, header http.Header, ct 
 			b.Value, err = decoder(src, header, media.Schema, nil)
 		}
 	case mt == "application/x-www-form-urlencoded" && !opts.Truncated:
-		// kin-openapi's reading of a plain form, which decodeFormFast gives without its generic
-		// decoders.
-		var obj map[string]any
-		var ok bool
-		if obj, ok = decodeFormFast(body, media); ok {
+		// kin-openapi's reading of a plain form, which decodeFormFast gives from the pairs
+		// without its generic decoders.
+		b.Form, b.FormErr = url.ParseQuery(string(body))
+		if obj, ok := decodeFormFast(b.Form, b.FormErr, media); ok {
 			b.Value = obj
 		} else {
 			b.Value, err = decoder(src, header, media.Schema, encodingOf(media))
@@ -646,7 +646,7 @@ func decodeBody(in *lazyInput, rb *openapi3.RequestBody, header http.Header, ct 
 		b.Value, err = decoder(src, header, media.Schema, encodingOf(media))
 	}
 	if err != nil {
-		return Body{root: b.root}, fail("failed to decode request body", err)
+		return Body{root: b.root, Form: b.Form, FormErr: b.FormErr}, fail("failed to decode request body", err)
 	}
 	if opts.foldJSON && isJSONDecoder(mt) {
 		b.Value = foldNames(media.Schema.Value, b.Value)

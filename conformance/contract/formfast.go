@@ -8,7 +8,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// decodeFormFast decodes a URL-encoded form body as kin-openapi's UrlencodedBodyDecoder does, for
+// decodeFormFast decodes a URL-encoded form body, read into values (url.ParseQuery, err its error),
+// as kin-openapi's UrlencodedBodyDecoder does, for
 // the plain forms update bodies are: an object schema whose properties (its own and its allOf
 // members') are all strings, integers or booleans without composition, no encodings, and every
 // declared field sent at most once and not empty. It gives up (ok false) on anything else,
@@ -16,16 +17,12 @@ import (
 // value and errors stay the reference: this only saves its generic decoders on the common path,
 // where they cost more than validating the result. FuzzDecodeFormFast holds it to kin-openapi's
 // results.
-func decodeFormFast(body []byte, media *openapi3.MediaType) (map[string]any, bool) {
-	if len(media.Encoding) > 0 || media.Schema == nil || media.Schema.Value == nil {
+func decodeFormFast(values url.Values, err error, media *openapi3.MediaType) (map[string]any, bool) {
+	if err != nil || len(media.Encoding) > 0 || media.Schema == nil || media.Schema.Value == nil {
 		return nil, false
 	}
 	fields := formFieldsOf(media.Schema.Value)
 	if fields == nil {
-		return nil, false
-	}
-	values, err := url.ParseQuery(string(body))
-	if err != nil {
 		return nil, false
 	}
 	obj := make(map[string]any, len(values))

@@ -515,7 +515,7 @@ func (e *Engine) handle(w http.ResponseWriter, r *http.Request, m *contract.Matc
 		return
 	case mo.Serve != "":
 		raw, _ := io.ReadAll(r.Body) // the pipeline's copy, in memory
-		e.serveAdapter(w, r, m, mo.Serve, raw, nil)
+		e.serveAdapter(w, r, m, mo.Serve, raw, nil, decoded)
 		return
 	case mo.Read != nil:
 		e.read(w, r, m, mo.Read)

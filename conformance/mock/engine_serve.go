@@ -26,14 +26,15 @@ type Call struct {
 	// the spec); nil for a valid one.
 	Refused *Rejection
 
-	e *Engine
+	e       *Engine
+	decoded contract.Body // the pipeline's reading of Body, if it read it
 }
 
 // serveAdapter hands a request to the adapter's Serve under the engine's lock.
-func (e *Engine) serveAdapter(w http.ResponseWriter, r *http.Request, m *contract.Match, name string, body []byte, rej *Rejection) {
+func (e *Engine) serveAdapter(w http.ResponseWriter, r *http.Request, m *contract.Match, name string, body []byte, rej *Rejection, decoded contract.Body) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.adapter.Serve(&Call{Name: name, W: w, R: r, Match: m, Body: body, Refused: rej, e: e})
+	e.adapter.Serve(&Call{Name: name, W: w, R: r, Match: m, Body: body, Refused: rej, e: e, decoded: decoded})
 }
 
 // serveRefused hands a refused request to the adapter when its operation is served by it and
@@ -51,7 +52,7 @@ func (e *Engine) serveRefused(w http.ResponseWriter, r *http.Request, rej *Rejec
 	if name == "" {
 		return false
 	}
-	e.serveAdapter(w, r, m, name, rej.Body, rej)
+	e.serveAdapter(w, r, m, name, rej.Body, rej, rej.Decoded)
 	return true
 }
 

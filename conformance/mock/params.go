@@ -38,6 +38,18 @@ type Params struct {
 // file (its declared type aside) as the file, at most fileLimit bytes of it, then the query's
 // pairs that decode.
 func ReadParams(r *http.Request, body []byte, file string, fileLimit int64) Params {
+	return readParams(r, body, nil, nil, file, fileLimit)
+}
+
+// Params reads the call's parameters as ReadParams does, a URL-encoded body from the pairs the
+// pipeline read when it validated it: the form is parsed once. A body the pipeline did not read
+// (refused before, cut at the cap) is read here.
+func (c *Call) Params(file string, fileLimit int64) Params {
+	return readParams(c.R, c.Body, c.decoded.Form, c.decoded.FormErr, file, fileLimit)
+}
+
+// readParams is ReadParams; form, when not nil, is body's pairs already read (with formErr).
+func readParams(r *http.Request, body []byte, form url.Values, formErr error, file string, fileLimit int64) Params {
 	var p Params
 	mt, mtParams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
@@ -46,7 +58,10 @@ func ReadParams(r *http.Request, body []byte, file string, fileLimit int64) Para
 		// net/http's ParseForm of a POST form, without a copy of the request to parse: the
 		// body's pairs, then the query's; a pair that does not decode, or a body past ParseForm's
 		// 10 MB, makes the form unreadable.
-		form, bodyErr := url.ParseQuery(string(body))
+		bodyErr := formErr
+		if form == nil {
+			form, bodyErr = url.ParseQuery(string(body))
+		}
 		query, queryErr := url.ParseQuery(r.URL.RawQuery)
 		for name, vs := range query {
 			form[name] = append(form[name], vs...)

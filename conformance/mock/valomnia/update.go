@@ -109,7 +109,7 @@ func (a *adapter) judge(c *mock.Call) (string, map[string]any, *mock.Problem) {
 	if !ok {
 		f = a.forms[a.other]
 	}
-	p := mock.ReadParams(r, c.Body, f.file, MaxImageBytes+1)
+	p := c.Params(f.file, MaxImageBytes+1)
 	tooLarge := c.Refused != nil && c.Refused.Kind == mock.RejectTooLarge
 	switch {
 	case path.Clean("/"+r.URL.Path) != r.URL.Path: // a dot segment: the container resolves it

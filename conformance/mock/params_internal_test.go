@@ -1,0 +1,40 @@
+package mock
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/contactapis/contactapis/conformance/contract"
+)
+
+// A call's parameters come from the pipeline's reading of the form when it read one (the body is
+// parsed once), and are what reading the body again would give; without it, the body is read.
+func TestCallParamsUseThePipelinesForm(t *testing.T) {
+	for _, c := range []struct{ body, query string }{
+		{"firstName=Marie&lastName=S&customerId=1", "useExternalId=true"},
+		{"a=1&a=2", "a=3"},
+		{"a=%zz&b=2", ""},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/contacts/5?"+c.query, strings.NewReader(c.body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		form, err := url.ParseQuery(c.body)
+		call := &Call{R: r, Body: []byte(c.body), decoded: contract.Body{Form: form, FormErr: err}}
+		if got, want := call.Params("", 0), ReadParams(r, []byte(c.body), "", 0); !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: from the pipeline's form %+v; read again %+v", c.body, got, want)
+		}
+	}
+	r := httptest.NewRequest(http.MethodPost, "/contacts/5", strings.NewReader("b=2"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	piped := &Call{R: r, Body: []byte("b=2"), decoded: contract.Body{Form: url.Values{"a": {"pipeline"}}}}
+	if got := piped.Params("", 0).Values; !reflect.DeepEqual(got, url.Values{"a": {"pipeline"}}) {
+		t.Errorf("the pipeline's form is not the one read: %v", got)
+	}
+	unread := &Call{R: r, Body: []byte("b=2")}
+	if got := unread.Params("", 0).Values; !reflect.DeepEqual(got, url.Values{"b": {"2"}}) {
+		t.Errorf("a body the pipeline did not read is not read: %v", got)
+	}
+}
