@@ -18,7 +18,7 @@ func TestIndexReplaceMatchesRebuild(t *testing.T) {
 		for range rng.IntN(40) {
 			values[fmt.Sprint("f", rng.IntN(30))] = fmt.Sprint(rng.IntN(3))
 		}
-		return map[string]any{"list": rng.IntN(2), "values": values}
+		return map[string]any{"list": int64(rng.IntN(2)), "values": values} // int64, as records hold integers
 	}
 	newIndex := func(seed maphash.Seed) *index {
 		return &index{paths: []string{"list", "values/*"}, seed: seed, one: map[uint64]uint32{}, many: map[uint64][]uint32{}}

@@ -239,6 +239,48 @@ func (e *Engine) put(coll, key string, rec map[string]any) {
 	}
 }
 
+// replaceMembers is replace for an index on an object's members (Which50's custom values) when
+// only members changed: the entries of the members whose value changed move, the others stay
+// (an update usually sets one or two of many). It reports false, doing nothing, when ix is not
+// such an index or a path before the members changed.
+func (ix *index) replaceMembers(id uint32, old, rec map[string]any) bool {
+	last := len(ix.paths) - 1
+	obj, members := strings.CutSuffix(ix.paths[last], "/*")
+	if !members {
+		return false
+	}
+	prefix := make([]any, 0, last+2)
+	for _, p := range ix.paths[:last] {
+		if !sameScalar(old[p], rec[p]) {
+			return false
+		}
+		prefix = append(prefix, rec[p])
+	}
+	was, _ := old[obj].(map[string]any)
+	now, _ := rec[obj].(map[string]any)
+	for name, v := range was {
+		if w, ok := now[name]; !ok || !sameScalar(v, w) {
+			ix.remove(ix.hash(append(prefix, name, v)), id)
+		}
+	}
+	for name, w := range now {
+		if v, ok := was[name]; !ok || !sameScalar(v, w) {
+			ix.add(ix.hash(append(prefix, name, w)), id)
+		}
+	}
+	return true
+}
+
+// sameScalar reports whether a and b are the same scalar; a value of any other kind is never the
+// same (it is then taken as changed).
+func sameScalar(a, b any) bool {
+	switch a.(type) {
+	case nil, string, bool, int64, float64, json.Number:
+		return a == b // comparable: a's dynamic type is
+	}
+	return false
+}
+
 // unchanged reports whether rec holds what old holds on every path of ix: the same scalar, or
 // the same object (a new version is a copy of the old one, sharing what it does not change).
 // Anything else counts as changed.
@@ -246,12 +288,7 @@ func (ix *index) unchanged(old, rec map[string]any) bool {
 	for _, p := range ix.paths {
 		obj, members := strings.CutSuffix(p, "/*")
 		if !members {
-			switch a := old[p]; a.(type) {
-			case nil, string, bool, int64, float64, json.Number:
-				if a != rec[p] { // comparable: a's dynamic type is
-					return false
-				}
-			default:
+			if !sameScalar(old[p], rec[p]) {
 				return false
 			}
 			continue
@@ -271,6 +308,9 @@ const smallEntries = 16
 // replace moves record id's entries in ix from those of old (nil: none) to those of rec: entries
 // both have stay, the others are removed or added.
 func (ix *index) replace(id uint32, old, rec map[string]any) {
+	if old != nil && ix.replaceMembers(id, old, rec) {
+		return
+	}
 	// The old entries, each once; a record has one per index but for an index on an object's
 	// members (Which50's custom values), so a short list usually holds them.
 	var small [smallEntries]uint64
