@@ -10,7 +10,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -1348,17 +1347,10 @@ func iovoxGone(ctx context.Context, v *framework.Vendor, id string) {
 // from the mock's fixtures (framework: a reset per spec), so the cleanup resets it again: that
 // also undoes what mock-only specs change beyond the named contact.
 func iovoxRestoreAfter(ctx context.Context, v *framework.Vendor, cid string) {
-	if v.HasAdmin() {
-		DeferCleanup(func(ctx SpecContext) { Expect(v.Admin().Reset(ctx)).To(Succeed(), "reset the mock") })
-		return
-	}
-	before := iovoxStored(ctx, v, cid)
-	DeferCleanup(func(ctx SpecContext) {
-		now := iovoxStored(ctx, v, cid)
-		if reflect.DeepEqual(now, before) {
-			return
-		}
-		was, is := iovoxAsMap(before), iovoxAsMap(now)
+	read := func(ctx context.Context) iovox.Contact { return iovoxStored(ctx, v, cid) }
+	framework.RestoreAfter(ctx, v, "contact "+cid, read, nil, func(ctx context.Context, before iovox.Contact) error {
+		// What the spec added is cleared (an empty value), what it changed is sent back.
+		was, is := iovoxAsMap(before), iovoxAsMap(read(ctx))
 		back := map[string]any{}
 		for k, val := range was {
 			back[k] = val
@@ -1376,9 +1368,7 @@ func iovoxRestoreAfter(ctx context.Context, v *framework.Vendor, cid string) {
 		Expect(err).NotTo(HaveOccurred())
 		var c iovox.Contact
 		Expect(json.Unmarshal(raw, &c)).To(Succeed())
-		Expect(v.Iovox().UpdateContacts(ctx, iovox.UpdateContactsPayload{ReplaceDetails: iovoxPtr(iovox.FlagTRUE), Contact: []iovox.Contact{c}})).
-			To(Succeed(), "restore contact %s", cid)
-		Expect(iovoxStored(ctx, v, cid)).To(Equal(before), "contact %s restored", cid)
+		return v.Iovox().UpdateContacts(ctx, iovox.UpdateContactsPayload{ReplaceDetails: iovoxPtr(iovox.FlagTRUE), Contact: []iovox.Contact{c}})
 	})
 }
 

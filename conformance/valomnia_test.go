@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -386,19 +385,14 @@ func vlWriteBack(c valomnia.Contact) [][2]string {
 // they changed. On a tools/mockserver (admin API) every spec starts from the fixtures, so the
 // cleanup resets the mock again, which also undoes what mock-only specs change.
 func vlRestoreAfter(ctx context.Context, v *framework.Vendor, id string) {
-	if v.HasAdmin() {
-		DeferCleanup(func(ctx SpecContext) { Expect(v.Admin().Reset(ctx)).To(Succeed(), "reset the mock") })
-		return
-	}
-	before := vlRead(ctx, v, id)
-	DeferCleanup(func(ctx SpecContext) {
-		if reflect.DeepEqual(vlRestorable(vlRead(ctx, v, id)), vlRestorable(before)) {
-			return
-		}
-		resp, body := vlSend(ctx, v, vlUpdate{id: id, fields: vlWriteBack(before)})
-		Expect(resp.StatusCode).To(Equal(http.StatusOK), "restore contact %s: %s", id, body)
-		Expect(vlRestorable(vlRead(ctx, v, id))).To(Equal(vlRestorable(before)), "contact %s restored", id)
-	})
+	framework.RestoreAfter(ctx, v, "contact "+id, func(ctx context.Context) valomnia.Contact { return vlRead(ctx, v, id) },
+		func(c valomnia.Contact) any { return vlRestorable(c) },
+		func(ctx context.Context, before valomnia.Contact) error {
+			if resp, body := vlSend(ctx, v, vlUpdate{id: id, fields: vlWriteBack(before)}); resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("%s: %s", resp.Status, body)
+			}
+			return nil
+		})
 }
 
 // vlPhotoContact is the contact photo specs upload to, as the vendor stores it. No update removes
