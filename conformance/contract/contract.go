@@ -293,9 +293,25 @@ func (v *Validator) ValidateRouted(ctx context.Context, m *Match, r *http.Reques
 		// as application/x-www-form-urlencoded, or unlabelled), so it is validated as mt.
 		req.Header.Set("Content-Type", mt)
 	}
+	req, objects := withoutDelimiterNames(m, req)
 	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: m.PathParams, Route: m.Route, Options: v.reqOpts}
-	return openapi3filter.ValidateRequest(ctx, in)
+	err = openapi3filter.ValidateRequest(ctx, in)
+	if len(objects) == 0 {
+		return err
+	}
+	var multi openapi3.MultiError
+	if err != nil && !errors.As(err, &multi) {
+		multi = openapi3.MultiError{err}
+	}
+	for _, p := range objects {
+		multi = append(multi, &openapi3filter.RequestError{Input: in, Parameter: p, Err: ErrDelimiterName})
+	}
+	return multi
 }
+
+// ErrDelimiterName is the error of an exploded object query parameter that refuses a query pair
+// whose name holds U+001F (see withoutDelimiterNames).
+var ErrDelimiterName = errors.New("a query pair whose name holds U+001F is not a valid property of the object")
 
 // ValidateResponse validates a response to a request routed to m: its status must be declared,
 // its media type and body must match.
@@ -524,10 +540,18 @@ func (v *Validator) validateBody(ctx context.Context, m *Match, r *http.Request,
 	in := lazyInput{ctx: ctx, v: v, m: m, r: r, n: len(body)}
 	var multi openapi3.MultiError
 	if !paramsSurelyValid(m, r, v.doc) {
-		if err := openapi3filter.ValidateRequest(ctx, in.get()); err != nil {
+		kin := &in
+		kr, objects := withoutDelimiterNames(m, r)
+		if kr != r {
+			kin = &lazyInput{ctx: ctx, v: v, m: m, r: kr, n: len(body)}
+		}
+		if err := openapi3filter.ValidateRequest(ctx, kin.get()); err != nil {
 			if !errors.As(err, &multi) {
 				multi = openapi3.MultiError{err}
 			}
+		}
+		for _, p := range objects {
+			multi = append(multi, &openapi3filter.RequestError{Input: kin.get(), Parameter: p, Err: ErrDelimiterName})
 		}
 	}
 	rb := m.Route.Operation.RequestBody
