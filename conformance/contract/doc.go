@@ -22,4 +22,13 @@
 // vendor and base path are compiled once and shared by every validator for them, and the XML
 // decoder keeps what it reads from each schema. All of it is read-only after it is built, which is
 // what makes the sharing safe; rebasing copies the parts it changes.
+//
+// kin-openapi stays the judge of every request, but its generic decoders and its per-call set-up
+// cost more than a mock's whole answer. So ValidateBody first tries fast paths that only ever say
+// "surely valid", and hands kin-openapi whatever they cannot vouch for, so that its errors stay
+// the reference: decodeJSONFast, parseXMLFast and decodeFormFast for the body,
+// surelyValid/surelyValidTree for its values (simple scalars, patterns compiled once, plain
+// objects and arrays), paramsSurelyValid for the parameters. Each is held to kin-openapi (or
+// encoding/json, encoding/xml, net/url) by a differential test or fuzz target beside it.
+// Conforms offers the same yes-or-no check to servers for values they hold.
 package contract
