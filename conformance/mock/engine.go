@@ -125,7 +125,14 @@ type Batch struct {
 	// Extra is the adapter's state (Adapter.Fixtures); Applied may change it.
 	Extra  Extra
 	record func(Event) // Engine.record: bounded by x-mock maxEvents
+	e      *Engine
+	coll   string
 }
+
+// Find returns the keys, in key order, of the batch's records (as stored before the batch) whose
+// property prop holds value, through the index the collection declares on [prop] (Call.Find): a
+// rule about other records costs what the records that match cost, not the whole collection.
+func (b *Batch) Find(prop string, value any) []string { return b.e.find(b.coll, prop, value) }
 
 // Event records a side effect of an applied batch (Events).
 func (b *Batch) Event(kind string, detail map[string]any) {

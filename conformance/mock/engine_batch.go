@@ -46,7 +46,7 @@ func (e *Engine) judgeBatch(m *contract.Match, op *specs.MockBatch, value any) (
 	items, _ := body[op.Items].([]any)
 	coll := e.conf.Collections[op.Collection]
 	records := e.cur.data[op.Collection]
-	b := &Batch{Operation: m.OperationID(), Body: body, Total: len(items), Records: records, Extra: e.cur.extra, record: e.record}
+	b := &Batch{Operation: m.OperationID(), Body: body, Total: len(items), Records: records, Extra: e.cur.extra, record: e.record, e: e, coll: op.Collection}
 	replace := op.Lists == nil || fmt.Sprint(body[op.Lists.Flag]) == op.Lists.Replace
 	var ps []Problem
 	positioned := func(p Problem, item int) Problem {
@@ -96,14 +96,13 @@ func (e *Engine) judgeBatch(m *contract.Match, op *specs.MockBatch, value any) (
 		b.Items = append(b.Items, u)
 	}
 	// Keys stay unique after the batch: a rename onto a key that is kept, or two renames onto one
-	// key, is a duplicate like the same key sent twice. Two records may swap keys.
+	// key, is a duplicate like the same key sent twice. Two records may swap keys. Only the keys
+	// the items end with are counted: the check costs the batch, not the store.
 	final := map[string]int{}
-	for key := range records {
-		if !inBatch[key] {
-			final[key]++
-		}
-	}
 	for _, u := range b.Items {
+		if _, stored := records[u.NewKey]; stored && !inBatch[u.NewKey] {
+			final[u.NewKey]++ // kept by the batch under its own key
+		}
 		final[u.NewKey]++
 		duplicate = duplicate || final[u.NewKey] > 1
 	}

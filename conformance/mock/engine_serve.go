@@ -64,8 +64,10 @@ func (c *Call) Record(coll, key string) map[string]any { return c.e.cur.data[col
 
 // Find returns the keys, in key order, of the records of coll whose property prop holds value,
 // through the index the collection declares on [prop]; hash collisions are ruled out here.
-func (c *Call) Find(coll, prop string, value any) []string {
-	x := c.e.x.collections[coll]
+func (c *Call) Find(coll, prop string, value any) []string { return c.e.find(coll, prop, value) }
+
+func (e *Engine) find(coll, prop string, value any) []string {
+	x := e.x.collections[coll]
 	if x != nil {
 		for _, ix := range x.indexes {
 			if !slices.Equal(ix.paths, []string{prop}) {
@@ -75,7 +77,7 @@ func (c *Call) Find(coll, prop string, value any) []string {
 			want := string(appendValue(nil, value))
 			for _, id := range ix.lookup(ix.hash([]any{value})) {
 				key := x.keys[id]
-				if rec := c.e.cur.data[coll][key]; rec != nil && string(appendValue(nil, rec[prop])) == want {
+				if rec := e.cur.data[coll][key]; rec != nil && string(appendValue(nil, rec[prop])) == want {
 					keys = append(keys, key)
 				}
 			}
@@ -83,7 +85,7 @@ func (c *Call) Find(coll, prop string, value any) []string {
 			return keys
 		}
 	}
-	c.e.logger.Error("no index serves this lookup; declare it in x-mock", "collection", coll, "property", prop)
+	e.logger.Error("no index serves this lookup; declare it in x-mock", "collection", coll, "property", prop)
 	return nil
 }
 

@@ -191,19 +191,17 @@ func (a *adapter) batch(b *mock.Batch) []mock.Problem {
 	for _, u := range b.Items {
 		inBatch[u.Key] = true
 	}
-	kept := map[combination]bool{}
-	for key, rec := range b.Records {
-		if !inBatch[key] {
-			for _, k := range a.combinations(rec) {
-				kept[k] = true
-			}
-		}
+	// kept: a contact the batch leaves alone has k; only the contacts of k's name can (the index).
+	kept := func(k combination) bool {
+		return slices.ContainsFunc(b.Find(displayName, k.name), func(key string) bool {
+			return !inBatch[key] && slices.Contains(a.combinations(b.Records[key]), k)
+		})
 	}
 	owner := map[combination]int{}
 	for i, u := range b.Items {
 		exists := false
 		for _, k := range a.combinations(u.Next) {
-			exists = exists || kept[k]
+			exists = exists || kept(k)
 			if prev, ok := owner[k]; ok && prev != i {
 				ps = append(ps, at(ruleDuplicated, 0))
 			}
