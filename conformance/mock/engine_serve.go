@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"bytes"
 	"net/http"
 	"slices"
 
@@ -74,10 +75,11 @@ func (e *Engine) find(coll, prop string, value any) []string {
 				continue
 			}
 			var keys []string
-			want := string(appendValue(nil, value))
+			var wantText, gotText [64]byte // a value's text, on the stack unless it is longer
+			want := appendValue(wantText[:0], value)
 			for _, id := range ix.lookup(ix.hash([]any{value})) {
 				key := x.keys[id]
-				if rec := e.cur.data[coll][key]; rec != nil && string(appendValue(nil, rec[prop])) == want {
+				if rec := e.cur.data[coll][key]; rec != nil && bytes.Equal(appendValue(gotText[:0], rec[prop]), want) {
 					keys = append(keys, key)
 				}
 			}
