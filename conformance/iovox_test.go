@@ -631,6 +631,25 @@ var _ = Describe("iovox", func() {
 		})
 
 		v.ConformanceIt(framework.Spec{
+			Must:      "MUST keep a renamed contact's display name and number its own: another contact taking them under the new id is refused display-name-phone-exists",
+			Operation: iovoxOp,
+			Covers:    []string{iovoxRuleRename, iovoxRuleNamePhoneUnique, framework.CatalogueID("display-name-phone-exists")},
+			Labels:    []framework.Label{framework.Mutating, framework.MockOnly},
+		}, func(ctx SpecContext) {
+			other := iovoxOthers(iovoxState(ctx, v), cid, 1)[0]
+			renamed := other.ContactID + " Renamed"
+			rename := iovox.UpdateContactsPayload{Contact: []iovox.Contact{{ContactID: other.ContactID, NewContactID: iovoxPtr(renamed)}}}
+			iovoxRenameBackAfter(v, rename)
+			take := iovox.UpdateContactsPayload{Contact: []iovox.Contact{{ContactID: cid, DisplayName: other.DisplayName, MobilePhone: []string{iovoxPhones(other)[0]}}}}
+			// Renamed, then renamed back: under either id the name and number stay the contact's.
+			for _, step := range []iovox.Contact{{ContactID: other.ContactID, NewContactID: iovoxPtr(renamed)}, {ContactID: renamed, NewContactID: iovoxPtr(other.ContactID)}} {
+				Expect(v.Iovox().UpdateContacts(ctx, iovox.UpdateContactsPayload{Contact: []iovox.Contact{step}})).To(Succeed(), "rename %s", step.ContactID)
+				resp, body := iovoxPut(ctx, v, take)
+				iovoxExpectErrors(v, resp, body, iovoxAt("display-name-phone-exists", 1, 1))
+			}
+		})
+
+		v.ConformanceIt(framework.Spec{
 			Must:      "MUST keep a renamed contact's details in its rules: emptying one under the new id is refused without rm_rules TRUE and removes the rule with it",
 			Operation: iovoxOp,
 			Covers:    []string{iovoxRuleRename, iovoxRuleRmRulesFalse, iovoxRuleRmRulesTrue},
