@@ -67,28 +67,45 @@ func (c *Call) Record(coll, key string) map[string]any { return c.e.cur.data[col
 // through the index the collection declares on [prop]; hash collisions are ruled out here.
 func (c *Call) Find(coll, prop string, value any) []string { return c.e.find(coll, prop, value) }
 
+// find is Call.Find. Without an index on [prop] (a spec that lost its x-mock indexes) it reads
+// every record, so the answer stays right and only its cost grows with the store; the log says
+// which index to declare.
 func (e *Engine) find(coll, prop string, value any) []string {
-	x := e.x.collections[coll]
-	if x != nil {
-		for _, ix := range x.indexes {
-			if !slices.Equal(ix.paths, []string{prop}) {
-				continue
+	var wantText, gotText [64]byte // a value's text, on the stack unless it is longer
+	want := appendValue(wantText[:0], value)
+	holds := func(key string) bool {
+		rec := e.cur.data[coll][key]
+		return rec != nil && bytes.Equal(appendValue(gotText[:0], rec[prop]), want)
+	}
+	var keys []string
+	if ix, x := e.indexOn(coll, prop); ix != nil {
+		for _, id := range ix.lookup(ix.hash([]any{value})) {
+			if key := x.keys[id]; holds(key) {
+				keys = append(keys, key)
 			}
-			var keys []string
-			var wantText, gotText [64]byte // a value's text, on the stack unless it is longer
-			want := appendValue(wantText[:0], value)
-			for _, id := range ix.lookup(ix.hash([]any{value})) {
-				key := x.keys[id]
-				if rec := e.cur.data[coll][key]; rec != nil && bytes.Equal(appendValue(gotText[:0], rec[prop]), want) {
-					keys = append(keys, key)
-				}
+		}
+	} else {
+		e.logger.Error("no index serves this lookup, so it reads every record; declare it in x-mock", "collection", coll, "property", prop)
+		for key := range e.cur.data[coll] {
+			if holds(key) {
+				keys = append(keys, key)
 			}
-			slices.SortFunc(keys, compareKeys)
-			return keys
 		}
 	}
-	e.logger.Error("no index serves this lookup; declare it in x-mock", "collection", coll, "property", prop)
-	return nil
+	slices.SortFunc(keys, compareKeys)
+	return keys
+}
+
+// indexOn is coll's index on [prop] and its collection's ids, nil when it declares none.
+func (e *Engine) indexOn(coll, prop string) (*index, *indexed) {
+	if x := e.x.collections[coll]; x != nil {
+		for _, ix := range x.indexes {
+			if slices.Equal(ix.paths, []string{prop}) {
+				return ix, x
+			}
+		}
+	}
+	return nil, nil
 }
 
 // Put stores rec as the record of coll with key (a new version: never change a stored record in

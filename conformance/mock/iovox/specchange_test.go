@@ -121,3 +121,18 @@ func TestHandWrittenCodeIsSmall(t *testing.T) {
 		t.Errorf("the iovox mock is %d hand-written lines, over 600", lines)
 	}
 }
+
+// TestSpecWithoutTheIndexKeepsTheRule: the display-name rule finds a name's contacts through the
+// spec's index on display_name; a spec that drops it costs a scan of the store, not the rule.
+func TestSpecWithoutTheIndexKeepsTheRule(t *testing.T) {
+	doc := spectest.Copy(t, specs.Iovox)
+	ext := doc.Extensions[specs.ExtMock].(map[string]any)
+	contacts := ext["collections"].(map[string]any)["contacts"].(map[string]any)
+	if _, ok := contacts["indexes"]; !ok {
+		t.Fatal("the spec's contacts declare no index: this test has nothing to drop")
+	}
+	delete(contacts, "indexes")
+	h := serveDoc(t, doc)
+	expectErrors(t, h.send(put(request(contact(el("contact_id", "333"), el("display_name", "Jane Doe"), el("business_phone", "442079460123"))))),
+		at("display-name-phone-exists", "1", "1"))
+}
