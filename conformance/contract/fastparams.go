@@ -136,9 +136,12 @@ func querySurelyValid(p *openapi3.Parameter, s *openapi3.Schema, f schemaFacts, 
 		// Every pair of the query is one of its properties, each a string: valid, unless a
 		// pair does not read (kin-openapi reads what does; let it say what that is) or a name or
 		// value holds the separator its object decoding splits on.
-		return eachQueryPair(rawQuery, func(name, value string) bool {
-			return !strings.Contains(name, "\x1f") && !strings.Contains(value, "\x1f")
+		ok := true
+		queryPairs(rawQuery, func(_, name, value string, err error) bool {
+			ok = err == nil && !strings.Contains(name, kinDelimiter) && !strings.Contains(value, kinDelimiter)
+			return ok
 		})
+		return ok
 	}
 	return false
 }

@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -9,59 +10,45 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 )
 
-// QueryValues returns the values of name in a raw query as url.ParseQuery reads them (pairs split
-// at '&', an empty pair, one holding ';' or one that does not unescape left out), without parsing the rest
-// of the query into a map: the one or two parameters a server looks up per request cost no more
-// than their own values. nil when name is absent.
-func QueryValues(rawQuery, name string) []string {
-	var out []string
-	for rawQuery != "" {
-		var pair string
-		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
-		if pair == "" || strings.Contains(pair, ";") {
-			continue
-		}
-		key, value, _ := strings.Cut(pair, "=")
-		// Unescaping only allocates when there is an escape; a key of another length is not it.
-		if !strings.ContainsAny(key, "%+") && key != name {
-			continue
-		}
-		k, err := url.QueryUnescape(key)
-		if err != nil || k != name {
-			continue
-		}
-		v, err := url.QueryUnescape(value)
-		if err != nil {
-			continue
-		}
-		out = append(out, v)
-	}
-	return out
-}
-
-// eachQueryPair calls f with every pair of a raw query that url.ParseQuery reads, in order, while
-// f returns true; it reports false when f did, or when some pair does not read (ParseQuery's error).
-func eachQueryPair(rawQuery string, f func(name, value string) bool) bool {
+// queryPairs calls f with each pair of a raw query, in order, as url.ParseQuery splits it (an
+// empty pair left out): the pair as written, and its name and value unescaped, or err when
+// ParseQuery skips the pair (it holds ';', or an escape does not decode). It stops when f returns
+// false.
+func queryPairs(rawQuery string, f func(pair, name, value string, err error) bool) {
 	for rawQuery != "" {
 		var pair string
 		pair, rawQuery, _ = strings.Cut(rawQuery, "&")
 		if pair == "" {
 			continue
 		}
+		var name, value string
+		var err error
 		if strings.Contains(pair, ";") {
-			return false
+			err = errors.New("invalid semicolon separator in query")
+		} else {
+			key, raw, _ := strings.Cut(pair, "=")
+			if name, err = url.QueryUnescape(key); err == nil {
+				value, err = url.QueryUnescape(raw)
+			}
 		}
-		key, value, _ := strings.Cut(pair, "=")
-		k, err := url.QueryUnescape(key)
-		if err != nil {
-			return false
-		}
-		v, err := url.QueryUnescape(value)
-		if err != nil || !f(k, v) {
-			return false
+		if !f(pair, name, value, err) {
+			return
 		}
 	}
-	return true
+}
+
+// QueryValues returns the values of name in a raw query as url.ParseQuery reads them, without
+// parsing the rest of the query into a map: the one or two parameters a server looks up per
+// request cost no more than their own values. nil when name is absent.
+func QueryValues(rawQuery, name string) []string {
+	var out []string
+	queryPairs(rawQuery, func(_, k, v string, err error) bool {
+		if err == nil && k == name {
+			out = append(out, v)
+		}
+		return true
+	})
+	return out
 }
 
 // kinDelimiter is the character kin-openapi's decoding of object parameters joins nested names
@@ -94,21 +81,19 @@ func withoutDelimiterNames(m *Match, r *http.Request) (*http.Request, []*openapi
 	var kept []string
 	var refused []*openapi3.Parameter
 	found := false
-	for _, pair := range strings.Split(r.URL.RawQuery, "&") {
-		key, value, _ := strings.Cut(pair, "=")
-		name, err := url.QueryUnescape(key)
+	queryPairs(r.URL.RawQuery, func(pair, name, value string, err error) bool {
 		if err != nil || !strings.Contains(name, kinDelimiter) {
-			kept = append(kept, pair)
-			continue
+			kept = append(kept, pair) // what ParseQuery skips, kin-openapi skips too
+			return true
 		}
 		found = true
-		v, err := url.QueryUnescape(value)
 		for _, p := range objects {
-			if (err != nil || !memberValid(p.Schema.Value, name, v)) && !slices.Contains(refused, p) {
+			if !memberValid(p.Schema.Value, name, value) && !slices.Contains(refused, p) {
 				refused = append(refused, p)
 			}
 		}
-	}
+		return true
+	})
 	if !found {
 		return r, nil
 	}
