@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -163,9 +162,7 @@ func freeFormStrings(s *openapi3.Schema) bool {
 // isEmptyButNotes reports whether s says nothing that validates: no keyword but notes (title,
 // description, examples, extensions, XML names).
 func isEmptyButNotes(s *openapi3.Schema) bool {
-	c := *s
-	c.Extensions, c.Origin, c.Title, c.Description, c.Default, c.Example, c.Examples = nil, nil, "", "", nil, nil, nil
-	c.ExternalDocs, c.XML, c.Deprecated, c.Comment = nil, nil, false, ""
+	c := withoutNotes(s)
 	return c.IsEmpty() && !c.Nullable
 }
 
@@ -176,21 +173,18 @@ func scalarSurelyValid(s *openapi3.Schema, raw string) bool {
 	case s.Type.Is(openapi3.TypeString):
 		return surelyValid(s, raw)
 	case s.Type.Is(openapi3.TypeInteger):
-		bits := 64
-		if s.Format == "int32" {
-			bits = 32
-		}
-		n, err := strconv.ParseInt(raw, 10, bits)
-		if err != nil {
+		v, ok := primitive(raw, s)
+		if !ok {
 			return false
 		}
 		if factsOf(s).intEnum { // iovox's v: enum [3]
-			return slices.ContainsFunc(s.Enum, func(e any) bool { f, _ := enumNumber(e); return f == float64(n) })
+			f, _ := enumNumber(v)
+			return slices.ContainsFunc(s.Enum, func(e any) bool { g, _ := enumNumber(e); return g == f })
 		}
 		return surelyValid(s, json.Number(raw))
 	case s.Type.Is(openapi3.TypeBoolean):
-		b, err := strconv.ParseBool(raw)
-		return err == nil && surelyValid(s, b)
+		v, ok := primitive(raw, s)
+		return ok && surelyValid(s, v)
 	}
 	return false
 }

@@ -197,9 +197,7 @@ const (
 // examples, defaults, XML names) from a copy: if nothing is left, no keyword it does not know
 // (a bound, a pattern, a keyword of a later kin-openapi) is set.
 func shapeOfSchema(s *openapi3.Schema) shape {
-	c := *s
-	c.Extensions, c.Origin, c.Title, c.Description, c.Default, c.Example, c.Examples = nil, nil, "", "", nil, nil, nil
-	c.ExternalDocs, c.XML, c.Deprecated, c.Comment = nil, nil, false, ""
+	c := withoutNotes(s)
 	sh := shapeOther
 	switch {
 	case len(s.AllOf) == 1 && s.AllOf[0].Value != nil && s.Type == nil:
@@ -233,6 +231,8 @@ func enumNumber(e any) (float64, bool) {
 		return n, true
 	case int:
 		return float64(n), true
+	case int32:
+		return float64(n), true
 	case int64:
 		return float64(n), true
 	case json.Number:
@@ -249,4 +249,13 @@ func enumNumber(e any) (float64, bool) {
 // and nothing less, so its yes is VisitJSON's too.)
 func Conforms(s *openapi3.Schema, v any) bool {
 	return surelyValidTree(s, v, 0) || s.VisitJSON(v) == nil
+}
+
+// withoutNotes is a copy of s without what does not validate a value: notes, examples, defaults,
+// XML names, extensions.
+func withoutNotes(s *openapi3.Schema) openapi3.Schema {
+	c := *s
+	c.Extensions, c.Origin, c.Title, c.Description, c.Default, c.Example, c.Examples = nil, nil, "", "", nil, nil, nil
+	c.ExternalDocs, c.XML, c.Deprecated, c.Comment = nil, nil, false, ""
+	return c
 }

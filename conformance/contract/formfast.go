@@ -34,7 +34,7 @@ func decodeFormFast(values url.Values, err error, media *openapi3.MediaType) (ma
 		if len(vs) != 1 || vs[0] == "" {
 			return nil, false // kin-openapi's reading of these has its own rules
 		}
-		v, ok := formScalar(vs[0], f.schema)
+		v, ok := primitive(vs[0], f.schema)
 		if !ok {
 			return nil, false
 		}
@@ -98,8 +98,10 @@ func formFieldsOf(s *openapi3.Schema) []formField {
 	return fields
 }
 
-// formScalar reads raw as kin-openapi's parameter decoding reads a value of s's type.
-func formScalar(raw string, s *openapi3.Schema) (any, bool) {
+// primitive reads raw as kin-openapi's decoding of parameters and form fields reads a value of
+// s's type (strconv's integers in base 10, int32 for format int32, its booleans); ok is false
+// where that reading fails or s is no string, integer or boolean.
+func primitive(raw string, s *openapi3.Schema) (any, bool) {
 	switch {
 	case s.Type.Is(openapi3.TypeString):
 		return raw, true
