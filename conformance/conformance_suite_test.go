@@ -1,6 +1,7 @@
 package conformance_test
 
 import (
+	"encoding/json"
 	"flag"
 	"os"
 	"testing"
@@ -72,3 +73,13 @@ var _ = ReportAfterSuite("contactapis reports", func(r Report) {
 	}
 	Expect(framework.Finish(r, cfg)).To(Succeed())
 })
+
+// asJSONObject is a value of a generated type as the JSON object it marshals to, keyed by its
+// wire names.
+func asJSONObject[T any](v T) map[string]any {
+	raw, err := json.Marshal(v)
+	Expect(err).NotTo(HaveOccurred())
+	var m map[string]any
+	Expect(json.Unmarshal(raw, &m)).To(Succeed())
+	return m
+}

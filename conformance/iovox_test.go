@@ -132,7 +132,7 @@ var _ = Describe("iovox", func() {
 			Expect(v.Iovox().UpdateContacts(ctx, p)).To(Succeed())
 
 			iovoxGone(ctx, v, cid)
-			got := iovoxAsMap(iovoxStored(ctx, v, *p.Contact[0].NewContactID))
+			got := asJSONObject(iovoxStored(ctx, v, *p.Contact[0].NewContactID))
 			for element, want := range iovoxExampleContact(v) {
 				switch element {
 				case "contact_id", "new_contact_id":
@@ -547,8 +547,8 @@ var _ = Describe("iovox", func() {
 			Expect(link.Templates).NotTo(ContainElement(ru.variableTemplate), "template detached from link %s", ru.link)
 			Expect(link.Variables).NotTo(ContainElement(HaveField("Template", ru.variableTemplate)), "variable rule gone from link %s", ru.link)
 			stored, _ := iovoxContact(after, ru.contact)
-			Expect(iovoxAsMap(stored)).NotTo(HaveKey(ru.templateDetail), "emptied detail")
-			Expect(iovoxAsMap(stored)).NotTo(HaveKey(ru.variableDetail), "emptied detail")
+			Expect(asJSONObject(stored)).NotTo(HaveKey(ru.templateDetail), "emptied detail")
+			Expect(asJSONObject(stored)).NotTo(HaveKey(ru.variableDetail), "emptied detail")
 
 			events := iovoxEvents(ctx, v)
 			Expect(events).To(ContainElement(SatisfyAll(HaveField("Kind", "rule-template-deleted"),
@@ -1369,7 +1369,7 @@ func iovoxRestoreAfter(ctx context.Context, v *framework.Vendor, cid string) {
 	read := func(ctx context.Context) iovox.Contact { return iovoxStored(ctx, v, cid) }
 	framework.RestoreAfter(ctx, v, "contact "+cid, read, nil, func(ctx context.Context, before iovox.Contact) error {
 		// What the spec added is cleared (an empty value), what it changed is sent back.
-		was, is := iovoxAsMap(before), iovoxAsMap(read(ctx))
+		was, is := asJSONObject(before), asJSONObject(read(ctx))
 		back := map[string]any{}
 		for k, val := range was {
 			back[k] = val
@@ -1389,15 +1389,6 @@ func iovoxRestoreAfter(ctx context.Context, v *framework.Vendor, cid string) {
 		Expect(json.Unmarshal(raw, &c)).To(Succeed())
 		return v.Iovox().UpdateContacts(ctx, iovox.UpdateContactsPayload{ReplaceDetails: iovoxPtr(iovox.FlagTRUE), Contact: []iovox.Contact{c}})
 	})
-}
-
-// iovoxAsMap is a stored contact keyed by the payload's element names.
-func iovoxAsMap(c iovox.Contact) map[string]any {
-	raw, err := json.Marshal(c)
-	Expect(err).NotTo(HaveOccurred())
-	var m map[string]any
-	Expect(json.Unmarshal(raw, &m)).To(Succeed())
-	return m
 }
 
 func iovoxPhones(c iovox.Contact) []string {

@@ -376,7 +376,7 @@ var _ = Describe("iovox round trips", func() {
 			// The records outlive the run there: leave them as found, also on failure.
 			iovoxRestoreAfter(ctx, v, cid)
 		}
-		stored := rtRecord(iovoxAsMap(iovoxStored(ctx, v, cid)))
+		stored := rtRecord(asJSONObject(iovoxStored(ctx, v, cid)))
 		var others []rtRecord
 		if v.HasAdmin() {
 			// Values other contacts hold are avoided where the mock shows them (a name and
@@ -394,7 +394,7 @@ var _ = Describe("iovox round trips", func() {
 		Expect(dec.Decode(&c)).To(Succeed(), "gen/iovox's Contact has %s (run make generate after a spec change)", f.Name)
 		resp, body := iovoxPut(ctx, v, iovox.UpdateContactsPayload{Contact: []iovox.Contact{c}})
 		Expect(resp.StatusCode).To(Equal(http.StatusNoContent), "status; body %s", body)
-		rtExpect(rtRecord(iovoxAsMap(iovoxStored(ctx, v, cid))), readAs, value, "stored contact "+cid)
+		rtExpect(rtRecord(asJSONObject(iovoxStored(ctx, v, cid))), readAs, value, "stored contact "+cid)
 	})
 })
 
@@ -451,7 +451,7 @@ var _ = Describe("valomnia round trips", func() {
 		text := rtText(value)
 		after := post(append(without, [2]string{f.Name, text}))
 		rtExpect(after, readAs, text, "answered contact "+id)
-		rtExpect(rtRecord(vlAsMap(vlRead(ctx, v, id))), readAs, text, "stored contact "+id+" (getContact)")
+		rtExpect(rtRecord(asJSONObject(vlRead(ctx, v, id))), readAs, text, "stored contact "+id+" (getContact)")
 	})
 })
 

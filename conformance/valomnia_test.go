@@ -343,20 +343,11 @@ func vlFormFields() []string {
 	return out
 }
 
-// vlAsMap is a contact keyed by its JSON property names.
-func vlAsMap(c valomnia.Contact) map[string]any {
-	raw, err := json.Marshal(c)
-	Expect(err).NotTo(HaveOccurred())
-	var m map[string]any
-	Expect(json.Unmarshal(raw, &m)).To(Succeed())
-	return m
-}
-
 // vlRestorable is what a write-back can give a contact again: every form field as the vendor
 // answers it (one it leaves out as empty: a form can only send a field empty) and the customer.
 // Not lastUpdated, which every write moves, nor the photo, which no update removes.
 func vlRestorable(c valomnia.Contact) map[string]any {
-	m := vlAsMap(c)
+	m := asJSONObject(c)
 	delete(m, "lastUpdated")
 	delete(m, "photo")
 	for _, name := range vlFormFields() {
@@ -369,7 +360,7 @@ func vlRestorable(c valomnia.Contact) map[string]any {
 
 // vlWriteBack is the update that gives a contact its stored form fields and customer again.
 func vlWriteBack(c valomnia.Contact) [][2]string {
-	m := vlAsMap(c)
+	m := asJSONObject(c)
 	Expect(c.Customer.ID).NotTo(BeNil(), "contact %d's customer id", c.ID)
 	fields := [][2]string{{"customerId", strconv.FormatInt(*c.Customer.ID, 10)}}
 	for _, name := range vlFormFields() {
