@@ -25,6 +25,9 @@ type Body struct {
 	// servlet container). Both are unset for other bodies, and for one cut at a cap.
 	Form    url.Values
 	FormErr error
+	// Multipart is a multipart body's parts, read once in the same way; nil for other bodies
+	// and for one cut at a cap.
+	Multipart *Multipart
 	root    *element
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -666,11 +667,22 @@ func decodeBody(in *lazyInput, rb *openapi3.RequestBody, header http.Header, ct 
 		} else {
 			b.Value, err = decoder(src, header, media.Schema, encodingOf(media))
 		}
+	case mt == "multipart/form-data" && !opts.Truncated:
+		// The parts are read once, for the validation and for the server (Body.Multipart);
+		// decodeMultipartFast gives kin-openapi's value from them for plain forms.
+		_, params, _ := mime.ParseMediaType(ct)
+		b.Multipart = ReadMultipart(body, params["boundary"])
+		if obj, ok := decodeMultipartFast(b.Multipart, media); ok {
+			b.Value = obj
+		} else {
+			b.Value, err = decoder(src, header, media.Schema, encodingOf(media))
+		}
 	default:
 		b.Value, err = decoder(src, header, media.Schema, encodingOf(media))
 	}
 	if err != nil {
-		return Body{root: b.root, Form: b.Form, FormErr: b.FormErr}, fail("failed to decode request body", err)
+		b.Value = nil
+		return b, fail("failed to decode request body", err)
 	}
 	if opts.foldJSON && isJSONDecoder(mt) {
 		b.Value = foldNames(media.Schema.Value, b.Value)

@@ -26,9 +26,11 @@
 // kin-openapi stays the judge of every request, but its generic decoders and its per-call set-up
 // cost more than a mock's whole answer. So ValidateBody first tries fast paths that only ever say
 // "surely valid", and hands kin-openapi whatever they cannot vouch for, so that its errors stay
-// the reference: decodeJSONFast, parseXMLFast and decodeFormFast for the body,
+// the reference: decodeJSONFast, parseXMLFast, decodeFormFast and decodeMultipartFast for the body,
 // surelyValid/surelyValidTree for its values (simple scalars, patterns compiled once, plain
 // objects and arrays), paramsSurelyValid for the parameters. Each is held to kin-openapi (or
 // encoding/json, encoding/xml, net/url) by a differential test or fuzz target beside it.
-// Conforms offers the same yes-or-no check to servers for values they hold.
+// Conforms offers the same yes-or-no check to servers for values they hold. A form's pairs and a
+// multipart body's parts are kept in the Body (Form, Multipart), so a server that reads parameters
+// its own way (Valomnia's servlet container) does not parse the body again.
 package contract

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -108,4 +111,132 @@ func multipartDecoder(body io.Reader, header http.Header, schema *openapi3.Schem
 		return nil, err
 	}
 	return openapi3filter.MultipartBodyDecoder(bytes.NewReader(data), header, schema, encFn)
+}
+
+// Part is one part of a multipart body as mime/multipart reads it (a quoted-printable part
+// decoded, as NextPart does).
+type Part struct {
+	// Name and FileName are the part's form-data name and file name ("" when it has none).
+	Name, FileName string
+	Header         textproto.MIMEHeader
+	Data           []byte
+}
+
+// Multipart is a multipart body read part by part: the parts read whole, in order, and the error
+// that stopped the reading (nil when the body was read to its closing delimiter).
+type Multipart struct {
+	Parts []Part
+	Err   error
+}
+
+// ReadMultipart reads a multipart body with boundary after CheckMultipart's framing check, as
+// kin-openapi's decoder and a servlet container read it: part by part with mime/multipart.
+func ReadMultipart(body []byte, boundary string) *Multipart {
+	m := &Multipart{}
+	if m.Err = CheckMultipart(body, boundary); m.Err != nil {
+		return m
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return m
+		}
+		if err != nil {
+			m.Err = err
+			return m
+		}
+		data, err := io.ReadAll(part)
+		if err != nil {
+			m.Err = err
+			return m
+		}
+		m.Parts = append(m.Parts, Part{Name: part.FormName(), FileName: part.FileName(), Header: part.Header, Data: data})
+	}
+}
+
+// decodeMultipartFast builds from parts the value kin-openapi's MultipartBodyDecoder decodes, for
+// the plain forms update bodies are: an object schema whose properties (its own, or its allOf
+// members' when it has allOf, as that decoder reads them) are strings, integers or booleans
+// without composition, no encodings, every part declared, sent once and not empty, and no
+// Content-Type on a part but a binary string's (a file, whatever its type, is its bytes as a
+// string). It gives up (ok false) on anything else and the caller then asks kin-openapi, whose
+// value and errors stay the reference: so the body is parsed once on the common path, and the
+// same parts serve the validation and a server that reads them in its own way (Valomnia's servlet
+// container). TestDecodeMultipartFastAgrees and FuzzDecodeMultipartFast hold it to kin-openapi.
+func decodeMultipartFast(m *Multipart, media *openapi3.MediaType) (map[string]any, bool) {
+	if m.Err != nil || len(media.Encoding) > 0 || media.Schema == nil || media.Schema.Value == nil {
+		return nil, false
+	}
+	fields := partFieldsOf(media.Schema.Value)
+	if fields == nil {
+		return nil, false
+	}
+	obj := make(map[string]any, len(m.Parts))
+	for _, p := range m.Parts {
+		s, ok := fields[p.Name]
+		if _, seen := obj[p.Name]; !ok || seen {
+			return nil, false
+		}
+		if s.Type.Is(openapi3.TypeString) && s.Format == "binary" {
+			obj[p.Name] = string(p.Data)
+			continue
+		}
+		if len(p.Data) == 0 || len(p.Header["Content-Type"]) > 0 {
+			return nil, false
+		}
+		v, ok := primitive(string(p.Data), s)
+		if !ok {
+			return nil, false
+		}
+		obj[p.Name] = v
+	}
+	return obj, true
+}
+
+var partFields sync.Map // *openapi3.Schema -> map[string]*openapi3.Schema (empty for a form that is not plain)
+
+// partFieldsOf maps the part names of a plain multipart schema (see decodeMultipartFast) to their
+// schemas; nil for any other.
+func partFieldsOf(s *openapi3.Schema) map[string]*openapi3.Schema {
+	if v, ok := partFields.Load(s); ok {
+		if fs := v.(map[string]*openapi3.Schema); len(fs) > 0 {
+			return fs
+		}
+		return nil
+	}
+	members := []*openapi3.Schema{s}
+	if len(s.AllOf) > 0 {
+		members = members[:0]
+		for _, ref := range s.AllOf {
+			members = append(members, ref.Value)
+		}
+	}
+	fields := map[string]*openapi3.Schema{}
+	plain := s.Type.Is(openapi3.TypeObject)
+	for _, m := range members {
+		if m == nil || m.AdditionalProperties.Schema != nil {
+			plain = false
+			break
+		}
+		for name, ref := range m.Properties {
+			p := ref.Value
+			if p == nil || len(p.AllOf)+len(p.AnyOf)+len(p.OneOf) > 0 || p.Not != nil || len(p.Type.Slice()) != 1 ||
+				!p.Type.Is(openapi3.TypeString) && !p.Type.Is(openapi3.TypeInteger) && !p.Type.Is(openapi3.TypeBoolean) {
+				plain = false
+			}
+			if prev, ok := fields[name]; ok && prev != p {
+				plain = false // two members declare it: kin-openapi's reading depends on their order
+			}
+			fields[name] = p
+		}
+	}
+	if !plain {
+		fields = map[string]*openapi3.Schema{}
+	}
+	partFields.Store(s, fields)
+	if len(fields) == 0 {
+		return nil
+	}
+	return fields
 }

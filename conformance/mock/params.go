@@ -1,11 +1,7 @@
 package mock
 
 import (
-	"bytes"
-	"errors"
-	"io"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,18 +34,19 @@ type Params struct {
 // file (its declared type aside) as the file, at most fileLimit bytes of it, then the query's
 // pairs that decode.
 func ReadParams(r *http.Request, body []byte, file string, fileLimit int64) Params {
-	return readParams(r, body, nil, nil, file, fileLimit)
+	return readParams(r, body, contract.Body{}, file, fileLimit)
 }
 
-// Params reads the call's parameters as ReadParams does, a URL-encoded body from the pairs the
-// pipeline read when it validated it: the form is parsed once. A body the pipeline did not read
-// (refused before, cut at the cap) is read here.
+// Params reads the call's parameters as ReadParams does, from the pairs or parts the pipeline read
+// when it validated the body: the body is parsed once. A body the pipeline did not read (refused
+// before, cut at the cap) is read here.
 func (c *Call) Params(file string, fileLimit int64) Params {
-	return readParams(c.R, c.Body, c.decoded.Form, c.decoded.FormErr, file, fileLimit)
+	return readParams(c.R, c.Body, c.decoded, file, fileLimit)
 }
 
-// readParams is ReadParams; form, when not nil, is body's pairs already read (with formErr).
-func readParams(r *http.Request, body []byte, form url.Values, formErr error, file string, fileLimit int64) Params {
+// readParams is ReadParams, with the form's pairs or the multipart parts that read already read
+// from body (when not nil).
+func readParams(r *http.Request, body []byte, read contract.Body, file string, fileLimit int64) Params {
 	var p Params
 	mt, mtParams, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
@@ -58,7 +55,7 @@ func readParams(r *http.Request, body []byte, form url.Values, formErr error, fi
 		// net/http's ParseForm of a POST form, without a copy of the request to parse: the
 		// body's pairs, then the query's; a pair that does not decode, or a body past ParseForm's
 		// 10 MB, makes the form unreadable.
-		bodyErr := formErr
+		form, bodyErr := read.Form, read.FormErr
 		if form == nil {
 			form, bodyErr = url.ParseQuery(string(body))
 		}
@@ -69,9 +66,13 @@ func readParams(r *http.Request, body []byte, form url.Values, formErr error, fi
 		p.Unreadable = bodyErr != nil || queryErr != nil || len(body) > maxFormBytes
 		p.Values = form
 	case "multipart/form-data":
+		parts := read.Multipart
+		if parts == nil {
+			parts = contract.ReadMultipart(body, mtParams["boundary"])
+		}
 		p.Values = url.Values{}
-		if contract.CheckMultipart(body, mtParams["boundary"]) != nil ||
-			p.readParts(multipart.NewReader(bytes.NewReader(body), mtParams["boundary"]), file, fileLimit) != nil {
+		p.addParts(parts.Parts, file, fileLimit)
+		if parts.Err != nil {
 			p.Unreadable = true
 			return p
 		}
@@ -100,41 +101,23 @@ func (p Params) First(name string) (string, bool) {
 	return vs[0], true
 }
 
-func (p *Params) readParts(mr *multipart.Reader, file string, fileLimit int64) error {
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		name := part.FormName()
-		isFile := file != "" && name == file
-		if p.NonUTF8 == "" && !utf8.ValidString(name) {
-			p.NonUTF8 = printable(name)
-		}
-		var data []byte
-		if isFile {
-			// The rest is read and thrown away, so that a truncated body is still seen.
-			if data, err = io.ReadAll(io.LimitReader(part, fileLimit)); err == nil {
-				_, err = io.Copy(io.Discard, part)
-			}
-		} else {
-			data, err = io.ReadAll(part)
+// addParts adds a multipart body's parts: the first non-empty one named file as the file (at most
+// fileLimit bytes of it), the other named ones as values.
+func (p *Params) addParts(parts []contract.Part, file string, fileLimit int64) {
+	for _, part := range parts {
+		if p.NonUTF8 == "" && !utf8.ValidString(part.Name) {
+			p.NonUTF8 = printable(part.Name)
 		}
 		switch {
-		case err != nil:
-			return err
-		case isFile:
-			if p.File == nil && len(data) > 0 {
-				p.File, p.FileName = data, part.FileName()
+		case file != "" && part.Name == file:
+			if p.File == nil && len(part.Data) > 0 {
+				p.File, p.FileName = part.Data[:min(int64(len(part.Data)), fileLimit)], part.FileName
 			}
-		case name != "":
-			if p.NonUTF8 == "" && !utf8.Valid(data) {
-				p.NonUTF8 = printable(name)
+		case part.Name != "":
+			if p.NonUTF8 == "" && !utf8.Valid(part.Data) {
+				p.NonUTF8 = printable(part.Name)
 			}
-			p.Values.Add(name, string(data))
+			p.Values.Add(part.Name, string(part.Data))
 		}
 	}
 }

@@ -38,3 +38,29 @@ func TestCallParamsUseThePipelinesForm(t *testing.T) {
 		t.Errorf("a body the pipeline did not read is not read: %v", got)
 	}
 }
+
+// Likewise a multipart body's parts: from the pipeline's reading when it read them, else read.
+func TestCallParamsUseThePipelinesParts(t *testing.T) {
+	const boundary = "b0"
+	part := func(name, data string) string {
+		return "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + data + "\r\n"
+	}
+	for _, body := range []string{
+		part("firstName", "Marie") + part("imageFile", "PNG") + part("firstName", "again") + "--" + boundary + "--\r\n",
+		part("a", "\xff") + "--" + boundary + "--\r\n",
+		part("a", "1"), // no closing delimiter: unreadable
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/contacts/5?q=1", strings.NewReader(body))
+		r.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
+		call := &Call{R: r, Body: []byte(body), decoded: contract.Body{Multipart: contract.ReadMultipart([]byte(body), boundary)}}
+		if got, want := call.Params("imageFile", 2), ReadParams(r, []byte(body), "imageFile", 2); !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: from the pipeline's parts %+v; read again %+v", body, got, want)
+		}
+	}
+	r := httptest.NewRequest(http.MethodPost, "/contacts/5", strings.NewReader(part("b", "2")))
+	r.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
+	piped := &Call{R: r, Body: []byte(part("b", "2")), decoded: contract.Body{Multipart: &contract.Multipart{Parts: []contract.Part{{Name: "a", Data: []byte("pipeline")}}}}}
+	if got := piped.Params("", 0); got.Unreadable || !reflect.DeepEqual(got.Values, url.Values{"a": {"pipeline"}}) {
+		t.Errorf("the pipeline's parts are not the ones read: %+v", got)
+	}
+}
