@@ -28,7 +28,7 @@ type Body struct {
 	// Multipart is a multipart body's parts, read once in the same way; nil for other bodies
 	// and for one cut at a cap.
 	Multipart *Multipart
-	root    *element
+	root      *element
 }
 
 // Position returns the line and column of the start tag of the XML element that a JSON pointer
