@@ -70,7 +70,13 @@ func appendValue(out []byte, v any) []byte {
 		return append(out, ']')
 	case map[string]any:
 		out = append(out, '{')
-		for i, k := range slices.Sorted(maps.Keys(x)) {
+		var buf [32]string // most objects' names sort here without a heap allocation
+		keys := buf[:0]
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for i, k := range keys {
 			if i > 0 {
 				out = append(out, ',')
 			}

@@ -434,8 +434,13 @@ func (e *Engine) check(r *http.Request, m *contract.Match, body map[string]any) 
 	if e.adapter.Check == nil || m == nil {
 		return nil
 	}
-	return e.adapter.Check(&Check{Operation: m.OperationID(), Op: m.Route.Operation, Params: m.PathParams,
-		Query: r.URL.Query(), RawQuery: r.URL.RawQuery, Body: body})
+	c := newCheck(r, m, body)
+	return e.adapter.Check(&c)
+}
+
+func newCheck(r *http.Request, m *contract.Match, body map[string]any) Check {
+	return Check{Operation: m.OperationID(), Op: m.Route.Operation, Params: m.PathParams,
+		Query: r.URL.Query(), RawQuery: r.URL.RawQuery, Body: body}
 }
 
 // handleSelect applies a valid request to a select update: the parent must exist, the adapter
@@ -450,9 +455,12 @@ func (e *Engine) handleSelect(w http.ResponseWriter, r *http.Request, m *contrac
 	coll := e.conf.Collections[op.Collection]
 	recordSchema := e.schema(coll.Schema)
 	body, _ := value.(map[string]any)
-	if ps := e.check(r, m, body); len(ps) > 0 {
-		e.answer(w, r, m, ps)
-		return
+	chk := newCheck(r, m, body) // the query parsed once, for the check and the selection
+	if e.adapter.Check != nil {
+		if ps := e.adapter.Check(&chk); len(ps) > 0 {
+			e.answer(w, r, m, ps)
+			return
+		}
 	}
 	reqSchema := requestSchema(m.Route.Operation, r.Header.Get("Content-Type"))
 	fixed := append(coll.KeyProperties(), coll.Derived...)
@@ -474,8 +482,7 @@ func (e *Engine) handleSelect(w http.ResponseWriter, r *http.Request, m *contrac
 		e.answer(w, r, m, []Problem{{Cond: specs.Condition{On: specs.OnNotFound}}})
 		return
 	}
-	sel := &Selection{Check: Check{Operation: m.OperationID(), Op: m.Route.Operation, Params: m.PathParams,
-		Query: r.URL.Query(), RawQuery: r.URL.RawQuery, Body: body},
+	sel := &Selection{Check: chk,
 		Principal: e.principal(r, m), Parent: parent, Changes: changes, Read: mo.Read != nil, e: e, coll: op.Collection, key: parentKey}
 	plan, p := e.adapter.Select(sel)
 	if p != nil {
