@@ -29,6 +29,9 @@ type Body struct {
 	// and for one cut at a cap.
 	Multipart *Multipart
 	root      *element
+	// xml is an XML body decoded without its tree (decodeXMLDirect): Position builds the tree
+	// when it is asked, which only a refused body's answer does.
+	xml []byte
 }
 
 // Position returns the line and column of the start tag of the XML element that a JSON pointer
@@ -37,6 +40,11 @@ type Body struct {
 // The empty pointer is the root element. ok is false for a body that is not XML.
 func (b Body) Position(ptr []string) (line, col int, ok bool) {
 	n := b.root
+	if n == nil && b.xml != nil {
+		if n, ok = parseXMLFast(b.xml, nil); !ok {
+			n, _ = ParseXML(bytes.NewReader(b.xml))
+		}
+	}
 	if n == nil {
 		return 0, 0, false
 	}

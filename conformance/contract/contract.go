@@ -696,7 +696,15 @@ func decodeBody(in *lazyInput, rb *openapi3.RequestBody, header http.Header, ct 
 	case opts.StrictJSON && (mt == "application/json" || strings.HasSuffix(mt, "+json")):
 		b.Value, err = decodeStrictJSON(body, opts.names) // a cut body is malformed whatever this says (the engine adds it)
 	case isXMLMediaType(mt):
-		b.Value, b.root, err = decodeXML(body, opts.Truncated, media.Schema, opts.names)
+		var direct bool
+		if !opts.Truncated {
+			if b.Value, direct = decodeXMLDirect(body, media.Schema, opts.names); direct {
+				b.xml = body
+			}
+		}
+		if !direct {
+			b.Value, b.root, err = decodeXML(body, opts.Truncated, media.Schema, opts.names)
+		}
 	case jsonDecoderTypes[mt] && !opts.Truncated:
 		// jsonDecoder's reading of a whole body, which decodeJSONFast gives for plain documents
 		// (one value, nothing after it) without encoding/json's reflection.

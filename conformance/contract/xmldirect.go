@@ -1,0 +1,239 @@
+package contract
+
+import (
+	"runtime"
+	"strings"
+	"sync"
+	"weak"
+
+	"github.com/getkin/kin-openapi/openapi3"
+)
+
+// decodeXMLDirect decodes data straight into the value FromXML gives for the tree parseXMLFast
+// reads, without building the tree, for the plain documents and schemas update bodies have: the
+// documents parseXMLFast reads, with no attributes; object schemas (xmlObjectOf) whose elements
+// each appear once (an unwrapped array property's once per item), hold text (a scalar property's,
+// or an undeclared element's) or elements (an object's), never both. It gives up (ok false) on
+// anything else, and the caller then builds the tree, whose value and errors stay the reference:
+// the tree's elements, their child lists and texts were most of an iovox exchange's allocations.
+// FuzzDecodeXMLDirect holds it to parseXMLFast and FromXML.
+func decodeXMLDirect(data []byte, schema *openapi3.SchemaRef, names map[string]string) (any, bool) {
+	if schema == nil || schema.Value == nil {
+		return nil, false
+	}
+	d := xmlDirect{fastXML: fastXML{data: data, line: 1, col: 1, names: names}}
+	if !d.declaration() || !d.spaceText() || d.pos >= len(d.data) || d.atEndTag() {
+		return nil, false
+	}
+	name, empty, ok := d.openTag()
+	s := unwrap(schema.Value)
+	if !ok || (xmlRootName(schema.Value) != "" && name != xmlRootName(schema.Value)) || s.Type.Is("array") || !isObject(s) {
+		return nil, false
+	}
+	v, ok := d.object(name, s, empty, 1)
+	if !ok || !d.spaceText() || d.pos < len(d.data) {
+		return nil, false // an element after the root, or text that is not space
+	}
+	return v, true
+}
+
+// xmlDirect is decodeXMLDirect's reading of its document.
+type xmlDirect struct {
+	fastXML
+	elements int
+}
+
+// spaceText moves past text that is only spaces, giving up on any other.
+func (d *xmlDirect) spaceText() bool {
+	if d.pos >= len(d.data) || d.data[d.pos] == '<' {
+		return true
+	}
+	text, ok := d.text()
+	return ok && onlySpace(text)
+}
+
+func (d *xmlDirect) atEndTag() bool {
+	return d.pos+1 < len(d.data) && d.data[d.pos] == '<' && d.data[d.pos+1] == '/'
+}
+
+// openTag reads a start tag without attributes: its name (names' string when it is there) and
+// whether it is empty (<name/>).
+func (d *xmlDirect) openTag() (name string, empty, ok bool) {
+	if d.elements++; d.elements > maxXMLElements {
+		return "", false, false
+	}
+	d.pos++ // <
+	start := d.pos
+	if !d.skipName() {
+		return "", false, false
+	}
+	raw := d.data[start:d.pos]
+	if !d.spaces() || d.pos >= len(d.data) {
+		return "", false, false
+	}
+	switch {
+	case d.data[d.pos] == '>':
+		d.pos++
+	case d.data[d.pos] == '/' && d.pos+1 < len(d.data) && d.data[d.pos+1] == '>':
+		d.pos += 2
+		empty = true
+	default:
+		return "", false, false // an attribute
+	}
+	name, known := d.names[string(raw)]
+	if !known {
+		name = string(raw)
+	}
+	return name, empty, !strings.HasPrefix(name, "KeyValueOf") // a dictionary is the tree's to read
+}
+
+// leaf reads the text of the open element name up to its end tag; false when it holds an element.
+func (d *xmlDirect) leaf(name string, empty bool) (string, bool) {
+	if empty {
+		return "", true
+	}
+	var text []byte
+	if d.pos < len(d.data) && d.data[d.pos] != '<' {
+		var ok bool
+		if text, ok = d.text(); !ok {
+			return "", false
+		}
+	}
+	if !d.atEndTag() || !d.endTag(name) {
+		return "", false
+	}
+	return string(text), true
+}
+
+// object reads the open element name of object schema s (depth its nesting, the root's 1) up
+// to its end tag.
+func (d *xmlDirect) object(name string, s *openapi3.Schema, empty bool, depth int) (map[string]any, bool) {
+	obj := xmlObjectOf(s)
+	if obj == nil {
+		return nil, false
+	}
+	out := make(map[string]any, len(obj.props))
+	if empty {
+		return out, true
+	}
+	for {
+		if !d.skipText() || d.pos >= len(d.data) {
+			return nil, false
+		}
+		if d.atEndTag() {
+			return out, d.endTag(name)
+		}
+		if depth >= maxXMLDepth {
+			return nil, false
+		}
+		child, childEmpty, ok := d.openTag()
+		if !ok {
+			return nil, false
+		}
+		p := obj.props[child]
+		if p == nil {
+			// Undeclared: kept under its own name, as text.
+			if _, dup := out[child]; dup || obj.names[child] {
+				return nil, false
+			}
+			text, ok := d.leaf(child, childEmpty)
+			if !ok {
+				return nil, false
+			}
+			out[child] = text
+			continue
+		}
+		prev, seen := out[p.name]
+		if seen && p.items == nil {
+			return nil, false // a single-valued property sent twice: the tree keeps them all
+		}
+		s := p.schema
+		if p.items != nil {
+			s = p.items
+		}
+		var v any
+		if isObject(s) {
+			if v, ok = d.object(child, s, childEmpty, depth+1); !ok {
+				return nil, false
+			}
+		} else {
+			text, ok := d.leaf(child, childEmpty)
+			if !ok {
+				return nil, false
+			}
+			v = scalar(text, s)
+		}
+		if p.items != nil {
+			list, _ := prev.([]any)
+			v = append(list, v)
+		}
+		out[p.name] = v
+	}
+}
+
+// skipText moves past the text of an object's element, which its value does not hold (the tree
+// keeps it, FromXML ignores it), giving up where parseXMLFast would.
+func (d *xmlDirect) skipText() bool {
+	if d.pos < len(d.data) && d.data[d.pos] != '<' {
+		_, ok := d.text()
+		return ok
+	}
+	return true
+}
+
+// xmlObject is how decodeXMLDirect reads the elements of an object schema.
+type xmlObject struct {
+	props map[string]*xmlProp // by XML name
+	// names are every property's name and XML name: an undeclared element so named would meet a
+	// property's value in the tree's reading.
+	names map[string]bool
+}
+
+// xmlProp is a property as an element: its value's schema (unwrapped), or for an unwrapped array
+// its items' schema.
+type xmlProp struct {
+	name          string
+	schema, items *openapi3.Schema
+}
+
+var xmlObjects sync.Map // weak.Pointer[openapi3.Schema] -> *xmlObject (nil for a schema decodeXMLDirect leaves to the tree)
+
+// xmlObjectOf is s's xmlObject, when every property is an element (no attribute, no text) with
+// its own XML name, of a scalar or object schema or an unwrapped array of them; nil otherwise.
+func xmlObjectOf(s *openapi3.Schema) *xmlObject {
+	key := weak.Make(s)
+	if v, ok := xmlObjects.Load(key); ok {
+		return v.(*xmlObject)
+	}
+	obj := buildXMLObject(s)
+	if _, loaded := xmlObjects.LoadOrStore(key, obj); !loaded {
+		runtime.AddCleanup(s, func(k weak.Pointer[openapi3.Schema]) { xmlObjects.Delete(k) }, key)
+	}
+	return obj
+}
+
+func buildXMLObject(s *openapi3.Schema) *xmlObject {
+	props := cachedProperties(s)
+	if len(props) == 0 {
+		return nil // additional properties and dictionaries: the tree's
+	}
+	obj := &xmlObject{props: map[string]*xmlProp{}, names: map[string]bool{}}
+	for _, p := range props {
+		if p.attr || p.text || obj.props[p.xmlName] != nil {
+			return nil
+		}
+		xp := &xmlProp{name: p.name, schema: unwrap(p.schema)}
+		if xp.schema.Type.Is("array") {
+			if isWrapped(p.schema) || xp.schema.Items == nil || xp.schema.Items.Value == nil {
+				return nil
+			}
+			xp.items = unwrap(xp.schema.Items.Value)
+			if xp.items.Type.Is("array") {
+				return nil
+			}
+		}
+		obj.props[p.xmlName] = xp
+		obj.names[p.name], obj.names[p.xmlName] = true, true
+	}
+	return obj
+}

@@ -1,0 +1,133 @@
+package contract
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/contactapis/contactapis/specs"
+)
+
+// xmlBodySchemas are the XML request bodies of every vendor's spec, and an object of each kind
+// of property decodeXMLDirect reads (scalars, a nested object, unwrapped arrays of scalars and
+// objects, XML names that are not the property's) and some it leaves to the tree.
+func xmlBodySchemas(t testing.TB) []*openapi3.SchemaRef {
+	var out []*openapi3.SchemaRef
+	for _, vendor := range specs.Vendors() {
+		doc, err := specs.Shared(vendor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, op := range specs.Operations(doc) {
+			if rb := op.Operation.RequestBody; rb != nil && rb.Value != nil {
+				for mt, media := range rb.Value.Content {
+					if isXMLMediaType(mt) && media.Schema != nil {
+						out = append(out, media.Schema)
+					}
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		t.Fatal("no spec has an XML body")
+	}
+	named := func(s *openapi3.Schema, name string) *openapi3.Schema { s.XML = &openapi3.XML{Name: name}; return s }
+	item := openapi3.NewObjectSchema().WithProperty("id", openapi3.NewInt64Schema()).WithProperty("b", openapi3.NewBoolSchema())
+	flat := openapi3.NewObjectSchema().
+		WithProperty("a", openapi3.NewStringSchema()).
+		WithProperty("n", openapi3.NewIntegerSchema()).
+		WithProperty("f", openapi3.NewFloat64Schema()).
+		WithProperty("renamed", named(openapi3.NewStringSchema(), "b")).
+		WithProperty("inner", openapi3.NewObjectSchema().WithProperty("a", openapi3.NewStringSchema())).
+		WithProperty("tags", openapi3.NewArraySchema().WithItems(openapi3.NewStringSchema())).
+		WithProperty("items", named(openapi3.NewArraySchema().WithItems(item), "item"))
+	odd := openapi3.NewObjectSchema().WithProperty("a", openapi3.NewStringSchema()).
+		WithProperty("wrapped", &openapi3.Schema{Type: &openapi3.Types{"array"}, Items: openapi3.NewSchemaRef("", openapi3.NewStringSchema()),
+			XML: &openapi3.XML{Wrapped: true}}).
+		WithProperty("attr", &openapi3.Schema{Type: &openapi3.Types{"string"}, XML: &openapi3.XML{Attribute: true}})
+	plain := openapi3.NewObjectSchema().WithProperty("a", openapi3.NewStringSchema()).WithProperty("inner", openapi3.NewObjectSchema().
+		WithProperty("n", openapi3.NewInt32Schema()))
+	return append(out, openapi3.NewSchemaRef("", named(flat, "a")), openapi3.NewSchemaRef("", plain), openapi3.NewSchemaRef("", odd))
+}
+
+var xmlDirectCorpus = []string{
+	`<a><a>x</a><n> 12 </n><f>1.5</f><b>y</b></a>`, `<a><inner><a>1</a></inner><tags>x</tags><tags>y</tags></a>`,
+	`<a><item><id>1</id><b>true</b></item><item><id>x</id></item></a>`, `<a><wrapped><x>1</x></wrapped></a>`, `<a attr="1"/>`,
+	`<a><a>x</a><a>y</a></a>`, `<a><undeclared>1</undeclared><undeclared>2</undeclared></a>`, `<a><renamed>1</renamed></a>`,
+	`<a><inner/><tags/><item/></a>`, `<a>text<a>x</a>more</a>`, `<a><a><b/></a></a>`, `<a><x><y/></x></a>`, `<b/>`,
+	`<a><inner><inner><a/></inner></inner></a>`, `<a><KeyValueOfstringanyType/></a>`, `<a><n>&lt;1</n></a>`,
+	`<request><contact><contact_id>1</contact_id></contact><contact><contact_id>2</contact_id></contact></request>`,
+	`<request><rm_rules>TRUE</rm_rules><rm_rules>FALSE</rm_rules></request>`, `<request/>`, `<request></request><x/>`,
+}
+
+// checkDirectXML: where decodeXMLDirect answers, the tree's reading (decodeXML) answers the same
+// value without error.
+func checkDirectXML(t *testing.T, schema *openapi3.SchemaRef, doc []byte) bool {
+	t.Helper()
+	got, ok := decodeXMLDirect(doc, schema, xmlNames)
+	if !ok {
+		return false
+	}
+	want, _, err := decodeXML(doc, false, schema, nil)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q: decodeXMLDirect gives %#v; the tree %#v, %v", doc, got, want, err)
+	}
+	return true
+}
+
+func TestDecodeXMLDirectAgrees(t *testing.T) {
+	read := 0
+	for _, schema := range xmlBodySchemas(t) {
+		for _, doc := range append(xmlDirectCorpus, xmlCorpus...) {
+			if checkDirectXML(t, schema, []byte(doc)) {
+				read++
+			}
+		}
+	}
+	t.Logf("decodeXMLDirect read %d documents", read)
+	if read < 10 {
+		t.Errorf("decodeXMLDirect read %d documents: the fast path is hardly taken", read)
+	}
+}
+
+// iovox's page bodies take the direct path: it is there for them.
+func TestDecodeXMLDirectReadsThePagesBodies(t *testing.T) {
+	files, _ := filepath.Glob("../../gen/iovox/testdata/*.request.xml")
+	if len(files) == 0 {
+		t.Fatal("found no iovox request example")
+	}
+	for _, f := range files {
+		doc, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := false
+		for _, schema := range xmlBodySchemas(t) {
+			read = checkDirectXML(t, schema, doc) || read
+		}
+		if !read {
+			t.Errorf("%s: decodeXMLDirect gave up", f)
+		}
+	}
+}
+
+func FuzzDecodeXMLDirect(f *testing.F) {
+	for _, doc := range append(xmlDirectCorpus, xmlCorpus...) {
+		f.Add([]byte(doc))
+	}
+	files, _ := filepath.Glob("../../gen/*/testdata/*.xml")
+	for _, name := range files {
+		if doc, err := os.ReadFile(name); err == nil {
+			f.Add(doc)
+		}
+	}
+	schemas := xmlBodySchemas(f)
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		for _, s := range schemas {
+			checkDirectXML(t, s, doc)
+		}
+	})
+}
