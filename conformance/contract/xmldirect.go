@@ -1,8 +1,8 @@
 package contract
 
 import (
+	"bytes"
 	"runtime"
-	"strings"
 	"sync"
 	"weak"
 
@@ -27,7 +27,7 @@ func decodeXMLDirect(data []byte, schema *openapi3.SchemaRef, names map[string]s
 	}
 	name, empty, ok := d.openTag()
 	s := unwrap(schema.Value)
-	if !ok || (xmlRootName(schema.Value) != "" && name != xmlRootName(schema.Value)) || s.Type.Is("array") || !isObject(s) {
+	if !ok || (xmlRootName(schema.Value) != "" && string(name) != xmlRootName(schema.Value)) || s.Type.Is("array") || !isObject(s) {
 		return nil, false
 	}
 	v, ok := d.object(name, s, empty, 1)
@@ -56,20 +56,20 @@ func (d *xmlDirect) atEndTag() bool {
 	return d.pos+1 < len(d.data) && d.data[d.pos] == '<' && d.data[d.pos+1] == '/'
 }
 
-// openTag reads a start tag without attributes: its name (names' string when it is there) and
-// whether it is empty (<name/>).
-func (d *xmlDirect) openTag() (name string, empty, ok bool) {
+// openTag reads a start tag without attributes: its name as in the document, and whether it is
+// empty (<name/>).
+func (d *xmlDirect) openTag() (raw []byte, empty, ok bool) {
 	if d.elements++; d.elements > maxXMLElements {
-		return "", false, false
+		return nil, false, false
 	}
 	d.pos++ // <
 	start := d.pos
 	if !d.skipName() {
-		return "", false, false
+		return nil, false, false
 	}
-	raw := d.data[start:d.pos]
+	raw = d.data[start:d.pos]
 	if !d.spaces() || d.pos >= len(d.data) {
-		return "", false, false
+		return nil, false, false
 	}
 	switch {
 	case d.data[d.pos] == '>':
@@ -78,17 +78,24 @@ func (d *xmlDirect) openTag() (name string, empty, ok bool) {
 		d.pos += 2
 		empty = true
 	default:
-		return "", false, false // an attribute
+		return nil, false, false // an attribute
 	}
-	name, known := d.names[string(raw)]
-	if !known {
-		name = string(raw)
+	return raw, empty, !bytes.HasPrefix(raw, []byte("KeyValueOf")) // a dictionary is the tree's to read
+}
+
+// closeTag reads the end tag of the open element name.
+func (d *xmlDirect) closeTag(name []byte) bool {
+	d.pos += 2 // </
+	start := d.pos
+	if !d.skipName() || !bytes.Equal(d.data[start:d.pos], name) || !d.spaces() || d.pos >= len(d.data) || d.data[d.pos] != '>' {
+		return false
 	}
-	return name, empty, !strings.HasPrefix(name, "KeyValueOf") // a dictionary is the tree's to read
+	d.pos++
+	return true
 }
 
 // leaf reads the text of the open element name up to its end tag; false when it holds an element.
-func (d *xmlDirect) leaf(name string, empty bool) (string, bool) {
+func (d *xmlDirect) leaf(name []byte, empty bool) (string, bool) {
 	if empty {
 		return "", true
 	}
@@ -99,7 +106,7 @@ func (d *xmlDirect) leaf(name string, empty bool) (string, bool) {
 			return "", false
 		}
 	}
-	if !d.atEndTag() || !d.endTag(name) {
+	if !d.atEndTag() || !d.closeTag(name) {
 		return "", false
 	}
 	return string(text), true
@@ -107,7 +114,7 @@ func (d *xmlDirect) leaf(name string, empty bool) (string, bool) {
 
 // object reads the open element name of object schema s (depth its nesting, the root's 1) up
 // to its end tag.
-func (d *xmlDirect) object(name string, s *openapi3.Schema, empty bool, depth int) (map[string]any, bool) {
+func (d *xmlDirect) object(name []byte, s *openapi3.Schema, empty bool, depth int) (map[string]any, bool) {
 	obj := xmlObjectOf(s)
 	if obj == nil {
 		return nil, false
@@ -121,7 +128,7 @@ func (d *xmlDirect) object(name string, s *openapi3.Schema, empty bool, depth in
 			return nil, false
 		}
 		if d.atEndTag() {
-			return out, d.endTag(name)
+			return out, d.closeTag(name)
 		}
 		if depth >= maxXMLDepth {
 			return nil, false
@@ -130,17 +137,21 @@ func (d *xmlDirect) object(name string, s *openapi3.Schema, empty bool, depth in
 		if !ok {
 			return nil, false
 		}
-		p := obj.props[child]
+		p := obj.props[string(child)]
 		if p == nil {
 			// Undeclared: kept under its own name, as text.
-			if _, dup := out[child]; dup || obj.names[child] {
+			key, known := d.names[string(child)]
+			if !known {
+				key = string(child)
+			}
+			if _, dup := out[key]; dup || obj.names[key] {
 				return nil, false
 			}
 			text, ok := d.leaf(child, childEmpty)
 			if !ok {
 				return nil, false
 			}
-			out[child] = text
+			out[key] = text
 			continue
 		}
 		prev, seen := out[p.name]

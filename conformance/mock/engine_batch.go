@@ -139,8 +139,9 @@ func (e *Engine) batchChanges(op *specs.MockBatch, coll specs.MockCollection, se
 			changes[alias] = canonical(s.Properties[alias].Value, v)
 		}
 	}
+	stored := e.stored[op.Collection]
 	for name, v := range sent {
-		if e.stored[op.Collection][name] && name != coll.Key {
+		if stored[name] && name != coll.Key {
 			changes[name] = canonical(s.Properties[name].Value, v)
 		}
 	}

@@ -43,14 +43,12 @@ const DefaultSessionTimeout = 30 * time.Minute
 
 // Names of the spec the page's rules are about; the catalogue's `when` names the rules.
 const (
-	contacts, customers, users = "contacts", "customers", "users"
-	paramID, customerIDParam   = "id", "customerId"
-	externalIDParam            = "useExternalId"
-	referenceProp, photoProp   = "reference", "photo"
-	ruleLogin, ruleMissing     = "login", "missing"
-	ruleType, ruleEmail        = "type", "email"
-	ruleCountry, ruleSave      = "country", "save"
-	ruleFileSize, ruleFileType = "fileSize", "fileType"
+	contacts, customers, users                 = "contacts", "customers", "users"
+	paramID, customerIDParam, externalIDParam  = "id", "customerId", "useExternalId"
+	referenceProp, photoProp                   = "reference", "photo"
+	ruleLogin, ruleMissing                     = "login", "missing"
+	ruleType, ruleEmail, ruleCountry, ruleSave = "type", "email", "country", "save"
+	ruleFileSize, ruleFileType                 = "fileSize", "fileType"
 )
 
 // Credentials are the one user the mock lets log in, and the profile the token page returns
