@@ -61,10 +61,11 @@ const (
 	RejectInvalid                               // the spec's validation failed
 )
 
-func (k RejectKind) String() string {
-	return map[RejectKind]string{RejectTooLarge: "too-large", RejectEncoding: "encoding", RejectNoRoute: "no-route",
-		RejectMethod: "method", RejectUnauthenticated: "unauthenticated", RejectInvalid: "invalid"}[k]
-}
+// rejectKindNames are the kinds as the exchange log names them; the pipeline asks on every request.
+var rejectKindNames = map[RejectKind]string{RejectTooLarge: "too-large", RejectEncoding: "encoding", RejectNoRoute: "no-route",
+	RejectMethod: "method", RejectUnauthenticated: "unauthenticated", RejectInvalid: "invalid"}
+
+func (k RejectKind) String() string { return rejectKindNames[k] }
 
 // Rejection is a refused request.
 type Rejection struct {
