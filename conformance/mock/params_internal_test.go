@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/contactapis/contactapis/conformance/contract"
+	"github.com/contactapis/contactapis/specs"
 )
 
 // A call's parameters come from the pipeline's reading of the form when it read one (the body is
@@ -62,5 +63,54 @@ func TestCallParamsUseThePipelinesParts(t *testing.T) {
 	piped := &Call{R: r, Body: []byte(part("b", "2")), decoded: contract.Body{Multipart: &contract.Multipart{Parts: []contract.Part{{Name: "a", Data: []byte("pipeline")}}}}}
 	if got := piped.Params("", 0); got.Unreadable || !reflect.DeepEqual(got.Values, url.Values{"a": {"pipeline"}}) {
 		t.Errorf("the pipeline's parts are not the ones read: %+v", got)
+	}
+}
+
+// The engine hands an adapter's serve the body as the pipeline read it: a form's pairs and a
+// multipart body's parts come with the call, so Params does not parse the body again.
+func TestServeGetsThePipelinesReading(t *testing.T) {
+	doc, err := specs.Shared(specs.Valomnia)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []contract.Body
+	e, err := NewEngine(EngineConfig{Vendor: specs.Valomnia, Doc: doc, Fixtures: []byte(`{"contacts": [], "customers": [], "users": []}`), Adapter: Adapter{
+		Serve: func(c *Call) {
+			got = append(got, c.decoded)
+			c.W.WriteHeader(http.StatusNoContent)
+		},
+		Credential: func(string, string) (any, bool) { return nil, true },
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := New(Options{}, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const multipartBody = "--b0\r\nContent-Disposition: form-data; name=\"firstName\"\r\n\r\nMarie\r\n--b0--\r\n"
+	for ct, body := range map[string]string{
+		"application/x-www-form-urlencoded": "firstName=Marie&lastName=Schrader&customerId=3229",
+		"multipart/form-data; boundary=b0":  multipartBody,
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/valomnia/api/v1.0/contacts/5", strings.NewReader(body))
+		r.Header.Set("Content-Type", ct)
+		r.Header.Set("Cookie", "JSESSIONID=s")
+		srv.ServeHTTP(httptest.NewRecorder(), r)
+	}
+	if len(got) != 2 {
+		t.Fatalf("the adapter served %d of 2 updates", len(got))
+	}
+	var forms, parts int
+	for _, b := range got {
+		if b.Form != nil {
+			forms++
+		}
+		if b.Multipart != nil && len(b.Multipart.Parts) == 1 && b.Multipart.Parts[0].Name == "firstName" {
+			parts++
+		}
+	}
+	if forms != 1 || parts != 1 {
+		t.Errorf("the calls carry %d forms and %d multipart readings, want 1 and 1: %+v", forms, parts, got)
 	}
 }
