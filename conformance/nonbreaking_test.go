@@ -31,11 +31,7 @@ func TestRefusalNowAcceptedIsNonBreaking(t *testing.T) {
 	}
 	const malformed = `{"mobile":`
 	var adminToo atomic.Bool // serve the admin API: the target is then a mock, not a vendor
-	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/_admin/") && !adminToo.Load() {
-			http.NotFound(w, r)
-			return
-		}
+	hs := asVendor(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if r.Method != http.MethodPatch || string(body) != malformed {
@@ -50,8 +46,7 @@ func TestRefusalNowAcceptedIsNonBreaking(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusOK)
 		w.Write(rec.Body.Bytes())
-	}))
-	t.Cleanup(hs.Close)
+	}), &adminToo)
 	const spec = "a body that is not one JSON object MUST be refused with malformed-body"
 	focus := "-ginkgo.focus=" + spec
 

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/onsi/ginkgo/v2/types"
@@ -40,15 +41,21 @@ func vendorOnlyServer(t *testing.T) (*httptest.Server, http.Handler) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return asVendor(t, srv, nil), srv
+}
+
+// asVendor serves h with its admin API refused, unless admin is set: to the suite a vendor, or a
+// mock while admin holds true.
+func asVendor(t *testing.T, h http.Handler, admin *atomic.Bool) *httptest.Server {
 	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/_admin/") {
+		if strings.HasPrefix(r.URL.Path, "/_admin/") && (admin == nil || !admin.Load()) {
 			http.NotFound(w, r)
 			return
 		}
-		srv.ServeHTTP(w, r)
+		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(hs.Close)
-	return hs, srv
+	return hs
 }
 
 // runURLSuite runs the suite's specs of vendor with --target=url against base and returns its

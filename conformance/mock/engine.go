@@ -884,6 +884,17 @@ func (e *Engine) PrepareFixtures(raw json.RawMessage) (func(), error) {
 	}, nil
 }
 
+// LoadFixtures replaces the records and the adapter's sections with the fixtures document raw
+// (what PUT /_admin/fixtures carries for this vendor), or changes nothing and says why.
+func (e *Engine) LoadFixtures(raw json.RawMessage) error {
+	install, err := e.PrepareFixtures(raw)
+	if err != nil {
+		return err
+	}
+	install()
+	return nil
+}
+
 // State implements Backend: every collection's records in key order, rendered from their schemas,
 // and the adapter's sections.
 func (e *Engine) State() any {

@@ -58,11 +58,9 @@ func BenchmarkUpdateAtScale(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			install, err := e.PrepareFixtures(data)
-			if err != nil {
+			if err := e.LoadFixtures(data); err != nil {
 				b.Fatal(err)
 			}
-			install()
 			data = nil
 			after := heapInUse()
 			s, err := mock.New(mock.Options{}, e)

@@ -33,11 +33,9 @@ func BenchmarkUpdateAtScale(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			install, err := e.PrepareFixtures(data)
-			if err != nil {
+			if err := e.LoadFixtures(data); err != nil {
 				b.Fatal(err)
 			}
-			install()
 			s, err := mock.New(mock.Options{}, e)
 			if err != nil {
 				b.Fatal(err)

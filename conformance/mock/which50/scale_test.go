@@ -42,11 +42,9 @@ func BenchmarkUpdateByMatch(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			install, err := e.PrepareFixtures(fixtures)
-			if err != nil {
+			if err := e.LoadFixtures(fixtures); err != nil {
 				b.Fatal(err)
 			}
-			install()
 			runtime.GC()
 			runtime.ReadMemStats(&after)
 			var empty runtime.MemStats

@@ -75,11 +75,9 @@ func TestSpecChangeAddsAProperty(t *testing.T) {
 	resp, body = send(t, base, req.with(func(r *rawReq) { r.body = []byte(`{"Note":5}`) }))
 	wantError(t, resp, body, "request-invalid", nil, "application/json")
 
-	install, err := e.PrepareFixtures([]byte(`{"lists":[{"Id":3,"Fields":[]}],"contacts":[{"ListId":3,"Id":1,"Note":"from the fixtures"}]}`))
-	if err != nil {
+	if err := e.LoadFixtures([]byte(`{"lists":[{"Id":3,"Fields":[]}],"contacts":[{"ListId":3,"Id":1,"Note":"from the fixtures"}]}`)); err != nil {
 		t.Fatal(err)
 	}
-	install()
 	if got := storedNote(t, e); got[1] != "from the fixtures" {
 		t.Errorf("Note from the fixtures: %v", got)
 	}
