@@ -101,7 +101,7 @@ func paramSurelyValid(p *openapi3.Parameter, path map[string]string, query strin
 	return false
 }
 
-func querySurelyValid(p *openapi3.Parameter, s *openapi3.Schema, f schemaFacts, rawQuery string) bool {
+func querySurelyValid(p *openapi3.Parameter, s *openapi3.Schema, f *schemaFacts, rawQuery string) bool {
 	explode := p.Explode == nil || *p.Explode // form style explodes by default
 	switch {
 	case f.simple || f.intEnum:

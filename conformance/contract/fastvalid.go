@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -20,8 +21,11 @@ import (
 // where s is nullable, or a value of s's type in its enum, passing its format. Any other schema
 // or value, and every invalid one, gets false, and kin-openapi then judges it and says why: this
 // only spares it the valid values of flat bodies, where its per-call set-up dominated.
-func surelyValid(s *openapi3.Schema, v any) bool {
-	if !simpleScalar(s) {
+func surelyValid(s *openapi3.Schema, v any) bool { return surelyValidAs(s, factsOf(s), v) }
+
+// surelyValidAs is surelyValid with s's facts at hand.
+func surelyValidAs(s *openapi3.Schema, f *schemaFacts, v any) bool {
+	if !f.simple {
 		return false
 	}
 	if v == nil {
@@ -42,7 +46,7 @@ func surelyValid(s *openapi3.Schema, v any) bool {
 				return false
 			}
 		}
-		if s.Pattern != "" && !factsOf(s).pattern.MatchString(x) {
+		if s.Pattern != "" && !f.pattern.MatchString(x) {
 			return false
 		}
 		if s.Format != "" {
@@ -72,15 +76,46 @@ type schemaFacts struct {
 	// parameter's value (parsed, not a json.Number) is compared with as kin-openapi compares
 	// numbers.
 	intEnum bool
+	// The schemas surelyValidTree descends to, with their facts once asked, so that a walk down a
+	// value looks each part's facts up here rather than in the process-wide cache: an object's
+	// properties by name, an array's items or a wrapper's member (child).
+	props map[string]*part
+	child *part
 }
 
-var facts sync.Map // *openapi3.Schema -> schemaFacts
+// part is a schema surelyValidTree descends to.
+type part struct {
+	s *openapi3.Schema
+	f atomic.Pointer[schemaFacts]
+}
 
-func factsOf(s *openapi3.Schema) schemaFacts {
-	if v, ok := facts.Load(s); ok {
-		return v.(schemaFacts)
+func (p *part) facts() *schemaFacts {
+	if f := p.f.Load(); f != nil {
+		return f
 	}
-	f := schemaFacts{simple: isSimpleScalar(s), shape: shapeOfSchema(s)}
+	f := factsOf(p.s)
+	p.f.Store(f) // another goroutine may store the same facts: the cache gives one value per schema
+	return f
+}
+
+var facts sync.Map // *openapi3.Schema -> *schemaFacts
+
+func factsOf(s *openapi3.Schema) *schemaFacts {
+	if v, ok := facts.Load(s); ok {
+		return v.(*schemaFacts)
+	}
+	f := &schemaFacts{simple: isSimpleScalar(s), shape: shapeOfSchema(s)}
+	switch f.shape {
+	case shapeObject:
+		f.props = make(map[string]*part, len(s.Properties))
+		for name, ref := range s.Properties {
+			f.props[name] = &part{s: ref.Value}
+		}
+	case shapeArray:
+		f.child = &part{s: s.Items.Value}
+	case shapeWrapper:
+		f.child = &part{s: s.AllOf[0].Value}
+	}
 	if f.simple && s.Pattern != "" {
 		f.pattern = regexp.MustCompile(s.Pattern) // isSimpleScalar compiled it
 	}
@@ -94,8 +129,8 @@ func factsOf(s *openapi3.Schema) schemaFacts {
 			}
 		}
 	}
-	facts.Store(s, f)
-	return f
+	v, _ := facts.LoadOrStore(s, f)
+	return v.(*schemaFacts)
 }
 
 // simpleScalar reports whether s constrains a value only by type, nullability, enum, format and
@@ -136,19 +171,22 @@ func isSimpleScalar(s *openapi3.Schema) bool {
 // invalid, or a schema of another kind) sends the whole value to kin-openapi, whose errors stay the
 // reference.
 func surelyValidTree(s *openapi3.Schema, v any, depth int) bool {
+	return surelyValidNode(s, factsOf(s), v, depth)
+}
+
+// surelyValidNode is surelyValidTree with s's facts at hand.
+func surelyValidNode(s *openapi3.Schema, f *schemaFacts, v any, depth int) bool {
 	if depth > maxFastDepth {
 		return false
 	}
 	if v == nil && s.Nullable {
 		return true // kin-openapi's first check: a null where null is allowed, whatever else s says
 	}
-	f := factsOf(s)
 	for f.shape == shapeWrapper {
 		if v == nil {
 			return false // null against a wrapper: its nullability is kin-openapi's to judge
 		}
-		s = s.AllOf[0].Value
-		f = factsOf(s)
+		s, f = f.child.s, f.child.facts()
 	}
 	switch x := v.(type) {
 	case map[string]any:
@@ -156,7 +194,7 @@ func surelyValidTree(s *openapi3.Schema, v any, depth int) bool {
 			return false
 		}
 		for name, pv := range x {
-			if ps := s.Properties[name]; ps != nil && !surelyValidTree(ps.Value, pv, depth+1) {
+			if p := f.props[name]; p != nil && !surelyValidNode(p.s, p.facts(), pv, depth+1) {
 				return false
 			}
 		}
@@ -170,14 +208,15 @@ func surelyValidTree(s *openapi3.Schema, v any, depth int) bool {
 		if f.shape != shapeArray || uint64(len(x)) < s.MinItems {
 			return false
 		}
+		items, itemFacts := f.child.s, f.child.facts()
 		for _, item := range x {
-			if !surelyValidTree(s.Items.Value, item, depth+1) {
+			if !surelyValidNode(items, itemFacts, item, depth+1) {
 				return false
 			}
 		}
 		return true
 	}
-	if f.simple && surelyValid(s, v) {
+	if f.simple && surelyValidAs(s, f, v) {
 		return true
 	}
 	return s.VisitJSON(v, openapi3.VisitAsRequest(), openapi3.MultiErrors()) == nil
