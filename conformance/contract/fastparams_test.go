@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/contactapis/contactapis/specs"
 )
@@ -27,6 +28,30 @@ func kinParamsValid(v *Validator, m *Match, r *http.Request) error {
 
 var pathTemplate = regexp.MustCompile(`\{[^}]+\}`)
 
+// specOperation is one operation of a vendor's spec, with a validator of the spec at the root.
+type specOperation struct {
+	vendor string
+	v      *Validator
+	route  *routers.Route
+}
+
+// specOperations are every operation of every vendor's spec.
+func specOperations(t testing.TB) []specOperation {
+	var out []specOperation
+	for _, vendor := range specs.Vendors() {
+		v, err := New(vendor, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for path, item := range v.doc.Paths.Map() {
+			for method, op := range item.Operations() {
+				out = append(out, specOperation{vendor, v, &routers.Route{Spec: v.doc, Path: path, PathItem: item, Method: method, Operation: op}})
+			}
+		}
+	}
+	return out
+}
+
 // TestParamsSurelyValidNeverOverrules: wherever paramsSurelyValid says valid, kin-openapi agrees,
 // for every operation of every vendor with its parameters absent, empty, repeated, of the wrong
 // type, comma lists, and the values of their enums.
@@ -36,58 +61,51 @@ func TestParamsSurelyValidNeverOverrules(t *testing.T) {
 		"true", "TRUE", "t", "yes", "3", "\x1f", "a\x1fb", "é", "%zz", "ReferanceAccountId,Email", "updateContacts", "json", "xml"}
 	rng := rand.New(rand.NewPCG(3, 4))
 	fast, ops := 0, 0
-	for _, vendor := range specs.Vendors() {
-		v, err := New(vendor, "")
-		if err != nil {
-			t.Fatal(err)
+	for _, so := range specOperations(t) {
+		vendor, v, path, method, item, op := so.vendor, so.v, so.route.Path, so.route.Method, so.route.PathItem, so.route.Operation
+		ops++
+		var params []string // in:name of every parameter, enum values added to the pool
+		values := slices.Clone(pool)
+		for _, ref := range slices.Concat(item.Parameters, op.Parameters) {
+			p := ref.Value
+			params = append(params, p.In+":"+p.Name)
+			if p.Schema != nil && p.Schema.Value != nil {
+				for _, e := range p.Schema.Value.Enum {
+					values = append(values, fmt.Sprint(e))
+				}
+			}
 		}
-		for path, item := range v.doc.Paths.Map() {
-			for method, op := range item.Operations() {
-				ops++
-				var params []string // in:name of every parameter, enum values added to the pool
-				values := slices.Clone(pool)
-				for _, ref := range slices.Concat(item.Parameters, op.Parameters) {
-					p := ref.Value
-					params = append(params, p.In+":"+p.Name)
-					if p.Schema != nil && p.Schema.Value != nil {
-						for _, e := range p.Schema.Value.Enum {
-							values = append(values, fmt.Sprint(e))
-						}
+		pick := func() string { return values[rng.IntN(len(values))] }
+		for range 200 {
+			target := pathTemplate.ReplaceAllStringFunc(path, func(string) string { return url.PathEscape(pick()) })
+			q := url.Values{}
+			r := httptest.NewRequest(method, "/", nil)
+			for _, pn := range append(params, "query:Email", "query:extra") {
+				in, name, _ := strings.Cut(pn, ":")
+				for range rng.IntN(3) { // absent, once or twice
+					switch in {
+					case "query":
+						q.Add(name, pick())
+					case "header":
+						r.Header.Add(name, pick())
 					}
 				}
-				pick := func() string { return values[rng.IntN(len(values))] }
-				for range 200 {
-					target := pathTemplate.ReplaceAllStringFunc(path, func(string) string { return url.PathEscape(pick()) })
-					q := url.Values{}
-					r := httptest.NewRequest(method, "/", nil)
-					for _, pn := range append(params, "query:Email", "query:extra") {
-						in, name, _ := strings.Cut(pn, ":")
-						for range rng.IntN(3) { // absent, once or twice
-							switch in {
-							case "query":
-								q.Add(name, pick())
-							case "header":
-								r.Header.Add(name, pick())
-							}
-						}
-					}
-					u, err := url.Parse(target)
-					if err != nil {
-						continue
-					}
-					r.URL.Path, r.URL.RawPath, r.URL.RawQuery = u.Path, u.RawPath, q.Encode()
-					m, err := v.Route(r)
-					if err != nil || m.Route.Operation != op {
-						continue
-					}
-					if !paramsSurelyValid(m, r, v.doc) {
-						continue
-					}
-					fast++
-					if err := kinParamsValid(v, m, r); err != nil {
-						t.Fatalf("%s %s %s?%s: surely valid, but kin-openapi: %v", vendor, method, r.URL.Path, r.URL.RawQuery, err)
-					}
-				}
+			}
+			u, err := url.Parse(target)
+			if err != nil {
+				continue
+			}
+			r.URL.Path, r.URL.RawPath, r.URL.RawQuery = u.Path, u.RawPath, q.Encode()
+			m, err := v.Route(r)
+			if err != nil || m.Route.Operation != op {
+				continue
+			}
+			if !paramsSurelyValid(m, r, v.doc) {
+				continue
+			}
+			fast++
+			if err := kinParamsValid(v, m, r); err != nil {
+				t.Fatalf("%s %s %s?%s: surely valid, but kin-openapi: %v", vendor, method, r.URL.Path, r.URL.RawQuery, err)
 			}
 		}
 	}

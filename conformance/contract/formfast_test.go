@@ -13,8 +13,8 @@ import (
 	"github.com/contactapis/contactapis/specs"
 )
 
-// formMedia are the URL-encoded request bodies of every vendor's spec.
-func formMedia(t testing.TB) []*openapi3.MediaType {
+// requestMedia are the request bodies of every vendor's spec whose media type which accepts.
+func requestMedia(t testing.TB, which func(mediaType string) bool) []*openapi3.MediaType {
 	var out []*openapi3.MediaType
 	for _, vendor := range specs.Vendors() {
 		doc, err := specs.Shared(vendor)
@@ -23,16 +23,25 @@ func formMedia(t testing.TB) []*openapi3.MediaType {
 		}
 		for _, op := range specs.Operations(doc) {
 			if rb := op.Operation.RequestBody; rb != nil && rb.Value != nil {
-				if media := rb.Value.Content.Get("application/x-www-form-urlencoded"); media != nil {
-					out = append(out, media)
+				for mt, media := range rb.Value.Content {
+					if which(mt) {
+						out = append(out, media)
+					}
 				}
 			}
 		}
 	}
 	if len(out) == 0 {
-		t.Fatal("no spec has a URL-encoded body")
+		t.Fatal("no spec has such a request body")
 	}
 	return out
+}
+
+func isMediaType(want string) func(string) bool { return func(mt string) bool { return mt == want } }
+
+// formMedia are the URL-encoded request bodies of every vendor's spec.
+func formMedia(t testing.TB) []*openapi3.MediaType {
+	return requestMedia(t, isMediaType("application/x-www-form-urlencoded"))
 }
 
 // checkFastForm: where decodeFormFast answers, kin-openapi's decoder answers the same value.

@@ -11,30 +11,12 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
-
-	"github.com/contactapis/contactapis/specs"
 )
 
 // multipartMedia are the multipart request bodies of every vendor's spec, and a plain object of
 // one field of each type without allOf.
 func multipartMedia(t testing.TB) []*openapi3.MediaType {
-	var out []*openapi3.MediaType
-	for _, vendor := range specs.Vendors() {
-		doc, err := specs.Shared(vendor)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, op := range specs.Operations(doc) {
-			if rb := op.Operation.RequestBody; rb != nil && rb.Value != nil {
-				if media := rb.Value.Content.Get("multipart/form-data"); media != nil {
-					out = append(out, media)
-				}
-			}
-		}
-	}
-	if len(out) == 0 {
-		t.Fatal("no spec has a multipart body")
-	}
+	out := requestMedia(t, isMediaType("multipart/form-data"))
 	flat := openapi3.NewObjectSchema().
 		WithProperty("firstName", openapi3.NewStringSchema()).
 		WithProperty("customerId", openapi3.NewInt64Schema()).

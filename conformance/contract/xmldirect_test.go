@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
-
-	"github.com/contactapis/contactapis/specs"
 )
 
 // xmlBodySchemas are the XML request bodies of every vendor's spec, and an object of each kind
@@ -16,23 +14,10 @@ import (
 // objects, XML names that are not the property's) and some it leaves to the tree.
 func xmlBodySchemas(t testing.TB) []*openapi3.SchemaRef {
 	var out []*openapi3.SchemaRef
-	for _, vendor := range specs.Vendors() {
-		doc, err := specs.Shared(vendor)
-		if err != nil {
-			t.Fatal(err)
+	for _, media := range requestMedia(t, isXMLMediaType) {
+		if media.Schema != nil {
+			out = append(out, media.Schema)
 		}
-		for _, op := range specs.Operations(doc) {
-			if rb := op.Operation.RequestBody; rb != nil && rb.Value != nil {
-				for mt, media := range rb.Value.Content {
-					if isXMLMediaType(mt) && media.Schema != nil {
-						out = append(out, media.Schema)
-					}
-				}
-			}
-		}
-	}
-	if len(out) == 0 {
-		t.Fatal("no spec has an XML body")
 	}
 	named := func(s *openapi3.Schema, name string) *openapi3.Schema { s.XML = &openapi3.XML{Name: name}; return s }
 	item := openapi3.NewObjectSchema().WithProperty("id", openapi3.NewInt64Schema()).WithProperty("b", openapi3.NewBoolSchema())
