@@ -71,7 +71,7 @@ type schemaFacts struct {
 	simple bool // simpleScalar
 	shape  shape
 	// pattern is s's pattern compiled as kin-openapi compiles it, for a simple string schema.
-	pattern *regexp.Regexp
+	pattern stringMatcher
 	// intEnum: an integer schema that would be simple but for its enum of numbers, which a
 	// parameter's value (parsed, not a json.Number) is compared with as kin-openapi compares
 	// numbers.
@@ -117,7 +117,7 @@ func factsOf(s *openapi3.Schema) *schemaFacts {
 		f.child = &part{s: s.AllOf[0].Value}
 	}
 	if f.simple && s.Pattern != "" {
-		f.pattern = regexp.MustCompile(s.Pattern) // isSimpleScalar compiled it
+		f.pattern = compilePattern(s.Pattern) // isSimpleScalar compiled it
 	}
 	if !f.simple && s.Type.Is(openapi3.TypeInteger) && len(s.Enum) > 0 {
 		c := *s

@@ -123,6 +123,7 @@ func (d *xmlDirect) object(name []byte, s *openapi3.Schema, empty bool, depth in
 	if empty {
 		return out, true
 	}
+	var seen uint64 // bit i: the property of index i has a value (for the first 64)
 	for {
 		if !d.skipText() || d.pos >= len(d.data) {
 			return nil, false
@@ -154,8 +155,13 @@ func (d *xmlDirect) object(name []byte, s *openapi3.Schema, empty bool, depth in
 			out[key] = text
 			continue
 		}
-		prev, seen := out[p.name]
-		if seen && p.items == nil {
+		var again bool
+		if p.index < 64 {
+			again, seen = seen&(1<<p.index) != 0, seen|1<<p.index
+		} else {
+			_, again = out[p.name]
+		}
+		if again && p.items == nil {
 			return nil, false // a single-valued property sent twice: the tree keeps them all
 		}
 		s := p.schema
@@ -175,7 +181,10 @@ func (d *xmlDirect) object(name []byte, s *openapi3.Schema, empty bool, depth in
 			v = scalar(text, s)
 		}
 		if p.items != nil {
-			list, _ := prev.([]any)
+			var list []any
+			if again {
+				list, _ = out[p.name].([]any)
+			}
 			v = append(list, v)
 		}
 		out[p.name] = v
@@ -204,6 +213,7 @@ type xmlObject struct {
 // its items' schema.
 type xmlProp struct {
 	name          string
+	index         int // its place among the object's properties
 	schema, items *openapi3.Schema
 }
 
@@ -233,7 +243,7 @@ func buildXMLObject(s *openapi3.Schema) *xmlObject {
 		if p.attr || p.text || obj.props[p.xmlName] != nil {
 			return nil
 		}
-		xp := &xmlProp{name: p.name, schema: unwrap(p.schema)}
+		xp := &xmlProp{name: p.name, index: len(obj.props), schema: unwrap(p.schema)}
 		if xp.schema.Type.Is("array") {
 			if isWrapped(p.schema) || xp.schema.Items == nil || xp.schema.Items.Value == nil {
 				return nil

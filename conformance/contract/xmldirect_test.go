@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -35,7 +36,13 @@ func xmlBodySchemas(t testing.TB) []*openapi3.SchemaRef {
 		WithProperty("attr", &openapi3.Schema{Type: &openapi3.Types{"string"}, XML: &openapi3.XML{Attribute: true}})
 	plain := openapi3.NewObjectSchema().WithProperty("a", openapi3.NewStringSchema()).WithProperty("inner", openapi3.NewObjectSchema().
 		WithProperty("n", openapi3.NewInt32Schema()))
-	return append(out, openapi3.NewSchemaRef("", named(flat, "a")), openapi3.NewSchemaRef("", plain), openapi3.NewSchemaRef("", odd))
+	wide := openapi3.NewObjectSchema() // more properties than decodeXMLDirect's bitmap of those seen
+	for i := range 70 {
+		wide.WithProperty(fmt.Sprintf("p%d", i), openapi3.NewStringSchema())
+	}
+	wide.WithProperty("list", openapi3.NewArraySchema().WithItems(openapi3.NewStringSchema()))
+	return append(out, openapi3.NewSchemaRef("", named(flat, "a")), openapi3.NewSchemaRef("", plain), openapi3.NewSchemaRef("", odd),
+		openapi3.NewSchemaRef("", wide))
 }
 
 var xmlDirectCorpus = []string{
@@ -46,6 +53,7 @@ var xmlDirectCorpus = []string{
 	`<a><inner><inner><a/></inner></inner></a>`, `<a><KeyValueOfstringanyType/></a>`, `<a><n>&lt;1</n></a>`,
 	`<request><contact><contact_id>1</contact_id></contact><contact><contact_id>2</contact_id></contact></request>`,
 	`<request><rm_rules>TRUE</rm_rules><rm_rules>FALSE</rm_rules></request>`, `<request/>`, `<request></request><x/>`,
+	`<w><p0>a</p0><p69>b</p69><list>1</list><list>2</list></w>`, `<w><p68>a</p68><p68>b</p68></w>`, `<w><p3>a</p3><p3>b</p3></w>`,
 }
 
 // checkDirectXML: where decodeXMLDirect answers, the tree's reading (decodeXML) answers the same
