@@ -159,7 +159,7 @@ func (e *Engine) merge(op *specs.MockBatch, coll specs.MockCollection, u *Update
 	for name, v := range u.Changes {
 		list, isList := v.([]any)
 		if isList && unwrapAllOf(s.Properties[name].Value).Type.Is(openapi3.TypeArray) {
-			if op.EmptyClears {
+			if op.EmptyClears && slices.Contains(list, any("")) {
 				list = slices.DeleteFunc(slices.Clone(list), func(x any) bool { return x == "" })
 			}
 			switch {
@@ -207,10 +207,12 @@ func xOrder(s *openapi3.Schema) float64 {
 // distinct is old followed by the values of add it lacks, each once.
 func distinct(old, add []any) []any {
 	out := make([]any, 0, len(old)+len(add))
-	for _, v := range slices.Concat(old, add) {
-		// DeepEqual: a value that failed its schema may be a map, which == would panic on.
-		if !slices.ContainsFunc(out, func(x any) bool { return reflect.DeepEqual(x, v) }) {
-			out = append(out, v)
+	for _, list := range [2][]any{old, add} {
+		for _, v := range list {
+			// DeepEqual: a value that failed its schema may be a map, which == would panic on.
+			if !slices.ContainsFunc(out, func(x any) bool { return reflect.DeepEqual(x, v) }) {
+				out = append(out, v)
+			}
 		}
 	}
 	return out
