@@ -150,8 +150,8 @@ func (a *adapter) item(u *mock.Update) []mock.Problem {
 			}
 		}
 	}
-	for name, v := range u.Changes {
-		if s, ok := v.(string); ok && a.countries[name] {
+	for _, name := range a.countryList {
+		if s, ok := u.Changes[name].(string); ok {
 			if c, known := country.ByName(s); known {
 				u.Changes[name] = c.Name
 			}
