@@ -192,9 +192,10 @@ type Engine struct {
 	ops       map[string]specs.MockOperation
 	// entryIndex is each catalogue entry's position, the order in which All lists errors.
 	entryIndex map[string]int
-	// stored are each collection's record properties: its schema's, less what batches only
-	// send (aliases, the rename property).
-	stored map[string]map[string]bool
+	// stored are each collection's record properties and their schemas: its schema's, less what
+	// batches only send (aliases, the rename property), and its private ones (nil where the
+	// schema has none).
+	stored map[string]map[string]*openapi3.Schema
 	// aliases are each collection's alias properties (x-mock-alias) naming a property of its
 	// schema, sorted: the order in which a batch item's aliases apply.
 	aliases map[string][]string
@@ -241,7 +242,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		}
 	}
 	e := &Engine{vendor: cfg.Vendor, doc: doc, adapter: cfg.Adapter, creds: cfg.Credentials, logger: cfg.Logger, ops: map[string]specs.MockOperation{},
-		entryIndex: map[string]int{}, stored: map[string]map[string]bool{}, aliases: map[string][]string{}}
+		entryIndex: map[string]int{}, stored: map[string]map[string]*openapi3.Schema{}, aliases: map[string][]string{}}
 	if e.logger == nil {
 		e.logger = slog.New(slog.DiscardHandler)
 	}
@@ -262,18 +263,21 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		e.entryIndex[entry.ID] = i
 	}
 	for name, coll := range conf.Collections {
-		e.stored[name] = map[string]bool{}
+		e.stored[name] = map[string]*openapi3.Schema{}
 		s := e.schema(coll.Schema)
 		for prop, ps := range s.Properties {
 			if _, alias := ps.Value.Extensions[specs.ExtMockAlias]; !alias {
-				e.stored[name][prop] = true
+				e.stored[name][prop] = ps.Value
 			}
 			if alias, ok := ps.Value.Extensions[specs.ExtMockAlias].(string); ok && s.Properties[alias] != nil {
 				e.aliases[name] = append(e.aliases[name], prop)
 			}
 		}
 		for prop := range coll.Private {
-			e.stored[name][prop] = true
+			e.stored[name][prop] = nil
+			if ps := s.Properties[prop]; ps != nil {
+				e.stored[name][prop] = ps.Value
+			}
 		}
 		slices.Sort(e.aliases[name])
 	}
@@ -1024,7 +1028,7 @@ func (e *Engine) parseFixtures(raw []byte) (state, error) {
 				return state{}, fail("%s: not a JSON object", where)
 			}
 			for _, prop := range slices.Sorted(maps.Keys(obj)) {
-				if !e.stored[name][prop] {
+				if _, ok := e.stored[name][prop]; !ok {
 					return state{}, fail("%s: unknown property %q", where, prop)
 				}
 			}

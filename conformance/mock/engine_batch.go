@@ -141,8 +141,8 @@ func (e *Engine) batchChanges(op *specs.MockBatch, coll specs.MockCollection, se
 	}
 	stored := e.stored[op.Collection]
 	for name, v := range sent {
-		if stored[name] && name != coll.Key {
-			changes[name] = canonical(s.Properties[name].Value, v)
+		if ps, ok := stored[name]; ok && name != coll.Key {
+			changes[name] = canonical(ps, v)
 		}
 	}
 	return changes
