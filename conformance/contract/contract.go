@@ -53,6 +53,22 @@ type Validator struct {
 type Match struct {
 	Route      *routers.Route
 	PathParams map[string]string
+	// query is the request's query as url.ParseQuery reads it, once Query asks, and queryOf the
+	// raw query it was read from.
+	query   url.Values
+	queryOf string
+}
+
+// Query returns the values of the query parameter name of r (the request routed to m) as
+// url.ParseQuery reads them; nil when it is absent. The query is parsed once per match: the
+// parameters' validation and a server's lookups each asked it again. The slice is shared: read it
+// only. A Match is one request's, read by one goroutine.
+func (m *Match) Query(r *http.Request, name string) []string {
+	if m.query == nil || m.queryOf != r.URL.RawQuery {
+		m.query, _ = url.ParseQuery(r.URL.RawQuery)
+		m.queryOf = r.URL.RawQuery
+	}
+	return m.query[name]
 }
 
 // OperationID is the operationId of the matched operation.

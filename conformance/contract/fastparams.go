@@ -24,7 +24,7 @@ func paramsSurelyValid(m *Match, r *http.Request, doc *openapi3.T) bool {
 		return false
 	}
 	check := func(p *openapi3.Parameter) bool {
-		return paramSurelyValid(p, m.PathParams, r.URL.RawQuery, r.Header)
+		return paramSurelyValid(p, m, r)
 	}
 	for _, ref := range m.Route.PathItem.Parameters {
 		p := ref.Value
@@ -64,7 +64,7 @@ func securityDeclared(doc *openapi3.T, op *openapi3.Operation) bool {
 	return true
 }
 
-func paramSurelyValid(p *openapi3.Parameter, path map[string]string, query string, header http.Header) bool {
+func paramSurelyValid(p *openapi3.Parameter, m *Match, r *http.Request) bool {
 	if p.Content != nil || p.AllowEmptyValue {
 		return false
 	}
@@ -78,13 +78,13 @@ func paramSurelyValid(p *openapi3.Parameter, path map[string]string, query strin
 	f := factsOf(s)
 	switch p.In {
 	case openapi3.ParameterInPath:
-		raw, ok := path[p.Name]
+		raw, ok := m.PathParams[p.Name]
 		if p.Style != "" && p.Style != openapi3.SerializationSimple || !ok || raw == "" {
 			return false
 		}
 		return (f.simple || f.intEnum) && scalarSurelyValid(s, raw)
 	case openapi3.ParameterInHeader:
-		vs := header.Values(p.Name)
+		vs := r.Header.Values(p.Name)
 		if p.Style != "" && p.Style != openapi3.SerializationSimple || len(vs) > 1 || len(vs) == 1 && vs[0] == "" {
 			return false
 		}
@@ -96,23 +96,23 @@ func paramSurelyValid(p *openapi3.Parameter, path map[string]string, query strin
 		if p.Style != "" && p.Style != openapi3.SerializationForm {
 			return false
 		}
-		return querySurelyValid(p, s, f, query)
+		return querySurelyValid(p, s, f, m, r)
 	}
 	return false
 }
 
-func querySurelyValid(p *openapi3.Parameter, s *openapi3.Schema, f *schemaFacts, rawQuery string) bool {
+func querySurelyValid(p *openapi3.Parameter, s *openapi3.Schema, f *schemaFacts, m *Match, r *http.Request) bool {
 	explode := p.Explode == nil || *p.Explode // form style explodes by default
 	switch {
 	case f.simple || f.intEnum:
-		vs := QueryValues(rawQuery, p.Name)
+		vs := m.Query(r, p.Name)
 		if len(vs) == 0 {
 			return !p.Required
 		}
 		return len(vs) == 1 && vs[0] != "" && scalarSurelyValid(s, vs[0])
 	case f.shape == shapeArray:
 		items := s.Items.Value
-		vs := QueryValues(rawQuery, p.Name)
+		vs := m.Query(r, p.Name)
 		if len(vs) == 0 {
 			return !p.Required
 		}
@@ -136,7 +136,7 @@ func querySurelyValid(p *openapi3.Parameter, s *openapi3.Schema, f *schemaFacts,
 		// pair does not read (kin-openapi reads what does; let it say what that is) or a name or
 		// value holds the separator its object decoding splits on.
 		ok := true
-		queryPairs(rawQuery, func(_, name, value string, err error) bool {
+		queryPairs(r.URL.RawQuery, func(_, name, value string, err error) bool {
 			ok = err == nil && !strings.Contains(name, kinDelimiter) && !strings.Contains(value, kinDelimiter)
 			return ok
 		})

@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"slices"
@@ -18,6 +19,22 @@ func TestQueryValuesIsParseQuery(t *testing.T) {
 				t.Errorf("QueryValues(%q, %q) = %q; ParseQuery %q", raw, name, got, want)
 			}
 		}
+	}
+}
+
+// A match's Query reads its request's query once, and again for a request with another query.
+func TestMatchQueryFollowsTheRequest(t *testing.T) {
+	m := &Match{}
+	r := httptest.NewRequest("GET", "/?a=1&a=2&b=%zz&c=3", nil)
+	if got := m.Query(r, "a"); !slices.Equal(got, []string{"1", "2"}) {
+		t.Errorf("a: %q", got)
+	}
+	if got := m.Query(r, "b"); got != nil {
+		t.Errorf("b, which does not decode: %q", got)
+	}
+	r2 := httptest.NewRequest("GET", "/?a=9", nil)
+	if got := m.Query(r2, "a"); !slices.Equal(got, []string{"9"}) {
+		t.Errorf("a of another request: %q", got)
 	}
 }
 

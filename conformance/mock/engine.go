@@ -626,20 +626,15 @@ func (e *Engine) read(w http.ResponseWriter, r *http.Request, m *contract.Match,
 func (e *Engine) recordKey(r *http.Request, m *contract.Match, op *specs.MockUpdate) string {
 	key, in := m.PathParams[op.Param], openapi3.ParameterInPath
 	if m.Route.Operation.Parameters.GetByInAndName(in, op.Param) == nil {
-		key, in = firstQueryValue(r, op.Param), openapi3.ParameterInQuery
+		key, in = "", openapi3.ParameterInQuery
+		if vs := m.Query(r, op.Param); len(vs) > 0 {
+			key = vs[0]
+		}
 	}
 	if p := m.Route.Operation.Parameters.GetByInAndName(in, op.Param); p != nil && p.Schema != nil {
 		key = keyOf(canonical(p.Schema.Value, key))
 	}
 	return key
-}
-
-// firstQueryValue is the first value of the query parameter name, "" when there is none.
-func firstQueryValue(r *http.Request, name string) string {
-	if vs := contract.QueryValues(r.URL.RawQuery, name); len(vs) > 0 {
-		return vs[0]
-	}
-	return ""
 }
 
 // requestSchema is the schema of the operation's body in the request's media type.

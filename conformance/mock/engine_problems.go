@@ -170,7 +170,7 @@ func (e *Engine) repeatedQuery(r *http.Request, m *contract.Match) []Problem {
 	var ps []Problem
 	for _, ref := range m.Route.Operation.Parameters {
 		p := ref.Value
-		if p == nil || p.In != openapi3.ParameterInQuery || len(contract.QueryValues(r.URL.RawQuery, p.Name)) < 2 {
+		if p == nil || p.In != openapi3.ParameterInQuery || len(m.Query(r, p.Name)) < 2 {
 			continue
 		}
 		if p.Schema != nil && p.Schema.Value != nil && p.Schema.Value.Type.Is(openapi3.TypeArray) && exploded(p) {
