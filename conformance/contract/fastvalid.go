@@ -68,7 +68,7 @@ func surelyValidAs(s *openapi3.Schema, f *schemaFacts, v any) bool {
 
 // schemaFacts are what surelyValid and surelyValidTree know of a schema, found once.
 type schemaFacts struct {
-	simple bool // simpleScalar
+	simple bool // isSimpleScalar
 	shape  shape
 	// pattern is s's pattern compiled as kin-openapi compiles it, for a simple string schema.
 	pattern stringMatcher
@@ -133,10 +133,8 @@ func factsOf(s *openapi3.Schema) *schemaFacts {
 	return v.(*schemaFacts)
 }
 
-// simpleScalar reports whether s constrains a value only by type, nullability, enum, format and
-// string length.
-func simpleScalar(s *openapi3.Schema) bool { return factsOf(s).simple }
-
+// isSimpleScalar reports whether s constrains a value only by type, nullability, enum, format,
+// string length and a pattern Go's regexp reads as it is.
 func isSimpleScalar(s *openapi3.Schema) bool {
 	t := s.Type.Slice()
 	simple := len(t) == 1 && (t[0] == openapi3.TypeString || t[0] == openapi3.TypeBoolean || t[0] == openapi3.TypeInteger) &&
