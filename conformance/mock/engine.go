@@ -626,15 +626,20 @@ func (e *Engine) read(w http.ResponseWriter, r *http.Request, m *contract.Match,
 func (e *Engine) recordKey(r *http.Request, m *contract.Match, op *specs.MockUpdate) string {
 	key, in := m.PathParams[op.Param], openapi3.ParameterInPath
 	if m.Route.Operation.Parameters.GetByInAndName(in, op.Param) == nil {
-		key, in = "", openapi3.ParameterInQuery
-		if vs := m.Query(r, op.Param); len(vs) > 0 {
-			key = vs[0]
-		}
+		key, in = firstOf(m.Query(r, op.Param)), openapi3.ParameterInQuery
 	}
 	if p := m.Route.Operation.Parameters.GetByInAndName(in, op.Param); p != nil && p.Schema != nil {
 		key = keyOf(canonical(p.Schema.Value, key))
 	}
 	return key
+}
+
+// firstOf is the first of vs, "" when there is none.
+func firstOf(vs []string) string {
+	if len(vs) == 0 {
+		return ""
+	}
+	return vs[0]
 }
 
 // requestSchema is the schema of the operation's body in the request's media type.
