@@ -1,9 +1,11 @@
 package mock
 
 import (
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -60,8 +62,11 @@ func readParams(r *http.Request, body []byte, read contract.Body, file string, f
 			form, bodyErr = url.ParseQuery(string(body))
 		}
 		query, queryErr := url.ParseQuery(r.URL.RawQuery)
+		if read.Form != nil && len(query) > 0 {
+			form = maps.Clone(form) // the pipeline's pairs stay as it read them, for a second reading
+		}
 		for name, vs := range query {
-			form[name] = append(form[name], vs...)
+			form[name] = append(slices.Clip(form[name]), vs...)
 		}
 		p.Unreadable = bodyErr != nil || queryErr != nil || len(body) > maxFormBytes
 		p.Values = form

@@ -27,6 +27,11 @@ func TestCallParamsUseThePipelinesForm(t *testing.T) {
 		if got, want := call.Params("", 0), ReadParams(r, []byte(c.body), "", 0); !reflect.DeepEqual(got, want) {
 			t.Errorf("%q: from the pipeline's form %+v; read again %+v", c.body, got, want)
 		}
+		// Reading them again gives the same, and leaves the pipeline's pairs as it read them.
+		first, again := call.Params("", 0), call.Params("", 0)
+		if want, _ := url.ParseQuery(c.body); !reflect.DeepEqual(first, again) || err == nil && !reflect.DeepEqual(form, want) {
+			t.Errorf("%q?%s: read twice %v, then %v; the pipeline's form is now %v", c.body, c.query, first.Values, again.Values, form)
+		}
 	}
 	r := httptest.NewRequest(http.MethodPost, "/contacts/5", strings.NewReader("b=2"))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
