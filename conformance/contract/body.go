@@ -41,9 +41,7 @@ type Body struct {
 func (b Body) Position(ptr []string) (line, col int, ok bool) {
 	n := b.root
 	if n == nil && b.xml != nil {
-		if n, ok = parseXMLFast(b.xml, nil); !ok {
-			n, _ = ParseXML(bytes.NewReader(b.xml))
-		}
+		n, _ = readTree(b.xml, false, nil)
 	}
 	if n == nil {
 		return 0, 0, false
@@ -127,23 +125,28 @@ func isXMLMediaType(mt string) bool {
 // decodeXML is XMLDecoder keeping the parsed document. A whole body (not cut at a cap) is parsed
 // by parseXMLFast when it can, its element names taken from names where they are there.
 func decodeXML(body []byte, truncated bool, schema *openapi3.SchemaRef, names map[string]string) (any, *element, error) {
-	root, ok := (*element)(nil), false
-	if !truncated {
-		root, ok = parseXMLFast(body, names)
-	}
-	if !ok {
-		var src io.Reader = bytes.NewReader(body)
-		if truncated {
-			src = &cutReader{r: bytes.NewReader(body)}
-		}
-		var err error
-		if root, err = ParseXML(src); err != nil {
-			return nil, nil, err
-		}
+	root, err := readTree(body, truncated, names)
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := checkDictionaries(root); err != nil {
 		return nil, root, err
 	}
 	v, err := FromXML(root, schema)
 	return v, root, err
+}
+
+// readTree parses an XML body into its element tree: parseXMLFast where it can, else ParseXML,
+// whose errors are the reference. A body cut at a server's cap (truncated) ends unexpectedly.
+func readTree(body []byte, truncated bool, names map[string]string) (*element, error) {
+	if !truncated {
+		if root, ok := parseXMLFast(body, names); ok {
+			return root, nil
+		}
+	}
+	var src io.Reader = bytes.NewReader(body)
+	if truncated {
+		src = &cutReader{r: bytes.NewReader(body)}
+	}
+	return ParseXML(src)
 }

@@ -361,27 +361,20 @@ func (v *Validator) validateResponseKin(ctx context.Context, m *Match, r *http.R
 // where its per-call set-up dominated. TestResponseSurelyValidNeverOverrules holds it to
 // kin-openapi.
 func responseSurelyValid(m *Match, status int, header http.Header, body []byte) bool {
-	op := m.Route.Operation
-	if m.Route.Spec.IsOpenAPI31OrLater() || op.Responses == nil {
+	resp := declaredResponse(m.Route.Operation, status)
+	if m.Route.Spec.IsOpenAPI31OrLater() || resp == nil {
 		return false
 	}
-	ref := op.Responses.Status(status)
-	if ref == nil {
-		ref = op.Responses.Default()
-	}
-	if ref == nil || ref.Value == nil {
-		return false
-	}
-	for name := range ref.Value.Headers {
+	for name := range resp.Headers {
 		if name != "Content-Type" { // as kin-openapi skips it
 			return false
 		}
 	}
-	if len(ref.Value.Content) == 0 {
+	if len(resp.Content) == 0 {
 		return true // kin-openapi reads no body where the answer declares none (iovox's 204)
 	}
 	ct := header.Get("Content-Type")
-	media := ref.Value.Content.Get(ct)
+	media := resp.Content.Get(ct)
 	if media == nil || media.Schema == nil || media.Schema.Value == nil {
 		return false
 	}
@@ -398,17 +391,29 @@ func responseSurelyValid(m *Match, status int, header http.Header, body []byte) 
 // answer), and the Content-Type one of its media types when it declares any. For servers that
 // render bodies from the response schema and keep their data valid against it.
 func (v *Validator) ValidateStatus(_ context.Context, m *Match, _ *http.Request, status int, header http.Header, _ []byte) error {
-	ref := m.Route.Operation.Responses.Status(status)
-	if ref == nil {
-		ref = m.Route.Operation.Responses.Default()
-	}
-	if ref == nil || ref.Value == nil {
+	resp := declaredResponse(m.Route.Operation, status)
+	if resp == nil {
 		return fmt.Errorf("status %d is not declared by %s", status, m.OperationID())
 	}
-	if len(ref.Value.Content) > 0 && ref.Value.Content.Get(header.Get("Content-Type")) == nil {
+	if len(resp.Content) > 0 && resp.Content.Get(header.Get("Content-Type")) == nil {
 		return fmt.Errorf("status %d: Content-Type %q is not declared by %s", status, header.Get("Content-Type"), m.OperationID())
 	}
 	return nil
+}
+
+// declaredResponse is op's answer for status, else its default one; nil when it declares neither.
+func declaredResponse(op *openapi3.Operation, status int) *openapi3.Response {
+	if op.Responses == nil {
+		return nil
+	}
+	ref := op.Responses.Status(status)
+	if ref == nil {
+		ref = op.Responses.Default()
+	}
+	if ref == nil {
+		return nil
+	}
+	return ref.Value
 }
 
 // ErrValidatorPanic is returned (wrapped) when kin-openapi panicked on an exchange: the exchange is

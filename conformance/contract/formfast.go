@@ -72,8 +72,7 @@ func formFieldsOf(s *openapi3.Schema) []formField {
 		}
 		for name, ref := range s.Properties {
 			p := ref.Value
-			if p == nil || len(p.AllOf)+len(p.AnyOf)+len(p.OneOf) > 0 || p.Not != nil || len(p.Type.Slice()) != 1 ||
-				!p.Type.Is(openapi3.TypeString) && !p.Type.Is(openapi3.TypeInteger) && !p.Type.Is(openapi3.TypeBoolean) {
+			if !primitiveField(p) {
 				return false
 			}
 			if prev, ok := seen[name]; ok {
@@ -96,6 +95,13 @@ func formFieldsOf(s *openapi3.Schema) []formField {
 	}
 	formFields.Store(s, stored)
 	return fields
+}
+
+// primitiveField reports whether p is a field of one primitive type that primitive reads (string,
+// integer or boolean) without composition: what the fast form readers take.
+func primitiveField(p *openapi3.Schema) bool {
+	return p != nil && len(p.AllOf)+len(p.AnyOf)+len(p.OneOf) == 0 && p.Not == nil && len(p.Type.Slice()) == 1 &&
+		(p.Type.Is(openapi3.TypeString) || p.Type.Is(openapi3.TypeInteger) || p.Type.Is(openapi3.TypeBoolean))
 }
 
 // primitive reads raw as kin-openapi's decoding of parameters and form fields reads a value of

@@ -221,8 +221,7 @@ func partFieldsOf(s *openapi3.Schema) map[string]*openapi3.Schema {
 		}
 		for name, ref := range m.Properties {
 			p := ref.Value
-			if p == nil || len(p.AllOf)+len(p.AnyOf)+len(p.OneOf) > 0 || p.Not != nil || len(p.Type.Slice()) != 1 ||
-				!p.Type.Is(openapi3.TypeString) && !p.Type.Is(openapi3.TypeInteger) && !p.Type.Is(openapi3.TypeBoolean) {
+			if !primitiveField(p) {
 				plain = false
 			}
 			if prev, ok := fields[name]; ok && prev != p {

@@ -19,7 +19,7 @@ func TestPropertyCacheLetsDocumentsGo(t *testing.T) {
 	}
 	entries := func() int {
 		n := 0
-		propertyCache.Range(func(any, any) bool { n++; return true })
+		propertyCache.m.Range(func(any, any) bool { n++; return true })
 		return n
 	}
 	before := entries()

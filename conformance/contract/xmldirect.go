@@ -2,9 +2,6 @@ package contract
 
 import (
 	"bytes"
-	"runtime"
-	"sync"
-	"weak"
 
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -217,21 +214,11 @@ type xmlProp struct {
 	schema, items *openapi3.Schema
 }
 
-var xmlObjects sync.Map // weak.Pointer[openapi3.Schema] -> *xmlObject (nil for a schema decodeXMLDirect leaves to the tree)
+var xmlObjects schemaCache[*xmlObject] // nil for a schema decodeXMLDirect leaves to the tree
 
 // xmlObjectOf is s's xmlObject, when every property is an element (no attribute, no text) with
 // its own XML name, of a scalar or object schema or an unwrapped array of them; nil otherwise.
-func xmlObjectOf(s *openapi3.Schema) *xmlObject {
-	key := weak.Make(s)
-	if v, ok := xmlObjects.Load(key); ok {
-		return v.(*xmlObject)
-	}
-	obj := buildXMLObject(s)
-	if _, loaded := xmlObjects.LoadOrStore(key, obj); !loaded {
-		runtime.AddCleanup(s, func(k weak.Pointer[openapi3.Schema]) { xmlObjects.Delete(k) }, key)
-	}
-	return obj
-}
+func xmlObjectOf(s *openapi3.Schema) *xmlObject { return xmlObjects.get(s, buildXMLObject) }
 
 func buildXMLObject(s *openapi3.Schema) *xmlObject {
 	props := cachedProperties(s)
