@@ -49,11 +49,17 @@ var classRunPatterns = []string{
 	`^[a-z]*$`, `^[a-z]+$`, `^[a-z]?$`, `^[0-9]{2,4}$`, `^[0-9]{3}$`, `^[0-9]{2,}$`, `^[^x]*$`, `(?i)^[a-z]*$`,
 	`^[A-Za-zé]*$`, `^[\p{L}]+$`, `^[\s\S]*$`, `^[a-z]*`, `[a-z]*$`, `^[a-z]*$|x`, `(?m)^[a-z]*$`, `^a*$`, `^(?:[a-z])*$`,
 	`^[a-z]*?$`, `^\d+$`, `^[^\x{FFFD}]*$`, `^[\x{FFFD}]*$`,
+	// Sequences of runs, and optional ones; the last three are not taken (a run before the last
+	// that varies in length, a group inside, an optional run inside the group).
+	`^([1-9][0-9]{6,14})?$`, `^[1-9][0-9]{2,3}$`, `^(?:[a-z]{2}[0-9])?$`, `^([a-z])?$`, `^[a-z][0-9]*$`, `^[é][a-z]{2}[0-9]+$`,
+	`^[a-z]{1,2}[0-9]$`, `^([a-z])[0-9]$`, `^([a-z]*)?$`,
 }
 
 var classRunInputs = []string{
 	"", "a", "abc", "ABC", "aBc", "12", "123", "1234", "12345", "x", "ax", "é", "ée", "ÉE", "a\n", "\na", "\xff", "a\xffb",
 	"\xef\xbf\xbd", "日本", "Ӓ", "ǅ", "K", "ſ", strings.Repeat("a", 300), "a b", "\x00", "\u2028",
+	"447772412312", "0447772412312", "123456", "1234567", "123456789012345", "1234567890123456", "12a4567",
+	"ab1", "ab12", "a1", "a", "éab1", "éab", "1\xff",
 }
 
 // TestClassRunIsRegexp: a pattern compileClassRun takes matches what regexp matches, and the
@@ -77,9 +83,15 @@ func TestClassRunIsRegexp(t *testing.T) {
 	if taken < 10 {
 		t.Errorf("compileClassRun took %d patterns", taken)
 	}
+	// The specs' anchored patterns (letters-only names, phone numbers) are all runs of classes.
 	for _, pattern := range specPatterns(t) {
-		if strings.HasPrefix(pattern, "^[A-Za-z") && compileClassRun(pattern) == nil {
-			t.Errorf("the letters-only pattern %.40q… is left to regexp", pattern)
+		if strings.HasPrefix(pattern, "^") && compileClassRun(pattern) == nil {
+			t.Errorf("the pattern %.40q… is left to regexp", pattern)
+		}
+	}
+	for _, pattern := range []string{`^[a-z]{1,2}[0-9]$`, `^([a-z])[0-9]$`, `^([a-z]*)?$`, `^[a-z]*|x$`} {
+		if compileClassRun(pattern) != nil {
+			t.Errorf("%q is taken: only sequences whose runs before the last have a fixed length split one way", pattern)
 		}
 	}
 }
