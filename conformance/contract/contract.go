@@ -53,22 +53,35 @@ type Validator struct {
 type Match struct {
 	Route      *routers.Route
 	PathParams map[string]string
-	// query is the request's query as url.ParseQuery reads it, once Query asks, and queryOf the
-	// raw query it was read from.
-	query   url.Values
+	// query is the request's query as url.ParseQuery reads it (name, value pairs in order),
+	// once Query asks, and queryOf the raw query it was read from.
+	query   [][2]string
 	queryOf string
+	parsed  bool
 }
 
 // Query returns the values of the query parameter name of r (the request routed to m) as
-// url.ParseQuery reads them; nil when it is absent. The query is parsed once per match: the
-// parameters' validation and a server's lookups each asked it again. The slice is shared: read it
-// only. A Match is one request's, read by one goroutine.
+// url.ParseQuery reads them; nil when it is absent. The query is split and unescaped once per
+// match: the parameters' validation and a server's lookups each asked it again. It is kept as
+// pairs rather than url.Values: a query holds a few parameters, and the map was most of what
+// reading them cost. A Match is one request's, read by one goroutine.
 func (m *Match) Query(r *http.Request, name string) []string {
-	if m.query == nil || m.queryOf != r.URL.RawQuery {
-		m.query, _ = url.ParseQuery(r.URL.RawQuery)
-		m.queryOf = r.URL.RawQuery
+	if !m.parsed || m.queryOf != r.URL.RawQuery {
+		m.query, m.queryOf, m.parsed = m.query[:0], r.URL.RawQuery, true
+		queryPairs(r.URL.RawQuery, func(_, k, v string, err error) bool {
+			if err == nil {
+				m.query = append(m.query, [2]string{k, v})
+			}
+			return true
+		})
 	}
-	return m.query[name]
+	var out []string
+	for _, p := range m.query {
+		if p[0] == name {
+			out = append(out, p[1])
+		}
+	}
+	return out
 }
 
 // OperationID is the operationId of the matched operation.

@@ -1,6 +1,7 @@
 package contract
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"reflect"
@@ -40,10 +41,16 @@ func TestMatchQueryFollowsTheRequest(t *testing.T) {
 
 func FuzzQueryValues(f *testing.F) {
 	f.Add("a=1&a=2&b=%41", "a")
+	f.Add("", "")
+	f.Add("=1&a", "")
 	f.Fuzz(func(t *testing.T, raw, name string) {
 		q, _ := url.ParseQuery(raw)
 		if got, want := QueryValues(raw, name), q[name]; !slices.Equal(got, want) {
 			t.Fatalf("QueryValues(%q, %q) = %q; ParseQuery %q", raw, name, got, want)
+		}
+		r := &http.Request{URL: &url.URL{RawQuery: raw}}
+		if got, want := (&Match{}).Query(r, name), q[name]; !slices.Equal(got, want) {
+			t.Fatalf("Match.Query(%q, %q) = %q; ParseQuery %q", raw, name, got, want)
 		}
 	})
 }
