@@ -842,7 +842,8 @@ func canonical(s *openapi3.Schema, v any) any {
 	return v
 }
 
-// keyOf is the text of a record key.
+// keyOf is the text of a record key (or of a flag): fmt.Sprint's, without its cost for strings and
+// integers.
 func keyOf(v any) string {
 	switch x := v.(type) {
 	case string:

@@ -3,7 +3,6 @@ package mock
 import (
 	"cmp"
 	"encoding/json"
-	"fmt"
 	"maps"
 	"math"
 	"net/http"
@@ -47,7 +46,7 @@ func (e *Engine) judgeBatch(m *contract.Match, op *specs.MockBatch, value any) (
 	coll := e.conf.Collections[op.Collection]
 	records := e.cur.data[op.Collection]
 	b := &Batch{Operation: m.OperationID(), Body: body, Total: len(items), Records: records, Extra: e.cur.extra, record: e.record, e: e, coll: op.Collection}
-	replace := op.Lists == nil || fmt.Sprint(body[op.Lists.Flag]) == op.Lists.Replace
+	replace := op.Lists == nil || keyOf(body[op.Lists.Flag]) == op.Lists.Replace
 	var ps []Problem
 	positioned := func(p Problem, item int) Problem {
 		if p.Item == 0 {

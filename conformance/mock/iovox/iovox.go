@@ -191,17 +191,19 @@ func (a *adapter) batch(b *mock.Batch) []mock.Problem {
 	for _, u := range b.Items {
 		inBatch[u.Key] = true
 	}
-	// kept: a contact the batch leaves alone has k; only the contacts of k's name can (the index).
-	kept := func(k combination) bool {
-		return slices.ContainsFunc(b.Find(displayName, k.name), func(key string) bool {
-			return !inBatch[key] && slices.Contains(a.combinations(b.Records[key]), k)
-		})
-	}
 	owner := map[combination]int{}
 	for i, u := range b.Items {
-		exists := false
-		for _, k := range a.combinations(u.Next) {
-			exists = exists || kept(k)
+		exists, combinations := false, a.combinations(u.Next)
+		// exists: a contact the batch leaves alone holds one of u's pairs; only the contacts of
+		// u's display name can, found once (the index).
+		var named []string
+		if len(combinations) > 0 {
+			named = b.Find(displayName, combinations[0].name)
+		}
+		for _, k := range combinations {
+			exists = exists || slices.ContainsFunc(named, func(key string) bool {
+				return !inBatch[key] && slices.Contains(a.combinations(b.Records[key]), k)
+			})
 			if prev, ok := owner[k]; ok && prev != i {
 				ps = append(ps, at(ruleDuplicated, 0))
 			}
