@@ -3,7 +3,6 @@ package mock
 import (
 	"cmp"
 	"encoding/json"
-	"maps"
 	"math"
 	"net/http"
 	"reflect"
@@ -64,11 +63,12 @@ func (e *Engine) judgeBatch(m *contract.Match, op *specs.MockBatch, value any) (
 		if !ok {
 			continue // the schema's failure says so
 		}
-		u := &Update{Operation: b.Operation, Item: i + 1, Total: len(items), Sent: sent, Changes: e.batchChanges(op, coll, sent)}
+		u := &Update{Operation: b.Operation, Item: i + 1, Total: len(items), Sent: sent}
 		u.Key = e.itemKey(coll, sent[coll.Key])
 		if u.Key != "" {
 			u.Stored = records[u.Key]
 		}
+		u.Changes = e.batchChanges(op, coll, sent, len(u.Stored))
 		if e.adapter.Item != nil {
 			for _, p := range e.adapter.Item(u) {
 				ps = append(ps, positioned(p, u.Item))
@@ -126,10 +126,11 @@ func (e *Engine) itemKey(coll specs.MockCollection, v any) string {
 }
 
 // batchChanges are the properties an item sends that its record stores, by the record's names:
-// an alias (x-mock-alias) as the property it stands for, which wins when both are sent.
-func (e *Engine) batchChanges(op *specs.MockBatch, coll specs.MockCollection, sent map[string]any) map[string]any {
+// an alias (x-mock-alias) as the property it stands for, which wins when both are sent. The map
+// has room for the record (stored properties), which merge makes of it.
+func (e *Engine) batchChanges(op *specs.MockBatch, coll specs.MockCollection, sent map[string]any, storedLen int) map[string]any {
 	s := e.schema(coll.Schema)
-	changes := make(map[string]any, len(sent))
+	changes := make(map[string]any, max(len(sent), storedLen))
 	// Aliases in their sorted order, so that of two aliases sent for one property the same one
 	// wins every time; the property itself, sent, wins over both.
 	for _, name := range e.aliases[op.Collection] {
@@ -149,13 +150,16 @@ func (e *Engine) batchChanges(op *specs.MockBatch, coll specs.MockCollection, se
 
 // merge is the record u leaves: u.Changes applied to u.Stored as the batch says (an empty value
 // clears under EmptyClears; an array is merged unless the flag asks to replace it, never holding
-// a value twice), keyed by u.NewKey; and the properties sent empty that it no longer has.
+// a value twice), keyed by u.NewKey; and the properties sent empty that it no longer has. The
+// record is made in u.Changes' map, which u no longer holds.
 func (e *Engine) merge(op *specs.MockBatch, coll specs.MockCollection, u *Update, replace bool) (map[string]any, []string) {
 	s := e.schema(coll.Schema)
-	next := maps.Clone(u.Stored)
+	next := u.Changes
+	u.Changes = nil
 	var sentEmpty []string
-	// Each change sets its own property: their order does not matter (cleared is sorted below).
-	for name, v := range u.Changes {
+	// Each change sets or deletes its own property, which the loop has read: their order does
+	// not matter (cleared is sorted below).
+	for name, v := range next {
 		list, isList := v.([]any)
 		if isList && unwrapAllOf(s.Properties[name].Value).Type.Is(openapi3.TypeArray) {
 			if op.EmptyClears && slices.Contains(list, any("")) {
@@ -168,7 +172,7 @@ func (e *Engine) merge(op *specs.MockBatch, coll specs.MockCollection, u *Update
 			case replace:
 				next[name] = distinct(nil, list)
 			default:
-				old, _ := next[name].([]any)
+				old, _ := u.Stored[name].([]any)
 				next[name] = distinct(old, list)
 			}
 			continue
@@ -176,9 +180,13 @@ func (e *Engine) merge(op *specs.MockBatch, coll specs.MockCollection, u *Update
 		if op.EmptyClears && v == "" {
 			delete(next, name)
 			sentEmpty = append(sentEmpty, name)
-			continue
 		}
-		next[name] = v
+	}
+	// What the item leaves alone stays as stored.
+	for name, v := range u.Stored {
+		if _, changed := next[name]; !changed && !slices.Contains(sentEmpty, name) {
+			next[name] = v
+		}
 	}
 	next[coll.Key] = canonical(s.Properties[coll.Key].Value, u.NewKey)
 	var cleared []string
