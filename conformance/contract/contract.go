@@ -846,6 +846,13 @@ func plainObject(s *openapi3.Schema) bool {
 	if v, ok := plainObjects.Load(s); ok {
 		return v.(bool)
 	}
+	plain := isPlainObject(s)
+	plainObjects.Store(s, plain)
+	return plain
+}
+
+// isPlainObject is plainObject without its cache.
+func isPlainObject(s *openapi3.Schema) bool {
 	plain := s.Type.Is(openapi3.TypeObject) && len(s.AllOf)+len(s.AnyOf)+len(s.OneOf) == 0 && s.Not == nil &&
 		len(s.Enum) == 0 && s.MinProps == 0 && s.MaxProps == nil && s.Discriminator == nil &&
 		(s.AdditionalProperties.Has == nil || *s.AdditionalProperties.Has) && s.AdditionalProperties.Schema == nil
@@ -854,7 +861,6 @@ func plainObject(s *openapi3.Schema) bool {
 			plain = false
 		}
 	}
-	plainObjects.Store(s, plain)
 	return plain
 }
 

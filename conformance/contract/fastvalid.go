@@ -81,6 +81,9 @@ type schemaFacts struct {
 	// properties by name, an array's items or a wrapper's member (child).
 	props map[string]*part
 	child *part
+	// anyExtra: an object whose additionalProperties schema says nothing ({}), which kin-openapi
+	// reads as any value but null (Which50's Values).
+	anyExtra bool
 }
 
 // part is a schema surelyValidTree descends to.
@@ -104,7 +107,7 @@ func factsOf(s *openapi3.Schema) *schemaFacts {
 	if v, ok := facts.Load(s); ok {
 		return v.(*schemaFacts)
 	}
-	f := &schemaFacts{simple: isSimpleScalar(s), shape: shapeOfSchema(s)}
+	f := &schemaFacts{simple: isSimpleScalar(s), shape: shapeOfSchema(s), anyExtra: objectOfAnything(s)}
 	switch f.shape {
 	case shapeObject:
 		f.props = make(map[string]*part, len(s.Properties))
@@ -161,7 +164,7 @@ func isSimpleScalar(s *openapi3.Schema) bool {
 }
 
 // surelyValidTree is surelyValid for a value with structure: an object of a plain object schema
-// (see plainObject), an array whose schema says no more than its items and a least length, or a
+// (see plainObject; or objectOfAnything, its undeclared values not null), an array whose schema says no more than its items and a least length, or a
 // value of a schema that is one allOf member and notes, is taken apart and each part judged on its
 // own, which is what kin-openapi's visit of such a schema does; a scalar part is judged by
 // surelyValid, else by kin-openapi itself. So a valid contact list is judged without kin-openapi's
@@ -192,7 +195,8 @@ func surelyValidNode(s *openapi3.Schema, f *schemaFacts, v any, depth int) bool 
 			return false
 		}
 		for name, pv := range x {
-			if p := f.props[name]; p != nil && !surelyValidNode(p.s, p.facts(), pv, depth+1) {
+			p := f.props[name]
+			if p == nil && f.anyExtra && pv == nil || p != nil && !surelyValidNode(p.s, p.facts(), pv, depth+1) {
 				return false
 			}
 		}
@@ -240,9 +244,9 @@ func shapeOfSchema(s *openapi3.Schema) shape {
 	case len(s.AllOf) == 1 && s.AllOf[0].Value != nil && s.Type == nil:
 		c.AllOf = nil
 		sh = shapeWrapper
-	case s.Type.Is(openapi3.TypeObject) && len(s.Type.Slice()) == 1 && plainObject(s):
+	case s.Type.Is(openapi3.TypeObject) && len(s.Type.Slice()) == 1 && (plainObject(s) || objectOfAnything(s)):
 		c.Type, c.Properties, c.Required, c.Nullable = nil, nil, nil, false
-		if s.AdditionalProperties.Schema == nil && (s.AdditionalProperties.Has == nil || *s.AdditionalProperties.Has) {
+		if s.AdditionalProperties.Schema == nil && (s.AdditionalProperties.Has == nil || *s.AdditionalProperties.Has) || objectOfAnything(s) {
 			c.AdditionalProperties = openapi3.AdditionalProperties{}
 		}
 		sh = shapeObject
@@ -259,6 +263,19 @@ func shapeOfSchema(s *openapi3.Schema) shape {
 		sh = shapeOther
 	}
 	return sh
+}
+
+// objectOfAnything reports whether s is a plain object (plainObject) but for its
+// additionalProperties, a schema that says nothing of a value but notes.
+func objectOfAnything(s *openapi3.Schema) bool {
+	extra := s.AdditionalProperties
+	if extra.Schema == nil || extra.Schema.Value == nil || extra.Has != nil && !*extra.Has ||
+		!reflect.DeepEqual(withoutNotes(extra.Schema.Value), openapi3.Schema{}) {
+		return false
+	}
+	c := *s
+	c.AdditionalProperties = openapi3.AdditionalProperties{}
+	return isPlainObject(&c)
 }
 
 // enumNumber is an enum member that is a number, as float64 (how kin-openapi compares numbers).
