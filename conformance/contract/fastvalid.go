@@ -164,13 +164,13 @@ func isSimpleScalar(s *openapi3.Schema) bool {
 }
 
 // surelyValidTree is surelyValid for a value with structure: an object of a plain object schema
-// (see plainObject; or objectOfAnything, its undeclared values not null), an array whose schema says no more than its items and a least length, or a
-// value of a schema that is one allOf member and notes, is taken apart and each part judged on its
-// own, which is what kin-openapi's visit of such a schema does; a scalar part is judged by
-// surelyValid, else by kin-openapi itself. So a valid contact list is judged without kin-openapi's
-// object visit, which sorts the property names of every object on every call. false (anything
-// invalid, or a schema of another kind) sends the whole value to kin-openapi, whose errors stay the
-// reference.
+// (see plainObject; or objectOfAnything, its undeclared values not null), an array whose schema
+// says no more than its items and a least length, or a value of a schema that is one allOf member
+// and notes, is taken apart and each part judged on its own, which is what kin-openapi's visit of
+// such a schema does; a scalar part is judged by surelyValid, else by kin-openapi itself. So a
+// valid contact list is judged without kin-openapi's object visit, which sorts the property names
+// of every object on every call. false (anything invalid, or a schema of another kind) sends the
+// whole value to kin-openapi, whose errors stay the reference.
 func surelyValidTree(s *openapi3.Schema, v any, depth int) bool {
 	return surelyValidNode(s, factsOf(s), v, depth)
 }
