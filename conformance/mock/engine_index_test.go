@@ -13,10 +13,17 @@ import (
 // record has few entries (compared in a list) or many (in a set).
 func TestIndexReplaceMatchesRebuild(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
+	// Object values, shared between records and versions as stored versions share what they do
+	// not change; two are equal but not the same map.
+	objects := []map[string]any{{"Plan": "Basic"}, {"Plan": "Basic"}, {"Plan": "Pro"}}
 	record := func() map[string]any {
 		values := map[string]any{}
 		for range rng.IntN(40) {
-			values[fmt.Sprint("f", rng.IntN(30))] = fmt.Sprint(rng.IntN(3))
+			var v any = fmt.Sprint(rng.IntN(3))
+			if rng.IntN(4) == 0 {
+				v = objects[rng.IntN(len(objects))]
+			}
+			values[fmt.Sprint("f", rng.IntN(30))] = v
 		}
 		return map[string]any{"list": int64(rng.IntN(2)), "values": values} // int64, as records hold integers
 	}

@@ -251,7 +251,7 @@ func (ix *index) replaceMembers(id uint32, old, rec map[string]any) bool {
 	}
 	prefix := make([]any, 0, last+2)
 	for _, p := range ix.paths[:last] {
-		if !sameScalar(old[p], rec[p]) {
+		if !same(old[p], rec[p]) {
 			return false
 		}
 		prefix = append(prefix, rec[p])
@@ -259,24 +259,28 @@ func (ix *index) replaceMembers(id uint32, old, rec map[string]any) bool {
 	was, _ := old[obj].(map[string]any)
 	now, _ := rec[obj].(map[string]any)
 	for name, v := range was {
-		if w, ok := now[name]; !ok || !sameScalar(v, w) {
+		if w, ok := now[name]; !ok || !same(v, w) {
 			ix.remove(ix.hash(append(prefix, name, v)), id)
 		}
 	}
 	for name, w := range now {
-		if v, ok := was[name]; !ok || !sameScalar(v, w) {
+		if v, ok := was[name]; !ok || !same(v, w) {
 			ix.add(ix.hash(append(prefix, name, w)), id)
 		}
 	}
 	return true
 }
 
-// sameScalar reports whether a and b are the same scalar; a value of any other kind is never the
-// same (it is then taken as changed).
-func sameScalar(a, b any) bool {
-	switch a.(type) {
+// same reports whether a and b are the same scalar or the same object (one map: a new version
+// shares what it does not change, as Which50's custom values' nested objects); a value of any
+// other kind is never the same (it is then taken as changed).
+func same(a, b any) bool {
+	switch x := a.(type) {
 	case nil, string, bool, int64, float64, json.Number:
 		return a == b // comparable: a's dynamic type is
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		return ok && reflect.ValueOf(x).UnsafePointer() == reflect.ValueOf(y).UnsafePointer()
 	}
 	return false
 }
@@ -288,7 +292,7 @@ func (ix *index) unchanged(old, rec map[string]any) bool {
 	for _, p := range ix.paths {
 		obj, members := strings.CutSuffix(p, "/*")
 		if !members {
-			if !sameScalar(old[p], rec[p]) {
+			if !same(old[p], rec[p]) {
 				return false
 			}
 			continue
