@@ -46,28 +46,37 @@ func appendRecord(out []byte, s *openapi3.Schema, rec map[string]any) []byte {
 	return append(out, '}')
 }
 
-// appendValue appends a decoded JSON value as encoding/json would write it.
+// appendValue appends a decoded JSON value as encoding/json would write it; a part it would not
+// write (NaN, a channel) as null.
 func appendValue(out []byte, v any) []byte {
+	out, _ = appendJSON(out, v)
+	return out
+}
+
+// appendJSON is appendValue, and whether encoding/json writes every part of v.
+func appendJSON(out []byte, v any) ([]byte, bool) {
+	ok, partOK := true, true
 	switch x := v.(type) {
 	case nil:
-		return append(out, "null"...)
+		return append(out, "null"...), true
 	case bool:
-		return strconv.AppendBool(out, x)
+		return strconv.AppendBool(out, x), true
 	case string:
-		return appendString(out, x)
+		return appendString(out, x), true
 	case int64:
-		return strconv.AppendInt(out, x, 10)
+		return strconv.AppendInt(out, x, 10), true
 	case json.Number:
-		return append(out, x...)
+		return append(out, x...), true
 	case []any:
 		out = append(out, '[')
 		for i, item := range x {
 			if i > 0 {
 				out = append(out, ',')
 			}
-			out = appendValue(out, item)
+			out, partOK = appendJSON(out, item)
+			ok = ok && partOK
 		}
-		return append(out, ']')
+		return append(out, ']'), ok
 	case map[string]any:
 		out = append(out, '{')
 		var buf [32]string // most objects' names sort here without a heap allocation
@@ -82,15 +91,16 @@ func appendValue(out []byte, v any) []byte {
 			}
 			out = appendString(out, k)
 			out = append(out, ':')
-			out = appendValue(out, x[k])
+			out, partOK = appendJSON(out, x[k])
+			ok = ok && partOK
 		}
-		return append(out, '}')
+		return append(out, '}'), ok
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return append(out, "null"...)
+		return append(out, "null"...), false
 	}
-	return append(out, b...)
+	return append(out, b...), true
 }
 
 // appendString appends s as a JSON string: plain printable ASCII as is, anything else escaped by

@@ -121,6 +121,7 @@ func (e *Engine) writeValue(w http.ResponseWriter, r *http.Request, status int, 
 // writeAs answers v as media type mt.
 func (e *Engine) writeAs(w http.ResponseWriter, mt string, status int, s *openapi3.Schema, v any) {
 	var body []byte
+	var ok bool
 	if isXML(mt) && s != nil {
 		var err error
 		if body, err = contract.ToXML(s, v); err != nil {
@@ -130,10 +131,13 @@ func (e *Engine) writeAs(w http.ResponseWriter, mt string, status int, s *openap
 			w.WriteHeader(http.StatusInternalServerError)
 			return
 		}
-	} else {
+	} else if body, ok = appendJSON(nil, v); !ok || bytes.Contains(body, []byte(`\u00`)) {
+		// Marshal's escapes of <, > and & (or of a control character, or a false alarm): the
+		// answer is encoded without HTML escaping, so a message quoting a URI keeps its & as sent.
+		// A value encoding/json does not write is the encoder's to refuse.
 		var buf bytes.Buffer
 		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false) // a message quoting a URI keeps its & as sent
+		enc.SetEscapeHTML(false)
 		if err := enc.Encode(v); err != nil {
 			e.logger.Error("answer does not encode as JSON", "error", err)
 			w.WriteHeader(http.StatusInternalServerError)
