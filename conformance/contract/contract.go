@@ -730,13 +730,14 @@ func decodeBody(in *lazyInput, rb *openapi3.RequestBody, header http.Header, ct 
 	}
 	var b Body
 	var err error
+	surely := false // the decoder found the value surely valid: visitBody would find nothing
 	switch {
 	case opts.StrictJSON && (mt == "application/json" || strings.HasSuffix(mt, "+json")):
 		b.Value, err = decodeStrictJSON(body, opts.names) // a cut body is malformed whatever this says (the engine adds it)
 	case isXMLMediaType(mt):
 		var direct bool
 		if !opts.Truncated {
-			if b.Value, direct = decodeXMLDirect(body, media.Schema, opts.names); direct {
+			if b.Value, direct, surely = decodeXMLDirect(body, media.Schema, opts.names); direct {
 				b.xml = body
 			}
 		}
@@ -780,7 +781,10 @@ func decodeBody(in *lazyInput, rb *openapi3.RequestBody, header http.Header, ct 
 		b.Value = foldNames(media.Schema.Value, b.Value)
 	}
 	b.Decoded = true
-	errs := visitBody(media.Schema.Value, b.Value)
+	var errs openapi3.MultiError
+	if !surely {
+		errs = visitBody(media.Schema.Value, b.Value)
+	}
 	errs = append(errs, inexactIntegers(media.Schema.Value, b.Value)...)
 	if len(errs) > 0 {
 		return b, fail("doesn't match schema", errs)

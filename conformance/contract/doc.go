@@ -26,11 +26,11 @@
 // kin-openapi stays the judge of every request, but its generic decoders and its per-call set-up
 // cost more than a mock's whole answer. So ValidateBody first tries fast paths that only ever say
 // "surely valid", and hands kin-openapi whatever they cannot vouch for, so that its errors stay
-// the reference: decodeJSONFast, decodeXMLDirect (an XML body straight into its value, the
-// element tree built only when an error must be placed) and parseXMLFast, decodeFormFast and
-// decodeMultipartFast for the body,
-// surelyValid/surelyValidTree for its values (simple scalars, patterns compiled once, plain
-// objects and arrays), paramsSurelyValid for the parameters. Each is held to kin-openapi (or
+// the reference: decodeJSONFast, decodeXMLDirect (an XML body straight into its value, judged
+// as it is read, the element tree built only when an error must be placed) and parseXMLFast,
+// decodeFormFast and decodeMultipartFast for the body, surelyValid/surelyValidTree for its values
+// (simple scalars, patterns compiled once, plain objects and arrays), paramsSurelyValid for the
+// parameters. Each is held to kin-openapi (or
 // encoding/json, encoding/xml, net/url) by a differential test or fuzz target beside it.
 // Conforms offers the same yes-or-no check to servers for values they hold. A form's pairs and a
 // multipart body's parts are kept in the Body (Form, Multipart), so a server that reads parameters
