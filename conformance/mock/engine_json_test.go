@@ -62,7 +62,7 @@ func TestWriteAsJSON(t *testing.T) {
 	e := &Engine{logger: slog.New(slog.DiscardHandler)}
 	for _, v := range []any{
 		[]any{"a5f3", "b71c"}, map[string]any{"Message": "see https://x.example/?a=1&b=<2>", "Code": json.Number("3")},
-		"\u0001", map[string]any{"n": int64(-4), "list": []any{nil, true, 2.5}},
+		"\u0001", "line\u2028separator\n", map[string]any{"n": int64(-4), "list": []any{nil, true, 2.5}},
 	} {
 		var want bytes.Buffer
 		enc := json.NewEncoder(&want)
