@@ -205,8 +205,9 @@ func (v *Validator) Catalogue() specs.Catalogue { return v.catalogue }
 // match.
 func (v *Validator) Route(r *http.Request) (*Match, error) {
 	route, params, err := v.router.FindRoute(r)
+	m := &Match{Route: route, PathParams: params}
 	switch {
-	case err == nil && selectorAgrees(route.Operation, r):
+	case err == nil && selectorAgrees(m, r):
 		// The operation routed to takes r's value of its selecting parameter (iovox's method):
 		// no operation of another method is selected (the specs give each value one operation).
 	case err == nil || errors.Is(err, routers.ErrMethodNotAllowed):
@@ -219,7 +220,7 @@ func (v *Validator) Route(r *http.Request) (*Match, error) {
 	default:
 		return nil, fmt.Errorf("%s %s: %w", r.Method, r.URL.Path, ErrNoRoute)
 	}
-	return &Match{Route: route, PathParams: params}, nil
+	return m, nil
 }
 
 // selected is the route of r's path whose operation-selecting query parameter
@@ -262,15 +263,16 @@ func (v *Validator) selected(r *http.Request) (*routers.Route, map[string]string
 	return nil, nil
 }
 
-// selectorAgrees reports whether op has an operation-selecting query parameter and r sends it once
-// with a value it lists.
-func selectorAgrees(op *openapi3.Operation, r *http.Request) bool {
-	for _, p := range op.Parameters {
+// selectorAgrees reports whether m's operation has an operation-selecting query parameter and r
+// sends it once with a value it lists. It reads the query through m, which keeps it for the
+// parameters' validation.
+func selectorAgrees(m *Match, r *http.Request) bool {
+	for _, p := range m.Route.Operation.Parameters {
 		if p.Value == nil || p.Value.In != openapi3.ParameterInQuery || p.Value.Extensions[specs.ExtSelectsOperation] != true ||
 			p.Value.Schema == nil || p.Value.Schema.Value == nil {
 			continue
 		}
-		vals := QueryValues(r.URL.RawQuery, p.Value.Name)
+		vals := m.Query(r, p.Value.Name)
 		return len(vals) == 1 && slices.Contains(p.Value.Schema.Value.Enum, any(vals[0]))
 	}
 	return false

@@ -37,20 +37,6 @@ func queryPairs(rawQuery string, f func(pair, name, value string, err error) boo
 	}
 }
 
-// QueryValues returns the values of name in a raw query as url.ParseQuery reads them, without
-// parsing the rest of the query into a map: the one or two parameters a server looks up per
-// request cost no more than their own values. nil when name is absent.
-func QueryValues(rawQuery, name string) []string {
-	var out []string
-	queryPairs(rawQuery, func(_, k, v string, err error) bool {
-		if err == nil && k == name {
-			out = append(out, v)
-		}
-		return true
-	})
-	return out
-}
-
 // kinDelimiter is the character kin-openapi's decoding of object parameters joins nested names
 // with (U+001F).
 const kinDelimiter = "\x1f"
